@@ -1,0 +1,18 @@
+"""kurl-lb: stack config -> one load balancer component -> the outputs kURL needs."""
+
+import pulumi
+
+from components.config import load_stack_config
+from components.kurl import install_flags, installer_fragment
+from components.stack import build_load_balancer
+
+config = load_stack_config()
+lb = build_load_balancer(config)
+
+pulumi.export("loadBalancerAddress", lb.load_balancer_address)
+pulumi.export("kurlInstaller", installer_fragment(lb.load_balancer_address))
+pulumi.export("kurlInstallFlags", install_flags(lb.load_balancer_address))
+pulumi.export("registeredPrimaries", lb.registered_primaries)
+pulumi.export("pendingPrimaries", lb.pending_primaries)
+for key, value in lb.extra_outputs().items():
+    pulumi.export(key, value)

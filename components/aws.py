@@ -1,0 +1,231 @@
+"""AwsKurlNlb: an AWS Network Load Balancer in front of kURL primaries (kURL page, AWS section)."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from .base import KurlLoadBalancer
+from .config import AwsStack
+
+AwsKurlNlbArgs = AwsStack
+"""The component's arguments: a validated AWS stack config (see components/config.py)."""
+
+# kube-apiserver's default --request-timeout is 60 s: a deregistering primary gets that long to
+# finish in-flight requests; then connection_termination closes long-lived watches so clients
+# reconnect to a registered primary instead of hanging on to the drained one (AWS default: 300 s).
+DEREGISTRATION_DELAY_SECONDS = 60
+
+
+def _cidr_name(cidr: str) -> str:
+    return cidr.replace("/", "-")
+
+
+class AwsKurlNlb(KurlLoadBalancer):
+    """Layer-4 TCP NLB for the Kubernetes API of a kURL HA cluster.
+
+    Child resources are exposed as attributes (escape hatches): `load_balancer`, `target_group`,
+    `listener`, `security_group` (None when `aws.loadBalancerSecurityGroup` is false),
+    `attachments` (by primary name) and `security_group_rules` (by logical name).
+    """
+
+    load_balancer: aws.lb.LoadBalancer
+    target_group: aws.lb.TargetGroup
+    listener: aws.lb.Listener
+    security_group: aws.ec2.SecurityGroup | None
+    attachments: dict[str, aws.lb.TargetGroupAttachment]
+    security_group_rules: dict[
+        str, aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule
+    ]
+
+    def __init__(
+        self, name: str, args: AwsKurlNlbArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("kurl:index:AwsKurlNlb", name, args, opts)
+        cfg, s = args, args.aws
+        tags = self._tags()
+        internal = cfg.scheme == "internal"
+        self.security_group_rules = {}
+
+        # An NLB gets a security group only at creation; adding or removing one later replaces
+        # the NLB (and its DNS name, which every kURL node has in its kubeconfig).
+        self.security_group = None
+        if s.load_balancer_security_group:
+            self.security_group = aws.ec2.SecurityGroup(
+                f"{name}-nlb-sg",
+                vpc_id=s.vpc_id,
+                description="kURL API load balancer (kurl-lb)",
+                tags={**tags, "Name": f"{name}-nlb"},
+                opts=self._child(),
+            )
+
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-nlb",
+            load_balancer_type="network",
+            internal=internal,
+            ip_address_type="ipv4",
+            subnets=list(s.subnet_ids),
+            enable_cross_zone_load_balancing=s.cross_zone,
+            enable_deletion_protection=cfg.deletion_protection,
+            security_groups=[self.security_group.id] if self.security_group else None,
+            tags=tags,
+            opts=self._child(),
+        )
+
+        hc = cfg.health_check
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-tg",
+            port=cfg.port,
+            protocol="TCP",
+            target_type=s.target_type,
+            vpc_id=s.vpc_id,
+            # Always explicit: an omitted value is the provider's default, and for a health check
+            # block an omitted protocol becomes HTTP (terraform-provider-aws).
+            preserve_client_ip="true" if s.preserve_client_ip else "false",
+            deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
+            connection_termination=True,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                protocol="TCP",
+                port="traffic-port",
+                interval=hc.interval_seconds,
+                timeout=hc.timeout_seconds,
+                healthy_threshold=hc.healthy_threshold,
+                unhealthy_threshold=hc.unhealthy_threshold,
+            ),
+            tags=tags,
+            opts=self._child(),
+        )
+
+        self.listener = aws.lb.Listener(
+            f"{name}-listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=cfg.port,
+            protocol="TCP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="forward", target_group_arn=self.target_group.arn
+                )
+            ],
+            tags=tags,
+            opts=self._child(),
+        )
+
+        self.attachments = {}
+        for primary in cfg.primaries:
+            if not primary.registered:
+                continue
+            target = primary.address if s.target_type == "ip" else primary.instance_id
+            assert target is not None  # guaranteed by config validation
+            self.attachments[primary.name] = aws.lb.TargetGroupAttachment(
+                f"{name}-target-{primary.name}",
+                target_group_arn=self.target_group.arn,
+                target_id=target,
+                port=cfg.port,
+                availability_zone=primary.zone,
+                opts=self._child(),
+            )
+
+        self._network_rules(name, cfg, tags)
+        self._finish(self.load_balancer.dns_name, {})
+
+    def _network_rules(
+        self,
+        name: str,
+        cfg: AwsKurlNlbArgs,
+        tags: dict[str, str],
+    ) -> None:
+        """One rule per source, never per primary: registering a primary touches no rule."""
+        s = cfg.aws
+        looked_up: list[pulumi.Output[str]] = []
+
+        def vpc_cidr() -> pulumi.Output[str]:
+            # Looked up only when a rule needs it (the default clients, or the egress target).
+            if not looked_up:
+                looked_up.append(
+                    aws.ec2.get_vpc_output(
+                        id=s.vpc_id, opts=pulumi.InvokeOutputOptions(parent=self)
+                    ).cidr_block
+                )
+            return looked_up[0]
+
+        port = cfg.port
+        common = dict(ip_protocol="tcp", from_port=port, to_port=port, tags=tags)
+
+        def ingress(
+            suffix: str, group: pulumi.Input[str], description: str, **source: pulumi.Input[str]
+        ) -> None:
+            key = f"{name}-{suffix}"
+            self.security_group_rules[key] = aws.vpc.SecurityGroupIngressRule(
+                key, security_group_id=group, description=description, **common, **source,
+                opts=self._child(),
+            )
+
+        def clients() -> list[pulumi.Input[str]]:
+            return list(cfg.allowed_client_cidrs or [vpc_cidr()])
+
+        if self.security_group is not None:
+            nlb_sg = self.security_group.id
+            for cidr in clients():
+                suffix = f"clients-{_cidr_name(cidr)}" if isinstance(cidr, str) else "clients-vpc"
+                ingress(suffix, nlb_sg, "kURL API clients", cidr_ipv4=cidr)
+            # Health checks and forwarded traffic leave through the NLB SG's outbound rules.
+            egress_key = f"{name}-nlb-to-targets"
+            if s.instance_security_group_id:
+                egress_target: dict[str, pulumi.Input[str]] = {
+                    "referenced_security_group_id": s.instance_security_group_id
+                }
+            else:
+                egress_target = {"cidr_ipv4": vpc_cidr()}
+            self.security_group_rules[egress_key] = aws.vpc.SecurityGroupEgressRule(
+                egress_key,
+                security_group_id=nlb_sg,
+                description="kURL API targets and health checks",
+                **common,
+                **egress_target,
+                opts=self._child(),
+            )
+            if s.instance_security_group_id:
+                ingress(
+                    "primaries-from-nlb",
+                    s.instance_security_group_id,
+                    "kURL API from the NLB",
+                    referenced_security_group_id=nlb_sg,
+                )
+                # Hairpin: a primary calling the API through the NLB arrives with its own address.
+                ingress(
+                    "nlb-from-primaries",
+                    nlb_sg,
+                    "kURL API from primaries (hairpin)",
+                    referenced_security_group_id=s.instance_security_group_id,
+                )
+        elif s.instance_security_group_id:
+            # Without an NLB SG, targets see the NLB's private addresses (client IP preservation
+            # off), which live in the NLB's subnets.
+            for subnet_id in s.subnet_ids:
+                subnet = aws.ec2.get_subnet_output(
+                    id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=self)
+                )
+                ingress(
+                    f"primaries-from-{subnet_id}",
+                    s.instance_security_group_id,
+                    f"kURL API from the NLB in {subnet_id}",
+                    cidr_ipv4=subnet.cidr_block,
+                )
+            if s.preserve_client_ip:
+                for cidr in clients():
+                    suffix = (
+                        f"primaries-from-clients-{_cidr_name(cidr)}"
+                        if isinstance(cidr, str)
+                        else "primaries-from-clients-vpc"
+                    )
+                    ingress(
+                        suffix, s.instance_security_group_id, "kURL API clients", cidr_ipv4=cidr
+                    )
+        else:
+            pulumi.log.warn(
+                "kurl-lb manages no network rule: neither an NLB security group nor "
+                "aws.instanceSecurityGroupId is set. The primaries' security group must allow "
+                f"TCP {port} from the NLB's subnets.",
+                resource=self,
+            )

@@ -1,0 +1,57 @@
+"""What the three load balancer components share: their output shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from .config import STACK_TAG, StackConfig
+
+
+class KurlLoadBalancer(pulumi.ComponentResource):
+    """Base of AwsKurlNlb, AzureKurlLb and GcpKurlLb.
+
+    Outputs (identical on every cloud):
+    - load_balancer_host: DNS name or IP clients and primaries use;
+    - load_balancer_address: `host:port`, what kURL's loadBalancerAddress takes;
+    - registered_primaries / pending_primaries: primary names, in join order.
+    """
+
+    load_balancer_host: pulumi.Output[str]
+    load_balancer_address: pulumi.Output[str]
+    registered_primaries: list[str]
+    pending_primaries: list[str]
+
+    def __init__(
+        self, type_token: str, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None
+    ) -> None:
+        super().__init__(type_token, name, None, opts)
+        self.config = config
+        self.registered_primaries = config.registered
+        self.pending_primaries = config.pending
+
+    def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
+        """Cloud-specific stack outputs (GCP: nodePortAliasScript)."""
+        return {}
+
+    def _tags(self) -> dict[str, str]:
+        return {**self.config.tags, STACK_TAG: pulumi.get_stack()}
+
+    def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _finish(self, host: pulumi.Input[str], extra: dict[str, Any]) -> None:
+        self.load_balancer_host = pulumi.Output.from_input(host)
+        self.load_balancer_address = pulumi.Output.concat(
+            self.load_balancer_host, ":", str(self.config.port)
+        )
+        self.register_outputs(
+            {
+                "loadBalancerHost": self.load_balancer_host,
+                "loadBalancerAddress": self.load_balancer_address,
+                "registeredPrimaries": self.registered_primaries,
+                "pendingPrimaries": self.pending_primaries,
+                **extra,
+            }
+        )

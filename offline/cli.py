@@ -1,0 +1,74 @@
+"""`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
+
+Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+import pulumi
+
+from .recorder import Graph, main_program, program_directory, record
+from .render import render_json, render_text
+from .stackfile import StackFileError, read_stack
+
+EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m offline")
+    commands = parser.add_subparsers(dest="command", required=True)
+    preview = commands.add_parser(
+        "preview", help="show what a stack would create, like `pulumi preview`"
+    )
+    preview.add_argument(
+        "--program",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="Pulumi Python program directory (default: this project)",
+    )
+    preview.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    preview.add_argument("--json", action="store_true", help="print one JSON document")
+    return parser
+
+
+def preview_graph(program: Path, stack: str) -> tuple[Graph, list[str]]:
+    """Record a stack of a program directory; raises StackFileError or the program's error."""
+    files = read_stack(program, stack)
+    directory = program.resolve()
+    with program_directory(directory):
+        graph = record(
+            main_program(directory),
+            project=files.project,
+            stack=stack,
+            config=files.config,
+            secret_keys=files.secret_keys,
+        )
+    return graph, files.warnings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        graph, warnings = preview_graph(args.program, args.stack)
+    except StackFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except pulumi.RunError as exc:
+        # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception:  # noqa: BLE001 - a program bug: show where, as `pulumi preview` would
+        print("error: the program failed:", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_ERROR
+    if args.json:
+        print(render_json(graph, warnings=warnings))
+    else:
+        print(render_text(graph, warnings=warnings))
+    return EXIT_OK

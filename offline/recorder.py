@@ -1,0 +1,276 @@
+"""Runs a Pulumi Python program under the SDK's mock engine and records what it registers.
+
+The recording keeps what the engine would hand a policy pack: each resource's type, name, URN,
+parent, inputs (as the wire Struct, unknowns included), dependencies and property dependencies,
+and the stack outputs. Nothing here talks to a cloud.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_in_stack
+
+UNKNOWN = rpc.UNKNOWN  # the engine's marker for a value known only after deployment
+_SECRET_SIG = rpc._special_sig_key
+_SECRET_VALUE = rpc._special_secret_sig
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]  # plain JSON; unknowns are UNKNOWN, secrets {"secret": value}
+    wire_inputs: struct_pb2.Struct  # exactly what was sent to the engine
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    provider: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "dependencies": self.dependencies,
+            "propertyDependencies": self.property_dependencies,
+        }
+
+
+@dataclass
+class RecordedInvoke:
+    token: str
+    args: dict[str, Any]
+
+
+@dataclass
+class Graph:
+    project: str
+    stack: str
+    resources: list[RecordedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    wire_outputs: struct_pb2.Struct = field(default_factory=struct_pb2.Struct)
+    invokes: list[RecordedInvoke] = field(default_factory=list)
+    diagnostics: list[tuple[str, str]] = field(default_factory=list)  # (severity, message)
+
+    def by_name(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    @property
+    def custom(self) -> list[RecordedResource]:
+        return [r for r in self.resources if r.custom]
+
+
+def plain(value: Any) -> Any:
+    """Wire JSON -> plain JSON: secrets unwrapped into {"secret": ...}, unknowns kept as UNKNOWN."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG) == _SECRET_VALUE:
+            return {"secret": plain(value.get("value"))}
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return plain(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
+
+
+class PreviewMocks(pulumi.runtime.Mocks):
+    """Answers like the engine does during `pulumi preview` of a new stack.
+
+    Outputs equal the inputs; everything a provider computes (IDs, ARNs, DNS names, looked-up
+    values) is unknown. Pass `outputs` (type token -> callable) to fill computed outputs instead,
+    as the tests do, and `invokes` (token -> callable) to answer data-source lookups.
+    """
+
+    def __init__(
+        self,
+        outputs: Mapping[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]]
+        | None = None,
+        invokes: Mapping[str, Callable[[pulumi.runtime.MockCallArgs], dict[str, Any]]]
+        | None = None,
+        preview: bool = True,
+    ) -> None:
+        self.outputs = dict(outputs or {})
+        self.invokes = dict(invokes or {})
+        self.preview = preview
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        state = dict(args.inputs)
+        make = self.outputs.get(args.typ)
+        if make is not None:
+            state.update(make(args))
+        resource_id = "" if self.preview else f"{args.name}-id"
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        answer = self.invokes.get(args.token)
+        if answer is not None:
+            return answer(args), None
+        # Offline there is no account to look things up in: every result field is unknown.
+        return {"__unknown__": UNKNOWN}, None
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, keeping the full registration requests."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, graph: Graph) -> None:
+        super().__init__(mocks)
+        self.graph = graph
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = struct_pb2.Struct()
+        inputs.CopyFrom(request.object)
+        self.graph.resources.append(
+            RecordedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=struct_to_plain(inputs),
+                wire_inputs=inputs,
+                dependencies=list(request.dependencies),
+                property_dependencies={
+                    k: list(v.urns) for k, v in request.propertyDependencies.items()
+                },
+                protect=bool(request.protect),
+                provider=request.provider,
+            )
+        )
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+            self.graph.wire_outputs.CopyFrom(request.outputs)
+            self.graph.outputs = struct_to_plain(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+    def Invoke(self, request: Any) -> Any:
+        self.graph.invokes.append(
+            RecordedInvoke(request.tok, struct_to_plain(request.args))
+        )
+        return super().Invoke(request)
+
+
+class _DiagnosticsHandler(logging.Handler):
+    def __init__(self, graph: Graph) -> None:
+        super().__init__(logging.DEBUG)
+        self.graph = graph
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.graph.diagnostics.append((record.levelname.lower(), record.getMessage()))
+
+
+def record(
+    program: Callable[[], Any],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: list[str] | None = None,
+    mocks: PreviewMocks | None = None,
+) -> Graph:
+    """Run `program` as the root of a stack under the mock engine; return what it registered.
+
+    Process-global Pulumi state is reset on every call, so calls do not leak into each other.
+    Exceptions raised by the program propagate (pulumi.RunError for a clean user error).
+    """
+    mocks = mocks or PreviewMocks()
+    graph = Graph(project=project, stack=stack)
+    monitor = RecordingMonitor(mocks, graph)
+    logger = logging.getLogger(f"kurl-lb.offline.{id(graph)}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(_DiagnosticsHandler(graph))
+
+    settings.ROOT.set(None)
+    settings.configure(
+        pulumi_mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=pulumi_mocks.MockEngine(logger),
+            project=project,
+            stack=stack,
+            dry_run=mocks.preview,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    set_all_config(dict(config), list(secret_keys or []))
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(run_in_stack(program))
+    finally:
+        # The mock monitor runs in executor threads that each get an event loop; ending the
+        # threads here keeps those loops from being torn down noisily at interpreter exit.
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
+        settings.ROOT.set(None)
+    return graph
+
+
+@contextmanager
+def program_directory(directory: Path) -> Iterator[None]:
+    """cwd and import path of a Pulumi program, as the Python language host sets them."""
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    old_modules = set(sys.modules)
+    os.chdir(directory)
+    sys.path.insert(0, str(directory))
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+        # Forget the program's own modules so another program directory imports its own.
+        for name in set(sys.modules) - old_modules:
+            module = sys.modules[name]
+            module_file = getattr(module, "__file__", None) or ""
+            if module_file.startswith(str(directory)) and "site-packages" not in module_file:
+                del sys.modules[name]
+
+
+def main_program(directory: Path) -> Callable[[], None]:
+    """The program in `directory` (its __main__.py), for `record` inside `program_directory`.
+
+    The program's modules must stay imported until `record` returns: the SDK resolves resource
+    classes' annotations through their modules while outputs settle.
+    """
+
+    def run() -> None:
+        runpy.run_path(str(directory / "__main__.py"), run_name="__main__")
+
+    return run

@@ -1,0 +1,129 @@
+"""Shows a recorded graph the way `pulumi preview` does, or as the DESIGN.md JSON document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from .recorder import UNKNOWN, Graph, RecordedResource
+
+UNKNOWN_TEXT = "[unknown]"
+
+
+def display_type(token: str) -> str:
+    """`aws:lb/loadBalancer:LoadBalancer` -> `aws:lb:LoadBalancer`, as the Pulumi CLI shows it."""
+    parts = token.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        module, leaf = parts[1].rsplit("/", 1)
+        if leaf.lower() == parts[2].lower():
+            parts[1] = module
+    return ":".join(parts)
+
+
+def format_value(value: Any) -> str:
+    if value == UNKNOWN:
+        return UNKNOWN_TEXT
+    if isinstance(value, dict) and set(value) == {"secret"}:
+        return "[secret]"
+    if isinstance(value, (dict, list)):
+        return json.dumps(_display(value), separators=(", ", ": "))
+    return json.dumps(value)
+
+
+def _display(value: Any) -> Any:
+    if value == UNKNOWN:
+        return UNKNOWN_TEXT
+    if isinstance(value, dict):
+        if set(value) == {"secret"}:
+            return "[secret]"
+        return {k: _display(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_display(v) for v in value]
+    return value
+
+
+def _children(graph: Graph) -> dict[str, list[RecordedResource]]:
+    tree: dict[str, list[RecordedResource]] = {}
+    for r in graph.resources:
+        tree.setdefault(r.parent, []).append(r)
+    return tree
+
+
+def _tree_rows(graph: Graph) -> list[tuple[str, str, str]]:
+    tree = _children(graph)
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(resource: RecordedResource, prefix: str, last: bool, depth: int) -> None:
+        branch = "" if depth == 0 else prefix + ("└─ " if last else "├─ ")
+        rows.append((branch + display_type(resource.type), resource.name, "create"))
+        kids = tree.get(resource.urn, [])
+        child_prefix = "" if depth == 0 else prefix + ("   " if last else "│  ")
+        for i, kid in enumerate(kids):
+            walk(kid, child_prefix, i == len(kids) - 1, depth + 1)
+
+    for root in tree.get("", []):
+        walk(root, "", True, 0)
+    return rows
+
+
+def _table(rows: Iterable[tuple[str, ...]], indent: str) -> list[str]:
+    rows = list(rows)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows
+    ]
+
+
+def render_text(graph: Graph, warnings: Iterable[str] = ()) -> str:
+    out: list[str] = [
+        f"Previewing update ({graph.stack}) offline: Pulumi SDK mock engine, no cloud account",
+        "",
+    ]
+    rows = [("Type", "Name", "Plan")] + _tree_rows(graph)
+    lines = _table(rows, "")
+    out.append("     " + lines[0])
+    out += [" +   " + line for line in lines[1:]]
+
+    diagnostics = [f"{sev}: {msg}" for sev, msg in graph.diagnostics] + list(warnings)
+    if diagnostics:
+        out += ["", "Diagnostics:"] + [f"    {d}" for d in diagnostics]
+
+    out += ["", "Resource settings:"]
+    for r in graph.custom:
+        out.append(f"  + {display_type(r.type)} ({r.name})")
+        settings = [(f"{k}", ": " + format_value(v)) for k, v in sorted(r.inputs.items())]
+        if settings:
+            out += _table(settings, "        ")
+
+    if graph.invokes:
+        out += ["", "Lookups `pulumi preview` makes in your account (unknown offline):"]
+        out += [
+            f"    {i.token} {format_value(i.args)}" for i in graph.invokes
+        ]
+
+    if graph.outputs:
+        out += ["", "Outputs:"]
+        out += _table(
+            [(k, ": " + format_value(v)) for k, v in sorted(graph.outputs.items())], "    "
+        )
+    out += ["", "Resources:", f"    + {len(graph.resources)} to create", ""]
+    return "\n".join(out)
+
+
+def render_json(
+    graph: Graph,
+    *,
+    policy: dict[str, Any] | None = None,
+    warnings: Iterable[str] = (),
+) -> str:
+    document = {
+        "project": graph.project,
+        "stack": graph.stack,
+        "resources": [r.to_json() for r in graph.resources],
+        "outputs": graph.outputs,
+        "policy": policy or {"pack": None, "diagnostics": []},
+        "lookups": [{"token": i.token, "args": i.args} for i in graph.invokes],
+        "warnings": [f"{s}: {m}" for s, m in graph.diagnostics] + list(warnings),
+    }
+    return json.dumps(document, indent=2, sort_keys=False)

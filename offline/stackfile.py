@@ -1,0 +1,121 @@
+"""Reads a project's Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands config
+to a program: a flat map of `namespace:key` -> string, objects and lists as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class StackFileError(Exception):
+    """The project or stack file is missing or malformed (exit code 2)."""
+
+
+@dataclass
+class StackFiles:
+    project: str
+    stack: str
+    config: dict[str, str]
+    secret_keys: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _strip_secrets(value: Any, key: str, found: list[str], path: str = "") -> Any:
+    """Replace `secure:` values (which only the stack's secrets provider can decrypt)."""
+    if _is_secure(value):
+        found.append(key + path)
+        return SECRET_PLACEHOLDER
+    if isinstance(value, dict):
+        return {k: _strip_secrets(v, key, found, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_secrets(v, key, found, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _full_key(key: str, project: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise StackFileError(f"{path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise StackFileError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise StackFileError(f"{path} must be a YAML mapping")
+    return data
+
+
+def read_stack(directory: Path, stack: str) -> StackFiles:
+    project_file = _load_yaml(directory / "Pulumi.yaml")
+    project = project_file.get("name")
+    if not isinstance(project, str) or not project:
+        raise StackFileError(f"{directory / 'Pulumi.yaml'} has no project name")
+    config_dir = directory / str(project_file.get("stackConfigDir", "."))
+    stack_path = config_dir / f"Pulumi.{stack}.yaml"
+    if not stack_path.is_file():
+        available = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml"))
+        raise StackFileError(
+            f"no stack config {stack_path.name} in {config_dir}; stacks here: "
+            + (", ".join(available) or "none")
+        )
+    stack_file = _load_yaml(stack_path)
+    result = StackFiles(project=project, stack=stack, config={})
+
+    # Project-level config: defaults for keys the stack does not set.
+    for key, spec in (project_file.get("config") or {}).items():
+        full = _full_key(key, project)
+        if isinstance(spec, dict):
+            for name in ("default", "value"):
+                if name in spec:
+                    result.config[full] = _encode(spec[name])
+        else:
+            result.config[full] = _encode(spec)
+
+    raw = stack_file.get("config") or {}
+    if not isinstance(raw, dict):
+        raise StackFileError(f"{stack_path}: config must be a mapping")
+    for key, value in raw.items():
+        full = _full_key(str(key), project)
+        secrets: list[str] = []
+        value = _strip_secrets(value, full, secrets)
+        if secrets:
+            result.secret_keys.append(full)
+            result.warnings.extend(
+                f"{s} is a secret: offline preview cannot decrypt it and uses "
+                f"{SECRET_PLACEHOLDER!r} instead"
+                for s in secrets
+            )
+        result.config[full] = _encode(value)
+    if stack_file.get("environment"):
+        result.warnings.append(
+            f"{stack_path.name} imports Pulumi ESC environments; their values are not resolved "
+            "offline"
+        )
+    return result
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return _scalar(value)
