@@ -23,6 +23,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 UNKNOWN = rpc.UNKNOWN  # the engine's marker for a value known only after deployment
@@ -108,8 +109,8 @@ class PreviewMocks(pulumi.runtime.Mocks):
     """Answers like the engine does during `pulumi preview` of a new stack.
 
     Outputs equal the inputs; everything a provider computes (IDs, ARNs, DNS names, looked-up
-    values) is unknown. Pass `outputs` (type token -> callable) to fill computed outputs instead,
-    as the tests do, and `invokes` (token -> callable) to answer data-source lookups.
+    values) is unknown. With `preview=False` (an update, as tests use), `outputs` (type token ->
+    callable) fills computed outputs; `invokes` (token -> callable) answers data-source lookups.
     """
 
     def __init__(
@@ -126,18 +127,17 @@ class PreviewMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         state = dict(args.inputs)
-        make = self.outputs.get(args.typ)
+        make = None if self.preview else self.outputs.get(args.typ)
         if make is not None:
             state.update(make(args))
         resource_id = "" if self.preview else f"{args.name}-id"
         return resource_id, state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
-        answer = self.invokes.get(args.token)
-        if answer is not None:
-            return answer(args), None
-        # Offline there is no account to look things up in: every result field is unknown.
-        return {"__unknown__": UNKNOWN}, None
+    def answers(self, token: str) -> bool:
+        return token in self.invokes
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        return self.invokes[args.token](args), []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -177,9 +177,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def Invoke(self, request: Any) -> Any:
-        self.graph.invokes.append(
-            RecordedInvoke(request.tok, struct_to_plain(request.args))
-        )
+        self.graph.invokes.append(RecordedInvoke(request.tok, struct_to_plain(request.args)))
+        answers = getattr(self.mocks, "answers", None)
+        if answers is not None and not answers(request.tok):
+            # Offline there is no account to look things up in: the result is wholly unknown,
+            # as when the engine declines an invoke during preview.
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
         return super().Invoke(request)
 
 
@@ -201,14 +204,16 @@ def record(
     config: Mapping[str, str],
     secret_keys: list[str] | None = None,
     mocks: PreviewMocks | None = None,
+    graph: Graph | None = None,
 ) -> Graph:
     """Run `program` as the root of a stack under the mock engine; return what it registered.
 
     Process-global Pulumi state is reset on every call, so calls do not leak into each other.
-    Exceptions raised by the program propagate (pulumi.RunError for a clean user error).
+    Exceptions raised by the program propagate (pulumi.RunError for a clean user error); pass
+    `graph` to see what was registered before the failure.
     """
     mocks = mocks or PreviewMocks()
-    graph = Graph(project=project, stack=stack)
+    graph = graph if graph is not None else Graph(project=project, stack=stack)
     monitor = RecordingMonitor(mocks, graph)
     logger = logging.getLogger(f"kurl-lb.offline.{id(graph)}")
     logger.propagate = False

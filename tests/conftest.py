@@ -1,0 +1,143 @@
+"""Shared fixtures: the project's program run under the mock engine with realistic outputs.
+
+Every run resets Pulumi's process-global state (offline.recorder.record does it), so tests do
+not leak resources or config into each other.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import settings
+
+from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+VPC_CIDR = "10.0.0.0/16"
+SUBNET_CIDRS = {
+    "subnet-0a1b2c3d4e5f60711": "10.0.1.0/24",
+    "subnet-0a1b2c3d4e5f60722": "10.0.2.0/24",
+    "subnet-0a1b2c3d4e5f60733": "10.0.3.0/24",
+}
+
+
+def _arn(kind: str, name: str) -> str:
+    return f"arn:aws:elasticloadbalancing:{REGION}:123456789012:{kind}/{name}/0123456789abcdef"
+
+
+# Computed outputs by type token, camelCase as on the wire (stelvio-style templates).
+OUTPUTS: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = {
+    "aws:lb/loadBalancer:LoadBalancer": lambda a: {
+        "arn": _arn("loadbalancer/net", a.name),
+        "dnsName": f"{a.name}-0123456789abcdef.elb.{REGION}.amazonaws.com",
+    },
+    "aws:lb/targetGroup:TargetGroup": lambda a: {"arn": _arn("targetgroup", a.name)},
+    "aws:lb/listener:Listener": lambda a: {"arn": _arn("listener/net", a.name)},
+    "aws:ec2/securityGroup:SecurityGroup": lambda a: {"arn": f"arn:aws:ec2:sg/{a.name}"},
+}
+
+INVOKES: dict[str, Callable[[pulumi.runtime.MockCallArgs], dict[str, Any]]] = {
+    "aws:ec2/getVpc:getVpc": lambda a: {"id": a.args["id"], "cidrBlock": VPC_CIDR},
+    "aws:ec2/getSubnet:getSubnet": lambda a: {
+        "id": a.args["id"],
+        "cidrBlock": SUBNET_CIDRS[a.args["id"]],
+    },
+}
+
+AWS_DEV: dict[str, Any] = {
+    "aws:region": REGION,
+    "kurl-lb:cloud": "aws",
+    "kurl-lb:scheme": "internal",
+    "kurl-lb:allowedClientCidrs": ["10.0.0.0/16"],
+    "kurl-lb:tags": {"team": "platform"},
+    "kurl-lb:aws": {
+        "vpcId": "vpc-0a1b2c3d4e5f60718",
+        "subnetIds": list(SUBNET_CIDRS),
+        "instanceSecurityGroupId": "sg-0a1b2c3d4e5f60799",
+    },
+    "kurl-lb:primaries": [
+        {"name": "primary-1", "address": "10.0.1.10", "registered": True},
+        {"name": "primary-2", "address": "10.0.2.10"},
+        {"name": "primary-3", "address": "10.0.3.10"},
+    ],
+}
+
+
+def encode(config: dict[str, Any]) -> dict[str, str]:
+    """Config as the Pulumi CLI hands it to a program: strings, objects and lists as JSON."""
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, (dict, list)):
+            out[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)
+    return out
+
+
+def run_project(
+    config: dict[str, Any], *, preview: bool = False, graph: Graph | None = None
+) -> Graph:
+    """Run this project's __main__.py for a stack `test` with `config`."""
+    mocks = PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=preview)
+    with program_directory(PROJECT_ROOT):
+        return record(
+            main_program(PROJECT_ROOT),
+            project="kurl-lb",
+            stack="test",
+            config=encode(config),
+            mocks=mocks,
+            graph=graph,
+        )
+
+
+def run_failing(config: dict[str, Any]) -> tuple[str, Graph]:
+    """Run a config that must be rejected; return the error message and what was registered."""
+    graph = Graph(project="kurl-lb", stack="test")
+    with pytest.raises(pulumi.RunError) as info:
+        run_project(config, graph=graph)
+    return str(info.value), graph
+
+
+DELETE = object()
+
+
+def with_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of `base` with changes at key paths below `kurl-lb:`, e.g.
+    `{"aws.targetType": "instance", "primaries.0.address": DELETE}`; a full key (`gcp:region`)
+    is set as is."""
+    config = copy.deepcopy(base)
+    for path, value in changes.items():
+        if ":" in path:
+            parts: list[Any] = [path]
+        else:
+            head, *rest = path.split(".")
+            parts = [f"kurl-lb:{head}"] + [int(p) if p.isdigit() else p for p in rest]
+        target: Any = config
+        for part in parts[:-1]:
+            target = target[part]
+        if value is DELETE:
+            del target[parts[-1]]
+        else:
+            target[parts[-1]] = value
+    return config
+
+
+
+@pytest.fixture
+def aws_dev() -> dict[str, Any]:
+    return copy.deepcopy(AWS_DEV)
+
+
+@pytest.fixture(autouse=True)
+def _reset_pulumi() -> Iterator[None]:
+    yield
+    settings.ROOT.set(None)
