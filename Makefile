@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test lint venv clean-venv
+.PHONY: preview test lint docs venv clean-venv
 
 venv: $(STAMP)
 
@@ -30,3 +30,6 @@ lint: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+docs: $(STAMP)
+	$(PY) -m components.config_reference > docs/config.md

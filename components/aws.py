@@ -17,10 +17,6 @@ AwsKurlNlbArgs = AwsStack
 DEREGISTRATION_DELAY_SECONDS = 60
 
 
-def _cidr_name(cidr: str) -> str:
-    return cidr.replace("/", "-")
-
-
 class AwsKurlNlb(KurlLoadBalancer):
     """Layer-4 TCP NLB for the Kubernetes API of a kURL HA cluster.
 
@@ -129,14 +125,10 @@ class AwsKurlNlb(KurlLoadBalancer):
         self._network_rules(name, cfg, tags)
         self._finish(self.load_balancer.dns_name, {})
 
-    def _network_rules(
-        self,
-        name: str,
-        cfg: AwsKurlNlbArgs,
-        tags: dict[str, str],
-    ) -> None:
+    def _network_rules(self, name: str, cfg: AwsKurlNlbArgs, tags: dict[str, str]) -> None:
         """One rule per source, never per primary: registering a primary touches no rule."""
         s = cfg.aws
+        port = cfg.port
         looked_up: list[pulumi.Output[str]] = []
 
         def vpc_cidr() -> pulumi.Output[str]:
@@ -149,78 +141,79 @@ class AwsKurlNlb(KurlLoadBalancer):
                 )
             return looked_up[0]
 
-        port = cfg.port
-        common = dict(ip_protocol="tcp", from_port=port, to_port=port, tags=tags)
+        def clients() -> list[tuple[str, pulumi.Input[str]]]:
+            """(name suffix, CIDR) of allowedClientCidrs, or of the VPC CIDR by default."""
+            if cfg.allowed_client_cidrs is None:
+                return [("vpc", vpc_cidr())]
+            return [(c.replace("/", "-"), c) for c in cfg.allowed_client_cidrs]
 
-        def ingress(
-            suffix: str, group: pulumi.Input[str], description: str, **source: pulumi.Input[str]
+        def rule(
+            suffix: str,
+            group: pulumi.Input[str],
+            description: str,
+            *,
+            cidr: pulumi.Input[str] | None = None,
+            peer_group: pulumi.Input[str] | None = None,
+            egress: bool = False,
         ) -> None:
             key = f"{name}-{suffix}"
-            self.security_group_rules[key] = aws.vpc.SecurityGroupIngressRule(
-                key, security_group_id=group, description=description, **common, **source,
+            kind = aws.vpc.SecurityGroupEgressRule if egress else aws.vpc.SecurityGroupIngressRule
+            self.security_group_rules[key] = kind(
+                key,
+                security_group_id=group,
+                description=description,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                referenced_security_group_id=peer_group,
+                tags=tags,
                 opts=self._child(),
             )
 
-        def clients() -> list[pulumi.Input[str]]:
-            return list(cfg.allowed_client_cidrs or [vpc_cidr()])
-
+        instance_sg = s.instance_security_group_id
         if self.security_group is not None:
             nlb_sg = self.security_group.id
-            for cidr in clients():
-                suffix = f"clients-{_cidr_name(cidr)}" if isinstance(cidr, str) else "clients-vpc"
-                ingress(suffix, nlb_sg, "kURL API clients", cidr_ipv4=cidr)
+            for suffix, cidr in clients():
+                rule(f"clients-{suffix}", nlb_sg, "kURL API clients", cidr=cidr)
             # Health checks and forwarded traffic leave through the NLB SG's outbound rules.
-            egress_key = f"{name}-nlb-to-targets"
-            if s.instance_security_group_id:
-                egress_target: dict[str, pulumi.Input[str]] = {
-                    "referenced_security_group_id": s.instance_security_group_id
-                }
-            else:
-                egress_target = {"cidr_ipv4": vpc_cidr()}
-            self.security_group_rules[egress_key] = aws.vpc.SecurityGroupEgressRule(
-                egress_key,
-                security_group_id=nlb_sg,
-                description="kURL API targets and health checks",
-                **common,
-                **egress_target,
-                opts=self._child(),
+            rule(
+                "nlb-to-targets",
+                nlb_sg,
+                "kURL API targets and health checks",
+                peer_group=instance_sg,
+                cidr=None if instance_sg else vpc_cidr(),
+                egress=True,
             )
-            if s.instance_security_group_id:
-                ingress(
-                    "primaries-from-nlb",
-                    s.instance_security_group_id,
-                    "kURL API from the NLB",
-                    referenced_security_group_id=nlb_sg,
-                )
+            if instance_sg:
+                rule("primaries-from-nlb", instance_sg, "kURL API from the NLB", peer_group=nlb_sg)
                 # Hairpin: a primary calling the API through the NLB arrives with its own address.
-                ingress(
+                rule(
                     "nlb-from-primaries",
                     nlb_sg,
                     "kURL API from primaries (hairpin)",
-                    referenced_security_group_id=s.instance_security_group_id,
+                    peer_group=instance_sg,
                 )
-        elif s.instance_security_group_id:
+        elif instance_sg:
             # Without an NLB SG, targets see the NLB's private addresses (client IP preservation
             # off), which live in the NLB's subnets.
             for subnet_id in s.subnet_ids:
                 subnet = aws.ec2.get_subnet_output(
                     id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=self)
                 )
-                ingress(
+                rule(
                     f"primaries-from-{subnet_id}",
-                    s.instance_security_group_id,
+                    instance_sg,
                     f"kURL API from the NLB in {subnet_id}",
-                    cidr_ipv4=subnet.cidr_block,
+                    cidr=subnet.cidr_block,
                 )
             if s.preserve_client_ip:
-                for cidr in clients():
-                    suffix = (
-                        f"primaries-from-clients-{_cidr_name(cidr)}"
-                        if isinstance(cidr, str)
-                        else "primaries-from-clients-vpc"
-                    )
-                    ingress(
-                        suffix, s.instance_security_group_id, "kURL API clients", cidr_ipv4=cidr
+                for suffix, cidr in clients():
+                    rule(
+                        f"primaries-from-clients-{suffix}",
+                        instance_sg,
+                        "kURL API clients",
+                        cidr=cidr,
                     )
         else:
             pulumi.log.warn(

@@ -32,7 +32,7 @@ CLOUDS: tuple[str, ...] = typing.get_args(Cloud)
 PULUMI_SUFFIX = 8
 AWS_NAME_LIMIT = 32
 LONGEST_AWS_NAME_SUFFIX = len("-nlb")
-NAME_MAX = AWS_NAME_LIMIT - PULUMI_SUFFIX - LONGEST_AWS_NAME_SUFFIX  # 20; the schema keeps 16
+NAME_MAX = 16  # DESIGN.md's limit; 16 + 4 + 8 = 28 <= 32 (tests/test_docs.py checks the sum)
 
 
 def field(default: Any = ..., *, form: str, doc: str, **kwargs: Any) -> Any:
@@ -49,7 +49,7 @@ def _private_ipv4(value: str) -> str:
     except ValueError:
         raise ValueError("is not an IPv4 address") from None
     if not address.is_private:
-        raise ValueError("is not a private (RFC 1918) IPv4 address")
+        raise ValueError("is not a private IPv4 address")
     return str(address)
 
 
@@ -76,12 +76,10 @@ def _pattern(regex: str, what: str) -> AfterValidator:
 
 PrivateIPv4 = Annotated[str, AfterValidator(_private_ipv4)]
 IPv4Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
-DnsLabel = Annotated[
-    str, _pattern(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a lowercase DNS label")
-]
+DnsLabel = Annotated[str, _pattern(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a lowercase DNS label")]
 ResourcePrefix = Annotated[
     str,
-    _pattern(r"[a-z]([a-z0-9-]{0,14}[a-z0-9])?", "a valid name prefix"),
+    _pattern(rf"[a-z]([a-z0-9-]{{0,{NAME_MAX - 2}}}[a-z0-9])?", "a valid name prefix"),
     AfterValidator(lambda v: _reject_internal_prefix(v)),
 ]
 
@@ -103,11 +101,11 @@ VpcId = Annotated[str, _pattern(AWS_ID["vpc"], "a VPC ID")]
 SubnetId = Annotated[str, _pattern(AWS_ID["subnet"], "a subnet ID")]
 SecurityGroupId = Annotated[str, _pattern(AWS_ID["sg"], "a security group ID")]
 InstanceId = Annotated[str, _pattern(AWS_ID["instance"], "an EC2 instance ID")]
-AwsZone = Annotated[
-    str, _pattern(r"all|[a-z]{2}(-[a-z]+)+-\d[a-z]", "an availability zone or all")
-]
+AwsZone = Annotated[str, _pattern(r"all|[a-z]{2}(-[a-z]+)+-\d[a-z]", "an availability zone or all")]
 
-_AZ_ID = r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}/providers/Microsoft\.Network"
+_AZ_ID = (
+    r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}/providers/Microsoft\.Network"
+)
 AzureNicId = Annotated[
     str,
     _pattern(_AZ_ID + r"/networkInterfaces/[-\w.]{1,80}", "a network interface resource ID"),
@@ -116,12 +114,8 @@ AzureVnetId = Annotated[
     str, _pattern(_AZ_ID + r"/virtualNetworks/[-\w.]{2,64}", "a virtual network resource ID")
 ]
 AzureName = Annotated[str, _pattern(r"[-\w.()]{1,80}", "an Azure resource name")]
-DomainNameLabel = Annotated[
-    str, _pattern(r"[a-z][a-z0-9-]{1,61}[a-z0-9]", "a DNS name label")
-]
-GcpName = Annotated[
-    str, _pattern(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", "a GCP resource name")
-]
+DomainNameLabel = Annotated[str, _pattern(r"[a-z][a-z0-9-]{1,61}[a-z0-9]", "a DNS name label")]
+GcpName = Annotated[str, _pattern(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", "a GCP resource name")]
 GcpRef = Annotated[
     str,
     _pattern(
@@ -317,7 +311,8 @@ class GcpSettings(_Model):
         "PREMIUM", form="PREMIUM or STANDARD", doc="Tier of the address and forwarding rule."
     )
     target_tags: list[GcpName] = field(
-        form="list of network tags", doc="Tags of the primaries; the firewall rule targets them.",
+        form="list of network tags",
+        doc="Tags of the primaries; the firewall rule targets them.",
         min_length=1,
     )
 
@@ -335,7 +330,9 @@ class _Stack(_Model):
     scheme: Literal["internal", "public"] = field(
         form="internal or public", doc="Internal or internet-facing load balancer."
     )
-    port: int = field(6443, ge=1, le=65535, form="integer 1-65535", doc="API port on LB and targets.")
+    port: int = field(
+        6443, ge=1, le=65535, form="integer 1-65535", doc="API port on LB and targets."
+    )
     allowed_client_cidrs: list[IPv4Cidr] | None = field(
         None, form=_FORM_CIDRS, doc="Who may reach the API through the LB.", min_length=1
     )
@@ -388,7 +385,7 @@ class GcpStack(_Stack):
     gcp: GcpSettings = field(form="object", doc="GCP settings.")
 
 
-StackConfig: TypeAlias = Union[AwsStack, AzureStack, GcpStack]
+StackConfig: TypeAlias = AwsStack | AzureStack | GcpStack
 STACK_MODELS: dict[str, type[_Stack]] = {"aws": AwsStack, "azure": AzureStack, "gcp": GcpStack}
 
 
@@ -444,7 +441,9 @@ def _field_by_alias(model: type[BaseModel], alias: str) -> FieldInfo | None:
     return None
 
 
-def _locate(model: type[BaseModel], loc: Sequence[str | int]) -> tuple[type[BaseModel], FieldInfo | None]:
+def _locate(
+    model: type[BaseModel], loc: Sequence[str | int]
+) -> tuple[type[BaseModel], FieldInfo | None]:
     """The model owning the last key of `loc`, and that key's field (None when unknown)."""
     owner, info = model, None
     for i, part in enumerate(loc):
@@ -606,13 +605,9 @@ def _rules_aws(cfg: AwsStack, provider: Mapping[str, str]) -> list[Problem]:
                 )
             )
     problems += _duplicates([(i, p.address) for i, p in enumerate(cfg.primaries)], "address")
-    problems += _duplicates(
-        [(i, p.instance_id) for i, p in enumerate(cfg.primaries)], "instanceId"
-    )
+    problems += _duplicates([(i, p.instance_id) for i, p in enumerate(cfg.primaries)], "instanceId")
     if len(set(aws.subnet_ids)) != len(aws.subnet_ids):
-        problems.append(
-            Problem(key_path(["aws", "subnetIds"]), "lists a subnet twice; one per AZ")
-        )
+        problems.append(Problem(key_path(["aws", "subnetIds"]), "lists a subnet twice; one per AZ"))
     if cfg.scheme == "public" and cfg.allowed_client_cidrs is None:
         problems.append(
             Problem(
@@ -812,8 +807,10 @@ def _decode(key: str, value: Any, structured: bool) -> Any:
 def _is_structured(info: FieldInfo) -> bool:
     origin = typing.get_origin(info.annotation)
     args = typing.get_args(info.annotation)
-    return bool(_unwrap(info.annotation)) or origin in (list, dict) or any(
-        typing.get_origin(a) in (list, dict) for a in args
+    return (
+        bool(_unwrap(info.annotation))
+        or origin in (list, dict)
+        or any(typing.get_origin(a) in (list, dict) for a in args)
     )
 
 

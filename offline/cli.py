@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except Exception:  # noqa: BLE001 - a program bug: show where, as `pulumi preview` would
+    except Exception:
         print("error: the program failed:", file=sys.stderr)
         traceback.print_exc()
         return EXIT_ERROR

@@ -8,6 +8,7 @@ and the stack outputs. Nothing here talks to a cloud.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import runpy
@@ -102,7 +103,8 @@ def plain(value: Any) -> Any:
 
 
 def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return plain(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
+    result: dict[str, Any] = plain(json_format.MessageToDict(struct))
+    return result
 
 
 class PreviewMocks(pulumi.runtime.Mocks):
@@ -146,6 +148,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks, graph: Graph) -> None:
         super().__init__(mocks)
         self.graph = graph
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def _keep_thread_loop(self) -> None:
+        # The SDK's mock monitor gives each executor thread its own event loop and never closes
+        # it; `record` closes them, so none is finalized noisily at interpreter exit.
+        with contextlib.suppress(RuntimeError):
+            self.thread_loops.add(asyncio.get_event_loop())
+
+    def close_thread_loops(self) -> None:
+        for loop in self.thread_loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+        self.thread_loops.clear()
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -168,7 +183,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 provider=request.provider,
             )
         )
-        return super().RegisterResource(request)
+        try:
+            return super().RegisterResource(request)
+        finally:
+            self._keep_thread_loop()
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
@@ -183,7 +201,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             # Offline there is no account to look things up in: the result is wholly unknown,
             # as when the engine declines an invoke during preview.
             return resource_pb2.ResourceInvokeResponse(unknown=True)
-        return super().Invoke(request)
+        try:
+            return super().Invoke(request)
+        finally:
+            self._keep_thread_loop()
 
 
 class _DiagnosticsHandler(logging.Handler):
@@ -239,10 +260,9 @@ def record(
         asyncio.set_event_loop(loop)
         loop.run_until_complete(run_in_stack(program))
     finally:
-        # The mock monitor runs in executor threads that each get an event loop; ending the
-        # threads here keeps those loops from being torn down noisily at interpreter exit.
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
+        monitor.close_thread_loops()
         asyncio.set_event_loop(None)
         settings.ROOT.set(None)
     return graph

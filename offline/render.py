@@ -71,7 +71,8 @@ def _table(rows: Iterable[tuple[str, ...]], indent: str) -> list[str]:
     rows = list(rows)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
-        indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows
+        indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+        for row in rows
     ]
 
 
@@ -80,7 +81,7 @@ def render_text(graph: Graph, warnings: Iterable[str] = ()) -> str:
         f"Previewing update ({graph.stack}) offline: Pulumi SDK mock engine, no cloud account",
         "",
     ]
-    rows = [("Type", "Name", "Plan")] + _tree_rows(graph)
+    rows = [("Type", "Name", "Plan"), *_tree_rows(graph)]
     lines = _table(rows, "")
     out.append("     " + lines[0])
     out += [" +   " + line for line in lines[1:]]
@@ -98,9 +99,7 @@ def render_text(graph: Graph, warnings: Iterable[str] = ()) -> str:
 
     if graph.invokes:
         out += ["", "Lookups `pulumi preview` makes in your account (unknown offline):"]
-        out += [
-            f"    {i.token} {format_value(i.args)}" for i in graph.invokes
-        ]
+        out += [f"    {i.token} {format_value(i.args)}" for i in graph.invokes]
 
     if graph.outputs:
         out += ["", "Outputs:"]

@@ -74,7 +74,9 @@ def read_stack(directory: Path, stack: str) -> StackFiles:
     config_dir = directory / str(project_file.get("stackConfigDir", "."))
     stack_path = config_dir / f"Pulumi.{stack}.yaml"
     if not stack_path.is_file():
-        available = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml"))
+        available = sorted(
+            p.name[len("Pulumi.") : -len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml")
+        )
         raise StackFileError(
             f"no stack config {stack_path.name} in {config_dir}; stacks here: "
             + (", ".join(available) or "none")

@@ -131,7 +131,6 @@ def with_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     return config
 
 
-
 @pytest.fixture
 def aws_dev() -> dict[str, Any]:
     return copy.deepcopy(AWS_DEV)

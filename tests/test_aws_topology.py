@@ -161,9 +161,7 @@ def test_public_instance_targets(aws_dev: dict[str, Any]) -> None:
 
 
 def test_public_ip_targets(aws_dev: dict[str, Any]) -> None:
-    config = with_changes(
-        aws_dev, {"scheme": "public", "allowedClientCidrs": ["0.0.0.0/0"]}
-    )
+    config = with_changes(aws_dev, {"scheme": "public", "allowedClientCidrs": ["0.0.0.0/0"]})
     graph = run_project(config)
     assert graph.by_name("kurl-nlb").inputs["internal"] is False
     assert graph.by_name("kurl-tg").inputs["targetType"] == "ip"
@@ -285,9 +283,7 @@ def test_preview_leaves_computed_values_unknown(aws_dev: dict[str, Any]) -> None
 
 @pytest.mark.parametrize("registered", [1, 2, 3])
 def test_one_attachment_per_registered_primary(aws_dev: dict[str, Any], registered: int) -> None:
-    config = with_changes(
-        aws_dev, {f"primaries.{i}.registered": True for i in range(registered)}
-    )
+    config = with_changes(aws_dev, {f"primaries.{i}.registered": True for i in range(registered)})
     graph = run_project(config)
     names = [r.name for r in graph.of_type(ATTACHMENT)]
     assert sorted(names) == [f"kurl-target-primary-{i + 1}" for i in range(registered)]

@@ -1,0 +1,48 @@
+"""Docs that are generated or promised stay true."""
+
+from __future__ import annotations
+
+import re
+
+from components import config
+from components.config_reference import render
+from tests.conftest import PROJECT_ROOT
+
+
+def test_config_reference_is_generated_from_the_models() -> None:
+    assert (PROJECT_ROOT / "docs" / "config.md").read_text() == render(), "run `make docs`"
+
+
+def test_every_model_field_is_documented() -> None:
+    text = (PROJECT_ROOT / "docs" / "config.md").read_text()
+    for model in (
+        config.AwsSettings,
+        config.AzureSettings,
+        config.GcpSettings,
+        config.AwsPrimary,
+        config.AzurePrimary,
+        config.GcpPrimary,
+    ):
+        for name, info in model.model_fields.items():
+            assert f"`{info.alias or name}`" in text
+
+
+def test_name_prefix_keeps_aws_names_within_32_characters() -> None:
+    longest = config.NAME_MAX + config.LONGEST_AWS_NAME_SUFFIX + config.PULUMI_SUFFIX
+    assert longest <= config.AWS_NAME_LIMIT
+    config.parse_stack_config(
+        {
+            "kurl-lb:cloud": "aws",
+            "kurl-lb:scheme": "internal",
+            "kurl-lb:name": "a" * config.NAME_MAX,
+            "kurl-lb:aws": '{"vpcId": "vpc-0a1b2c3d", "subnetIds": ["subnet-0a1b2c3d"]}',
+            "kurl-lb:primaries": '[{"name": "p1", "address": "10.0.0.5", "registered": true}]',
+        }
+    )
+
+
+def test_readme_quick_start_is_the_two_make_commands() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert "make preview" in readme and "make test" in readme
+    assert "pulumi preview --policy-pack policies" in readme
+    assert re.search(r"pulumi config set --path", readme)

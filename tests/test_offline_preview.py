@@ -1,0 +1,178 @@
+"""`python -m offline preview` end to end, as a newcomer and a PR pipeline run it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from offline.recorder import UNKNOWN
+from offline.stackfile import SECRET_PLACEHOLDER, read_stack
+from tests.conftest import PROJECT_ROOT
+
+
+def run_preview(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "offline", "preview", *args],
+        cwd=PROJECT_ROOT if cwd is None else cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def copy_program(tmp_path: Path, stack: str, config: dict[str, Any]) -> Path:
+    """This project's program in tmp_path with one stack file of our own."""
+    for name in ("__main__.py", "Pulumi.yaml"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    shutil.copytree(
+        PROJECT_ROOT / "components",
+        tmp_path / "components",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return tmp_path
+
+
+def dev_stack_config() -> dict[str, Any]:
+    return yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+
+
+def test_dev_preview_shows_the_plan() -> None:
+    result = run_preview("--stack", "dev")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert " +   pulumi:pulumi:Stack" in out and "kurl-lb-dev" in out
+    for line in (
+        "└─ kurl:index:AwsKurlNlb",
+        "aws:lb:LoadBalancer",
+        "aws:lb:TargetGroup",
+        "aws:lb:Listener",
+        "aws:lb:TargetGroupAttachment",
+        "kurl-target-primary-1",
+        "aws:vpc:SecurityGroupIngressRule",
+        "aws:vpc:SecurityGroupEgressRule",
+    ):
+        assert line in out
+    assert 'targetType             : "ip"' in out
+    assert "healthCheck" in out and '"protocol": "TCP"' in out
+    assert "Outputs:" in out
+    assert 'registeredPrimaries  : ["primary-1"]' in out
+    assert "loadBalancerAddress  : [unknown]" in out
+    assert "+ 11 to create" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_json_has_the_design_shape() -> None:
+    result = run_preview("--stack", "dev", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert {"project", "stack", "resources", "outputs", "policy"} <= set(doc)
+    assert (doc["project"], doc["stack"]) == ("kurl-lb", "dev")
+    assert doc["policy"] == {"pack": None, "diagnostics": []}
+    by_name = {r["name"]: r for r in doc["resources"]}
+    for r in doc["resources"]:
+        assert set(r) == {
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "custom",
+            "inputs",
+            "dependencies",
+            "propertyDependencies",
+        }
+    tg = by_name["kurl-tg"]
+    assert tg["type"] == "aws:lb/targetGroup:TargetGroup"
+    assert tg["custom"] is True
+    assert tg["parent"] == by_name["kurl"]["urn"]
+    assert tg["inputs"]["targetType"] == "ip"
+    attachment = by_name["kurl-target-primary-1"]
+    assert attachment["inputs"]["targetGroupArn"] == UNKNOWN
+    assert attachment["propertyDependencies"]["targetGroupArn"] == [tg["urn"]]
+    assert doc["outputs"]["pendingPrimaries"] == ["primary-2", "primary-3"]
+    assert doc["outputs"]["kurlInstallFlags"] == UNKNOWN
+
+
+def test_invalid_config_exits_2_with_the_message_and_no_traceback(tmp_path: Path) -> None:
+    config = dev_stack_config()
+    config["kurl-lb:aws"]["targetType"] = "instance"
+    program = copy_program(tmp_path, "bad", config)
+    result = run_preview("--program", str(program), "--stack", "bad")
+    assert result.returncode == 2
+    assert "kurl-lb:aws.targetType" in result.stderr
+    assert "hairpinning" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_stack_file_exits_2(tmp_path: Path) -> None:
+    result = run_preview("--stack", "nosuchstack")
+    assert result.returncode == 2
+    assert "Pulumi.nosuchstack.yaml" in result.stderr and "dev" in result.stderr
+
+
+def test_program_error_exits_2_with_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
+    (tmp_path / "Pulumi.x.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("raise ValueError('boom')\n")
+    result = run_preview("--program", str(tmp_path), "--stack", "x")
+    assert result.returncode == 2
+    assert "ValueError: boom" in result.stderr
+
+
+def test_secure_values_are_reported_not_crashed_on(tmp_path: Path) -> None:
+    config = dev_stack_config()
+    config["kurl-lb:tags"]["owner"] = {"secure": "v1:abc:def"}
+    config["app:token"] = {"secure": "v1:xyz"}
+    program = copy_program(tmp_path, "secret", config)
+    files = read_stack(program, "secret")
+    assert files.config["app:token"] == SECRET_PLACEHOLDER
+    assert json.loads(files.config["kurl-lb:tags"])["owner"] == SECRET_PLACEHOLDER
+    assert sorted(files.secret_keys) == ["app:token", "kurl-lb:tags"]
+    result = run_preview("--program", str(program), "--stack", "secret")
+    assert result.returncode == 0, result.stderr
+    assert "kurl-lb:tags.owner is a secret: offline preview cannot decrypt it" in result.stdout
+    assert "app:token is a secret" in result.stdout
+
+
+def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
+    files = read_stack(PROJECT_ROOT, "dev")
+    assert files.project == "kurl-lb"
+    assert files.config["kurl-lb:port"] == "6443"
+    assert files.config["kurl-lb:deletionProtection"] == "true"
+    assert json.loads(files.config["kurl-lb:primaries"])[0] == {
+        "name": "primary-1",
+        "address": "10.0.1.10",
+        "registered": True,
+    }
+
+
+def test_an_aws_stack_imports_no_other_cloud_sdk() -> None:
+    code = (
+        "import sys\n"
+        "from offline.cli import main\n"
+        "assert main(['preview', '--stack', 'dev', '--json']) == 0\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('pulumi_azure', 'pulumi_gcp')))\n"
+        "assert 'pulumi_aws' in sys.modules\n"
+        "print('OTHER-SDKS', loaded, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "OTHER-SDKS []" in result.stderr
+
+
+def test_pulumi_yaml_shares_the_makefile_virtualenv() -> None:
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == "kurl-lb"
+    assert project["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "pip", "virtualenv": ".venv"},
+    }
