@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import types
 import typing
@@ -18,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeAlias, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
@@ -342,6 +343,11 @@ class _Stack(_Model):
     tags: dict[str, str] = field(
         default_factory=dict, form="map of string to string", doc="Tags/labels on every resource."
     )
+    # Provider settings the stack was validated against (aws:region, gcp:region, ...).
+    _provider: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def provider_setting(self, key: str) -> str | None:
+        return self._provider.get(key)
 
     @property
     def registered(self) -> list[str]:
@@ -365,6 +371,10 @@ class AwsStack(_Stack):
 
 class AzureStack(_Stack):
     cloud: Literal["azure"] = field(form="azure", doc="Which component the stack builds.")
+
+    @property
+    def location(self) -> str | None:
+        return self.provider_setting("azure-native:location")
     health_check: AzureHealthCheck = field(
         default_factory=AzureHealthCheck, form="object", doc="Load balancer health probe."
     )
@@ -376,6 +386,10 @@ class AzureStack(_Stack):
 
 class GcpStack(_Stack):
     cloud: Literal["gcp"] = field(form="gcp", doc="Which component the stack builds.")
+
+    @property
+    def region(self) -> str | None:
+        return self.provider_setting("gcp:region")
     health_check: GcpHealthCheck = field(
         default_factory=GcpHealthCheck, form="object", doc="Regional TCP health check."
     )
@@ -714,6 +728,24 @@ def _rules_azure(cfg: AzureStack, provider: Mapping[str, str]) -> list[Problem]:
     problems += _duplicates(
         [(i, p.nic_id and p.nic_id.lower()) for i, p in enumerate(cfg.primaries)], "nicId"
     )
+    if nic_mode and not provider.get("azure:subscriptionId"):
+        problems.append(
+            Problem(
+                "azure:subscriptionId",
+                "is required with backendPool nic: NIC registrations use the classic azure "
+                "provider, which needs it (pulumi config set azure:subscriptionId <id>, or set "
+                "ARM_SUBSCRIPTION_ID)",
+            )
+        )
+    if az.domain_name_label and not provider.get("azure-native:location"):
+        problems.append(
+            Problem(
+                "azure-native:location",
+                "is required with kurl-lb:azure.domainNameLabel (the FQDN is "
+                "<label>.<location>.cloudapp.azure.com); e.g. pulumi config set "
+                "azure-native:location eastus",
+            )
+        )
     problems += _duplicates([(i, p.address) for i, p in enumerate(cfg.primaries)], "address")
     if cfg.allowed_client_cidrs is None:
         problems.append(
@@ -843,10 +875,19 @@ def parse_stack_config(
     problems = _rules_common(cfg) + _RULES[cloud](cfg, provider)  # type: ignore[operator]
     if problems:
         raise ConfigError(problems)
+    cfg._provider = dict(provider)
     return cfg  # type: ignore[return-value]
 
 
-PROVIDER_KEYS = ("aws:region", "azure-native:location", "gcp:project", "gcp:region")
+PROVIDER_KEYS = (
+    "aws:region",
+    "azure-native:location",
+    "azure:subscriptionId",
+    "gcp:project",
+    "gcp:region",
+)
+# Provider settings their providers also read from the environment.
+PROVIDER_ENV = {"aws:region": "AWS_REGION", "azure:subscriptionId": "ARM_SUBSCRIPTION_ID"}
 
 
 def load_stack_config() -> StackConfig:
@@ -857,6 +898,9 @@ def load_stack_config() -> StackConfig:
     # The whole config map, so that unknown `kurl-lb:` keys (typos) are reported too.
     everything: dict[str, Any] = dict(runtime_config.CONFIG.get())
     provider = {k: everything[k] for k in PROVIDER_KEYS if k in everything}
+    for key, env in PROVIDER_ENV.items():
+        if key not in provider and os.environ.get(env):
+            provider[key] = os.environ[env]
     try:
         return parse_stack_config(everything, provider)
     except ConfigError as exc:

@@ -13,7 +13,11 @@ def build_load_balancer(config: StackConfig) -> KurlLoadBalancer:
         from .aws import AwsKurlNlb
 
         return AwsKurlNlb(config.name, config)
+    if config.cloud == "azure":
+        from .azure import AzureKurlLb
+
+        return AzureKurlLb(config.name, config)
     raise pulumi.RunError(
         f"kurl-lb:cloud: {config.cloud} is validated but its component is not built yet; "
-        "allowed today: aws"
+        "allowed today: aws, azure"
     )

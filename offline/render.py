@@ -27,7 +27,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"secret"}:
         return "[secret]"
     if isinstance(value, (dict, list)):
-        return json.dumps(_display(value), separators=(", ", ": "))
+        return json.dumps(_display(value), separators=(", ", ": "), sort_keys=True)
     return json.dumps(value)
 
 

@@ -1,0 +1,193 @@
+"""AzureKurlLb: a public Standard Azure Load Balancer in front of kURL primaries (kURL page,
+Azure section)."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+from pulumi_azure_native import network
+
+from .base import KurlLoadBalancer
+from .config import AzureStack
+
+AzureKurlLbArgs = AzureStack
+"""The component's arguments: a validated Azure stack config (see components/config.py)."""
+
+# Names of the LB's sub-resources; rule -> frontend/pool/probe references are built from them.
+FRONTEND = "api-frontend"
+POOL = "primaries"
+PROBE = "api-probe"
+RULE = "api"
+
+
+def azure_region(cfg: AzureKurlLbArgs) -> str:
+    """`azure-native:location` as Azure writes it in DNS names ("East US" -> "eastus")."""
+    return (cfg.location or "").replace(" ", "").lower()
+
+
+class AzureKurlLb(KurlLoadBalancer):
+    """Layer-4 TCP public Standard load balancer for the Kubernetes API of a kURL HA cluster.
+
+    Child resources (escape hatches): `public_ip`, `load_balancer`, `registrations` (by primary
+    name; NIC pools), `security_rule` (None without `azure.networkSecurityGroupName`).
+    """
+
+    public_ip: network.PublicIPAddress
+    load_balancer: network.LoadBalancer
+    registrations: dict[str, pulumi.CustomResource]
+    security_rule: network.SecurityRule | None
+
+    def __init__(
+        self, name: str, args: AzureKurlLbArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("kurl:index:AzureKurlLb", name, args, opts)
+        cfg, s = args, args.azure
+        tags = self._tags()
+        # Replacing the front end changes the API address every node and certificate has.
+        protect = cfg.deletion_protection
+
+        self.public_ip = network.PublicIPAddress(
+            f"{name}-pip",
+            resource_group_name=s.resource_group_name,
+            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            dns_settings=(
+                network.PublicIPAddressDnsSettingsArgs(domain_name_label=s.domain_name_label)
+                if s.domain_name_label
+                else None
+            ),
+            tags=tags,
+            opts=self._child(protect=protect),
+        )
+
+        lb_name = f"{name}-lb"
+        subscription = azure_native.authorization.get_client_config_output(
+            opts=pulumi.InvokeOutputOptions(parent=self)
+        ).subscription_id
+        lb_id = pulumi.Output.concat(
+            "/subscriptions/",
+            subscription,
+            f"/resourceGroups/{s.resource_group_name}/providers/Microsoft.Network"
+            f"/loadBalancers/{lb_name}",
+        )
+
+        def ref(kind: str, child: str) -> network.SubResourceArgs:
+            return network.SubResourceArgs(id=pulumi.Output.concat(lb_id, f"/{kind}/{child}"))
+
+        hc = cfg.health_check
+        self.load_balancer = network.LoadBalancer(
+            f"{name}-lb",
+            load_balancer_name=lb_name,
+            resource_group_name=s.resource_group_name,
+            sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
+            frontend_ip_configurations=[
+                network.FrontendIPConfigurationArgs(
+                    name=FRONTEND,
+                    public_ip_address=network.PublicIPAddressArgs(id=self.public_ip.id),
+                )
+            ],
+            backend_address_pools=[self._pool(cfg)],
+            probes=[
+                network.ProbeArgs(
+                    name=PROBE,
+                    protocol="Tcp",
+                    port=cfg.port,
+                    interval_in_seconds=hc.interval_seconds,
+                    # probeThreshold is what Azure honours; numberOfProbes is kept equal to it
+                    # for API versions and tools that still read it.
+                    probe_threshold=hc.unhealthy_threshold,
+                    number_of_probes=hc.unhealthy_threshold,
+                )
+            ],
+            load_balancing_rules=[
+                network.LoadBalancingRuleArgs(
+                    name=RULE,
+                    protocol="Tcp",
+                    frontend_port=cfg.port,
+                    backend_port=cfg.port,
+                    frontend_ip_configuration=ref("frontendIPConfigurations", FRONTEND),
+                    backend_address_pool=ref("backendAddressPools", POOL),
+                    probe=ref("probes", PROBE),
+                    # The portal's "Outbound and inbound use the same IP": a primary's own call to
+                    # the frontend is SNATed to the frontend IP, so hairpinned flows come back.
+                    disable_outbound_snat=False,
+                    enable_floating_ip=False,
+                    load_distribution="Default",
+                )
+            ],
+            tags=tags,
+            opts=self._child(protect=protect),
+        )
+
+        self.registrations = {}
+        if s.backend_pool == "nic":
+            self._register_nics(name, cfg)
+
+        self.security_rule = None
+        if s.network_security_group_name:
+            self.security_rule = network.SecurityRule(
+                f"{name}-nsg-api",
+                security_rule_name=f"{name}-api-via-lb",
+                resource_group_name=s.resource_group_name,
+                network_security_group_name=s.network_security_group_name,
+                priority=s.network_security_rule_priority,
+                direction="Inbound",
+                access="Allow",
+                protocol="Tcp",
+                # Clients, and the LB's own public IP: hairpinned flows arrive SNATed to it.
+                source_address_prefixes=pulumi.Output.all(
+                    *(cfg.allowed_client_cidrs or []), self.public_ip.ip_address
+                ).apply(lambda sources: [str(x) for x in sources if x]),
+                source_port_range="*",
+                destination_address_prefix="*",
+                destination_port_range=str(cfg.port),
+                description="kURL API through the load balancer (kurl-lb)",
+                opts=self._child(),
+            )
+
+        host: pulumi.Input[str] = (
+            # Azure's documented form, known before the IP exists (and in previews).
+            f"{s.domain_name_label}.{azure_region(cfg)}.cloudapp.azure.com"
+            if s.domain_name_label
+            else self.public_ip.ip_address.apply(lambda ip: ip or "")
+        )
+        self._finish(host, {})
+
+    def _pool(self, cfg: AzureKurlLbArgs) -> network.BackendAddressPoolArgs:
+        s = cfg.azure
+        if s.backend_pool == "nic":
+            # NIC members join from the NIC side (one association per primary, below).
+            return network.BackendAddressPoolArgs(name=POOL)
+        vnet = network.SubResourceArgs(id=s.virtual_network_id)
+        return network.BackendAddressPoolArgs(
+            name=POOL,
+            virtual_network=vnet,
+            load_balancer_backend_addresses=[
+                network.LoadBalancerBackendAddressArgs(
+                    name=p.name, ip_address=p.address, virtual_network=vnet
+                )
+                for p in cfg.primaries
+                if p.registered
+            ],
+        )
+
+    def _register_nics(self, name: str, cfg: AzureKurlLbArgs) -> None:
+        # azure-native has no resource that adds an existing NIC's IP configuration to a pool
+        # without owning the NIC; the classic provider's association does exactly that.
+        import pulumi_azure as azure_classic
+
+        pool_id = self.load_balancer.id.apply(lambda lb: f"{lb}/backendAddressPools/{POOL}")
+        for primary in cfg.primaries:
+            if not primary.registered:
+                continue
+            assert primary.nic_id is not None  # guaranteed by config validation
+            self.registrations[primary.name] = (
+                azure_classic.network.NetworkInterfaceBackendAddressPoolAssociation(
+                    f"{name}-nic-{primary.name}",
+                    network_interface_id=primary.nic_id,
+                    ip_configuration_name=primary.ip_configuration_name,
+                    backend_address_pool_id=pool_id,
+                    opts=self._child(),
+                )
+            )
