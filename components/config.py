@@ -375,6 +375,7 @@ class AzureStack(_Stack):
     @property
     def location(self) -> str | None:
         return self.provider_setting("azure-native:location")
+
     health_check: AzureHealthCheck = field(
         default_factory=AzureHealthCheck, form="object", doc="Load balancer health probe."
     )
@@ -390,6 +391,7 @@ class GcpStack(_Stack):
     @property
     def region(self) -> str | None:
         return self.provider_setting("gcp:region")
+
     health_check: GcpHealthCheck = field(
         default_factory=GcpHealthCheck, form="object", doc="Regional TCP health check."
     )

@@ -44,7 +44,9 @@ RULES = [
     "`instanceId`; `subnetIds` has no duplicates.",
     "Azure: `scheme` must be `public` (internal LBs cannot hairpin). `backendPool: nic` needs "
     "`nicId` on every primary; `backendPool: ip` needs `address` on every primary and "
-    "`virtualNetworkId`, and rejects `nicId`/`ipConfigurationName`.",
+    "`virtualNetworkId`, and rejects `nicId`/`ipConfigurationName`. NIC pools need "
+    "`azure:subscriptionId` (or `ARM_SUBSCRIPTION_ID`) for the classic provider; "
+    "`domainNameLabel` needs `azure-native:location` (it is part of the FQDN).",
     "GCP: `gcp:region` must be set and every `zone` must be in it. `scheme: internal` needs "
     "`subnetwork` and the PREMIUM tier; `subnetwork` is rejected for external LBs. `tags` must "
     "be valid GCP labels.",

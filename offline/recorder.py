@@ -129,10 +129,12 @@ class PreviewMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         state = dict(args.inputs)
-        make = None if self.preview else self.outputs.get(args.typ)
-        if make is not None:
-            state.update(make(args))
-        resource_id = "" if self.preview else f"{args.name}-id"
+        if self.preview:
+            return "", state
+        make = self.outputs.get(args.typ)
+        computed = dict(make(args)) if make is not None else {}
+        resource_id = computed.pop("id", f"{args.name}-id")  # a template may set the ID too
+        state.update(computed)
         return resource_id, state
 
     def answers(self, token: str) -> bool:

@@ -43,7 +43,27 @@ OUTPUTS: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] 
     "aws:ec2/securityGroup:SecurityGroup": lambda a: {"arn": f"arn:aws:ec2:sg/{a.name}"},
 }
 
+SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
+AZURE_RG = "kurl-dev-rg"
+AZURE_LB_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{AZURE_RG}/providers/Microsoft.Network"
+    "/loadBalancers/kurl-lb"
+)
+AZURE_IP = "20.0.0.10"
+OUTPUTS.update(
+    {
+        "azure-native:network:PublicIPAddress": lambda a: {"ipAddress": AZURE_IP},
+        "azure-native:network:LoadBalancer": lambda a: {"id": AZURE_LB_ID},
+    }
+)
+
 INVOKES: dict[str, Callable[[pulumi.runtime.MockCallArgs], dict[str, Any]]] = {
+    "azure-native:authorization:getClientConfig": lambda a: {
+        "subscriptionId": SUBSCRIPTION,
+        "tenantId": "t",
+        "clientId": "c",
+        "objectId": "o",
+    },
     "aws:ec2/getVpc:getVpc": lambda a: {"id": a.args["id"], "cidrBlock": VPC_CIDR},
     "aws:ec2/getSubnet:getSubnet": lambda a: {
         "id": a.args["id"],
@@ -66,6 +86,32 @@ AWS_DEV: dict[str, Any] = {
         {"name": "primary-1", "address": "10.0.1.10", "registered": True},
         {"name": "primary-2", "address": "10.0.2.10"},
         {"name": "primary-3", "address": "10.0.3.10"},
+    ],
+}
+
+
+def _nic(name: str) -> str:
+    return (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{AZURE_RG}/providers/Microsoft.Network"
+        f"/networkInterfaces/{name}-nic"
+    )
+
+
+AZURE_DEV: dict[str, Any] = {
+    "azure-native:location": "eastus",
+    "azure:subscriptionId": SUBSCRIPTION,
+    "kurl-lb:cloud": "azure",
+    "kurl-lb:scheme": "public",
+    "kurl-lb:allowedClientCidrs": ["203.0.113.0/24"],
+    "kurl-lb:tags": {"team": "platform"},
+    "kurl-lb:azure": {
+        "resourceGroupName": AZURE_RG,
+        "networkSecurityGroupName": "primaries-nsg",
+    },
+    "kurl-lb:primaries": [
+        {"name": "primary-1", "nicId": _nic("primary-1"), "registered": True},
+        {"name": "primary-2", "nicId": _nic("primary-2")},
+        {"name": "primary-3", "nicId": _nic("primary-3"), "ipConfigurationName": "ipcfg"},
     ],
 }
 
@@ -134,6 +180,11 @@ def with_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
 @pytest.fixture
 def aws_dev() -> dict[str, Any]:
     return copy.deepcopy(AWS_DEV)
+
+
+@pytest.fixture
+def azure_dev() -> dict[str, Any]:
+    return copy.deepcopy(AZURE_DEV)
 
 
 @pytest.fixture(autouse=True)

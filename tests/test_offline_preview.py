@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from offline.recorder import UNKNOWN
@@ -153,13 +154,22 @@ def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
     }
 
 
-def test_an_aws_stack_imports_no_other_cloud_sdk() -> None:
+@pytest.mark.parametrize(
+    ("stack", "own", "others"),
+    [
+        ("dev", "pulumi_aws", ("pulumi_azure", "pulumi_gcp")),
+        ("azure-dev", "pulumi_azure_native", ("pulumi_aws", "pulumi_gcp")),
+    ],
+)
+def test_a_stack_imports_only_its_own_cloud_sdk(
+    stack: str, own: str, others: tuple[str, ...]
+) -> None:
     code = (
         "import sys\n"
         "from offline.cli import main\n"
-        "assert main(['preview', '--stack', 'dev', '--json']) == 0\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(('pulumi_azure', 'pulumi_gcp')))\n"
-        "assert 'pulumi_aws' in sys.modules\n"
+        f"assert main(['preview', '--stack', {stack!r}, '--json']) == 0\n"
+        f"assert {own!r} in sys.modules\n"
+        f"loaded = sorted(m for m in sys.modules if m.startswith({others!r}))\n"
         "print('OTHER-SDKS', loaded, file=sys.stderr)\n"
     )
     result = subprocess.run(
@@ -176,3 +186,21 @@ def test_pulumi_yaml_shares_the_makefile_virtualenv() -> None:
         "name": "python",
         "options": {"toolchain": "pip", "virtualenv": ".venv"},
     }
+
+
+def test_azure_dev_preview_shows_the_plan() -> None:
+    result = run_preview("--stack", "azure-dev")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for fragment in (
+        "└─ kurl:index:AzureKurlLb",
+        "azure-native:network:PublicIPAddress",
+        "azure-native:network:LoadBalancer",
+        "azure-native:network:SecurityRule",
+        "azure:network:NetworkInterfaceBackendAddressPoolAssociation  kurl-nic-primary-1",
+        '"disableOutboundSnat": false',
+        'loadBalancerAddress  : "kurl-dev-api.eastus.cloudapp.azure.com:6443"',
+        "azure-native:authorization:getClientConfig",
+        "+ 6 to create",
+    ):
+        assert fragment in out
