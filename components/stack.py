@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pulumi
-
 from .base import KurlLoadBalancer
 from .config import StackConfig
 
@@ -17,7 +15,6 @@ def build_load_balancer(config: StackConfig) -> KurlLoadBalancer:
         from .azure import AzureKurlLb
 
         return AzureKurlLb(config.name, config)
-    raise pulumi.RunError(
-        f"kurl-lb:cloud: {config.cloud} is validated but its component is not built yet; "
-        "allowed today: aws, azure"
-    )
+    from .gcp import GcpKurlLb
+
+    return GcpKurlLb(config.name, config)

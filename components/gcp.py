@@ -1,0 +1,182 @@
+"""GcpKurlLb: a GCP backend-service passthrough Network Load Balancer in front of kURL primaries
+(kURL page, GCP section)."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from .base import KurlLoadBalancer
+from .config import GcpStack
+from .kurl import nodeport_alias_script
+
+GcpKurlLbArgs = GcpStack
+"""The component's arguments: a validated GCP stack config (see components/config.py)."""
+
+# Google's health-check probers, by load balancer kind (firewall rules must admit them).
+HEALTH_CHECK_RANGES = {
+    "EXTERNAL": ["35.191.0.0/16", "209.85.152.0/22", "209.85.204.0/22"],
+    "INTERNAL": ["35.191.0.0/16", "130.211.0.0/22"],
+}
+# Same drain as the AWS target group: kube-apiserver's default request timeout.
+CONNECTION_DRAINING_SECONDS = 60
+
+
+def _is_link(ref: str) -> bool:
+    return "/" in ref
+
+
+class GcpKurlLb(KurlLoadBalancer):
+    """Layer-4 TCP passthrough load balancer for the Kubernetes API of a kURL HA cluster.
+
+    Child resources (escape hatches): `address`, `health_check`, `instance_groups` (by zone),
+    `memberships` (by primary name), `backend_service`, `forwarding_rule`, `firewall`.
+    Extra output: `node_port_alias_script` (stack output `nodePortAliasScript`).
+    """
+
+    address: gcp.compute.Address
+    health_check: gcp.compute.RegionHealthCheck
+    instance_groups: dict[str, gcp.compute.InstanceGroup]
+    memberships: dict[str, gcp.compute.InstanceGroupMembership]
+    backend_service: gcp.compute.RegionBackendService
+    forwarding_rule: gcp.compute.ForwardingRule
+    firewall: gcp.compute.Firewall
+    node_port_alias_script: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: GcpKurlLbArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("kurl:index:GcpKurlLb", name, args, opts)
+        cfg, s = args, args.gcp
+        region = cfg.region
+        internal = cfg.scheme == "internal"
+        scheme = "INTERNAL" if internal else "EXTERNAL"
+        labels = self._labels()
+        protect = cfg.deletion_protection
+
+        self.address = gcp.compute.Address(
+            f"{name}-ip",
+            region=region,
+            address_type=scheme,
+            # Internal addresses are always PREMIUM and live on the subnetwork.
+            network_tier=None if internal else s.network_tier,
+            subnetwork=s.subnetwork if internal else None,
+            labels=labels,
+            opts=self._child(protect=protect),
+        )
+
+        hc = cfg.health_check
+        self.health_check = gcp.compute.RegionHealthCheck(
+            f"{name}-hc",
+            region=region,
+            check_interval_sec=hc.interval_seconds,
+            timeout_sec=hc.timeout_seconds,
+            healthy_threshold=hc.healthy_threshold,
+            unhealthy_threshold=hc.unhealthy_threshold,
+            tcp_health_check=gcp.compute.RegionHealthCheckTcpHealthCheckArgs(port=cfg.port),
+            opts=self._child(),
+        )
+
+        # One unmanaged group per zone of any listed primary: registering a primary later only
+        # adds a membership and never touches the backend service.
+        zones = sorted({p.zone for p in cfg.primaries})
+        self.instance_groups = {
+            zone: gcp.compute.InstanceGroup(
+                f"{name}-{zone}",
+                zone=zone,
+                network=s.network,
+                description=f"kURL primaries in {zone} (kurl-lb)",
+                opts=self._child(),
+            )
+            for zone in zones
+        }
+
+        self.memberships = {}
+        for primary in cfg.primaries:
+            if not primary.registered:
+                continue
+            group = self.instance_groups[primary.zone]
+            self.memberships[primary.name] = gcp.compute.InstanceGroupMembership(
+                f"{name}-member-{primary.name}",
+                zone=primary.zone,
+                instance_group=group.name,
+                instance=primary.instance,
+                opts=self._child(),
+            )
+
+        self.backend_service = gcp.compute.RegionBackendService(
+            f"{name}-backend",
+            region=region,
+            # Both default wrongly for a passthrough NLB (INTERNAL, HTTP): always explicit.
+            protocol="TCP",
+            load_balancing_scheme=scheme,
+            health_checks=self.health_check.id,
+            backends=[
+                gcp.compute.RegionBackendServiceBackendArgs(
+                    group=group.self_link, balancing_mode="CONNECTION"
+                )
+                for group in self.instance_groups.values()
+            ],
+            network=s.network if internal else None,
+            connection_draining_timeout_sec=CONNECTION_DRAINING_SECONDS,
+            opts=self._child(),
+        )
+
+        self.forwarding_rule = gcp.compute.ForwardingRule(
+            f"{name}-fr",
+            region=region,
+            ip_address=self.address.address,
+            ip_protocol="TCP",
+            ports=[str(cfg.port)],
+            load_balancing_scheme=scheme,
+            backend_service=self.backend_service.id,
+            network_tier=None if internal else s.network_tier,
+            network=s.network if internal else None,
+            subnetwork=s.subnetwork if internal else None,
+            labels=labels,
+            opts=self._child(protect=protect),
+        )
+
+        self.firewall = gcp.compute.Firewall(
+            f"{name}-allow-api",
+            network=s.network,
+            direction="INGRESS",
+            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[str(cfg.port)])],
+            source_ranges=self._sources(cfg, scheme),
+            target_tags=list(s.target_tags),
+            description="kURL API: load balancer health checks and clients (kurl-lb)",
+            opts=self._child(),
+        )
+
+        self.node_port_alias_script = nodeport_alias_script(self.address.address)
+        self._finish(
+            self.address.address, {"nodePortAliasScript": self.node_port_alias_script}
+        )
+
+    def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
+        return {"nodePortAliasScript": self.node_port_alias_script}
+
+    def _labels(self) -> dict[str, str]:
+        # GCP label values: lowercase letters, digits, - and _ (stack names may hold more).
+        tags = self._tags()
+        stack = "".join(c if c.isalnum() or c in "-_" else "-" for c in pulumi.get_stack().lower())
+        return {**tags, "kurl-lb-stack": stack[:63]}
+
+    def _sources(self, cfg: GcpKurlLbArgs, scheme: str) -> pulumi.Input[list[str]]:
+        """Health-check probers of the scheme, and the clients (passthrough keeps their IPs).
+
+        Hairpinned traffic never reaches the firewall: the guest agent delivers it locally.
+        """
+        probers = HEALTH_CHECK_RANGES[scheme]
+        if cfg.allowed_client_cidrs is not None:
+            return probers + [c for c in cfg.allowed_client_cidrs if c not in probers]
+        # Internal default (config validation requires the list for external LBs): the subnetwork.
+        subnetwork = cfg.gcp.subnetwork
+        assert subnetwork is not None
+        lookup = gcp.compute.get_subnetwork_output(
+            self_link=subnetwork if _is_link(subnetwork) else None,
+            name=None if _is_link(subnetwork) else subnetwork,
+            region=cfg.region,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        return lookup.ip_cidr_range.apply(lambda cidr: [*probers, cidr])
