@@ -44,7 +44,8 @@ set -eu
 LB_IP='@LB_IP@'
 UNIT_DIR="${KURL_LB_UNIT_DIR:-/etc/systemd/system}"
 UNIT="$UNIT_DIR/@UNIT@"
-IFACE="${KURL_LB_IFACE:-$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')}"
+DEFAULT_DEV="$(ip -4 route show default | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)"
+IFACE="${KURL_LB_IFACE:-$DEFAULT_DEV}"
 if [ -z "$IFACE" ]; then
   echo "kurl-lb: no default-route interface found; set KURL_LB_IFACE" >&2
   exit 1

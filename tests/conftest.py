@@ -57,7 +57,39 @@ OUTPUTS.update(
     }
 )
 
+GCP_PROJECT = "kurl-test"
+GCP_IP = "34.120.0.10"
+GCP_API = f"https://www.googleapis.com/compute/v1/projects/{GCP_PROJECT}"
+
+
+def _gcp_physical(name: str) -> str:
+    return f"{name}-a1b2c3d"  # as Pulumi auto-naming would
+
+
+OUTPUTS.update(
+    {
+        "gcp:compute/address:Address": lambda a: {
+            "address": a.inputs.get("address", GCP_IP),
+            "selfLink": f"{GCP_API}/regions/us-central1/addresses/{_gcp_physical(a.name)}",
+        },
+        "gcp:compute/instanceGroup:InstanceGroup": lambda a: {
+            "name": _gcp_physical(a.name),
+            "selfLink": (
+                f"{GCP_API}/zones/{a.inputs['zone']}/instanceGroups/{_gcp_physical(a.name)}"
+            ),
+        },
+        "gcp:compute/regionHealthCheck:RegionHealthCheck": lambda a: {
+            "id": f"projects/{GCP_PROJECT}/regions/us-central1/healthChecks/{_gcp_physical(a.name)}"
+        },
+        "gcp:compute/regionBackendService:RegionBackendService": lambda a: {
+            "id": f"projects/{GCP_PROJECT}/regions/us-central1/backendServices/"
+            f"{_gcp_physical(a.name)}"
+        },
+    }
+)
+
 INVOKES: dict[str, Callable[[pulumi.runtime.MockCallArgs], dict[str, Any]]] = {
+    "gcp:compute/getSubnetwork:getSubnetwork": lambda a: {"ipCidrRange": "10.20.0.0/20"},
     "azure-native:authorization:getClientConfig": lambda a: {
         "subscriptionId": SUBSCRIPTION,
         "tenantId": "t",
@@ -112,6 +144,22 @@ AZURE_DEV: dict[str, Any] = {
         {"name": "primary-1", "nicId": _nic("primary-1"), "registered": True},
         {"name": "primary-2", "nicId": _nic("primary-2")},
         {"name": "primary-3", "nicId": _nic("primary-3"), "ipConfigurationName": "ipcfg"},
+    ],
+}
+
+
+GCP_DEV: dict[str, Any] = {
+    "gcp:project": GCP_PROJECT,
+    "gcp:region": "us-central1",
+    "kurl-lb:cloud": "gcp",
+    "kurl-lb:scheme": "public",
+    "kurl-lb:allowedClientCidrs": ["203.0.113.0/24"],
+    "kurl-lb:tags": {"team": "platform"},
+    "kurl-lb:gcp": {"network": "kurl-vpc", "targetTags": ["kurl-primary"]},
+    "kurl-lb:primaries": [
+        {"name": "primary-1", "zone": "us-central1-a", "instance": "vm-1", "registered": True},
+        {"name": "primary-2", "zone": "us-central1-b", "instance": "vm-2"},
+        {"name": "primary-3", "zone": "us-central1-a", "instance": "vm-3"},
     ],
 }
 
@@ -185,6 +233,11 @@ def aws_dev() -> dict[str, Any]:
 @pytest.fixture
 def azure_dev() -> dict[str, Any]:
     return copy.deepcopy(AZURE_DEV)
+
+
+@pytest.fixture
+def gcp_dev() -> dict[str, Any]:
+    return copy.deepcopy(GCP_DEV)
 
 
 @pytest.fixture(autouse=True)

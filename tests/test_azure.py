@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from offline.diff import CREATE, UPDATE, diff
 from tests.conftest import (
     AZURE_DEV,
     AZURE_IP,
@@ -122,14 +123,9 @@ def test_nic_pool_registers_each_registered_primary_by_name(azure_dev: dict[str,
 def test_registering_one_more_nic_adds_exactly_one_resource(azure_dev: dict[str, Any]) -> None:
     before = run_project(azure_dev)
     after = run_project(with_changes(azure_dev, {"primaries.1.registered": True}))
-    before_inputs = {r.urn: r.inputs for r in before.resources}
-    after_inputs = {r.urn: r.inputs for r in after.resources}
-    added = set(after_inputs) - set(before_inputs)
-    assert [u.rsplit("::", 1)[1] for u in added] == ["kurl-nic-primary-2"]
-    assert set(before_inputs) <= set(after_inputs)
-    for urn, inputs in before_inputs.items():
-        if "pulumi:pulumi:Stack" not in urn:
-            assert after_inputs[urn] == inputs, urn
+    assert [(c.op, c.type, c.name) for c in diff(before, after)] == [
+        (CREATE, NIC_ASSOC, "kurl-nic-primary-2")
+    ]
 
 
 def test_nsg_rule_admits_clients_and_the_lb_ip_only(azure_dev: dict[str, Any]) -> None:
@@ -193,13 +189,9 @@ def test_ip_pool_lists_registered_addresses_in_the_load_balancer(azure_dev: dict
 def test_ip_pool_registration_is_one_update_of_the_load_balancer(azure_dev: dict[str, Any]) -> None:
     before = run_project(ip_mode(azure_dev))
     after = run_project(with_changes(ip_mode(azure_dev), {"primaries.2.registered": True}))
-    assert [r.urn for r in before.resources] == [r.urn for r in after.resources]
-    changed = [
-        b.name
-        for b, a in zip(before.resources, after.resources, strict=True)
-        if b.inputs != a.inputs
+    assert [(c.op, c.name, c.properties) for c in diff(before, after)] == [
+        (UPDATE, "kurl-lb", ["backendAddressPools[0].loadBalancerBackendAddresses"])
     ]
-    assert changed == ["kurl-lb"]
 
 
 def test_settings_follow_config(azure_dev: dict[str, Any]) -> None:

@@ -159,6 +159,7 @@ def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
     [
         ("dev", "pulumi_aws", ("pulumi_azure", "pulumi_gcp")),
         ("azure-dev", "pulumi_azure_native", ("pulumi_aws", "pulumi_gcp")),
+        ("gcp-dev", "pulumi_gcp", ("pulumi_aws", "pulumi_azure")),
     ],
 )
 def test_a_stack_imports_only_its_own_cloud_sdk(
@@ -204,3 +205,24 @@ def test_azure_dev_preview_shows_the_plan() -> None:
         "+ 6 to create",
     ):
         assert fragment in out
+
+
+def test_gcp_dev_preview_shows_the_plan() -> None:
+    result = run_preview("--stack", "gcp-dev")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for fragment in (
+        "└─ kurl:index:GcpKurlLb",
+        "gcp:compute:Address",
+        "gcp:compute:RegionHealthCheck",
+        "kurl-us-central1-a",
+        "kurl-us-central1-b",
+        "gcp:compute:InstanceGroupMembership  kurl-member-primary-1",
+        "gcp:compute:RegionBackendService",
+        "gcp:compute:ForwardingRule",
+        "gcp:compute:Firewall",
+        'loadBalancingScheme           : "EXTERNAL"',
+        "nodePortAliasScript  : [unknown]",
+        "+ 10 to create",
+    ):
+        assert fragment in out, fragment
