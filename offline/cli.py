@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pulumi
 
+from .analyzer import PolicyPackError, analyze
 from .recorder import Graph, main_program, program_directory, record
 from .render import render_json, render_text
 from .stackfile import StackFileError, read_stack
@@ -34,6 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     preview.add_argument("--json", action="store_true", help="print one JSON document")
+    preview.add_argument(
+        "--policy-pack",
+        type=Path,
+        default=PROJECT_ROOT / "policies",
+        help="policy pack directory to run over the plan (default: this project's policies/)",
+    )
+    preview.add_argument(
+        "--no-policy", action="store_true", help="skip the policy pack (plan only)"
+    )
     return parser
 
 
@@ -67,8 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         print("error: the program failed:", file=sys.stderr)
         traceback.print_exc()
         return EXIT_ERROR
+    policy = None
+    if not args.no_policy:
+        try:
+            policy = analyze(graph, args.policy_pack.resolve())
+        except PolicyPackError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     if args.json:
-        print(render_json(graph, warnings=warnings))
+        print(render_json(graph, warnings=warnings, policy=policy))
     else:
-        print(render_text(graph, warnings=warnings))
-    return EXIT_OK
+        print(render_text(graph, warnings=warnings, policy=policy))
+    return EXIT_POLICY if policy and policy.mandatory else EXIT_OK

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .analyzer import PolicyResult
 from .recorder import UNKNOWN, Graph, RecordedResource
 
 UNKNOWN_TEXT = "[unknown]"
@@ -76,7 +77,25 @@ def _table(rows: Iterable[tuple[str, ...]], indent: str) -> list[str]:
     ]
 
 
-def render_text(graph: Graph, warnings: Iterable[str] = ()) -> str:
+def render_policy(graph: Graph, result: PolicyResult) -> list[str]:
+    """Policy verdicts as `pulumi preview` lists them: level, policy, resource, message."""
+    names = {r.urn: f"{display_type(r.type)}: {r.name}" for r in graph.resources}
+    counts = {level: sum(d.level == level for d in result.diagnostics) for level in ("mandatory", "advisory")}
+    head = f"Policies ({result.pack}@v{result.version}, {len(result.policies)} policies):"
+    if not result.diagnostics:
+        return [head, "    no violations"]
+    out = [head + f" {counts['mandatory']} mandatory, {counts['advisory']} advisory"]
+    order = {"mandatory": 0, "advisory": 1}
+    for d in sorted(result.diagnostics, key=lambda d: (order.get(d.level, 2), d.policy, d.urn)):
+        where = names.get(d.urn, d.urn or "the stack")
+        out.append(f"    [{d.level}]  {d.policy}  ({where})")
+        out += [f"        {line}" for line in d.message.splitlines()]
+    return out
+
+
+def render_text(
+    graph: Graph, warnings: Iterable[str] = (), policy: PolicyResult | None = None
+) -> str:
     out: list[str] = [
         f"Previewing update ({graph.stack}) offline: Pulumi SDK mock engine, no cloud account",
         "",
@@ -106,6 +125,8 @@ def render_text(graph: Graph, warnings: Iterable[str] = ()) -> str:
         out += _table(
             [(k, ": " + format_value(v)) for k, v in sorted(graph.outputs.items())], "    "
         )
+    if policy is not None:
+        out += ["", *render_policy(graph, policy)]
     out += ["", "Resources:", f"    + {len(graph.resources)} to create", ""]
     return "\n".join(out)
 
@@ -113,7 +134,7 @@ def render_text(graph: Graph, warnings: Iterable[str] = ()) -> str:
 def render_json(
     graph: Graph,
     *,
-    policy: dict[str, Any] | None = None,
+    policy: PolicyResult | None = None,
     warnings: Iterable[str] = (),
 ) -> str:
     document = {
@@ -121,7 +142,7 @@ def render_json(
         "stack": graph.stack,
         "resources": [r.to_json() for r in graph.resources],
         "outputs": graph.outputs,
-        "policy": policy or {"pack": None, "diagnostics": []},
+        "policy": policy.to_json() if policy else {"pack": None, "diagnostics": []},
         "lookups": [{"token": i.token, "args": i.args} for i in graph.invokes],
         "warnings": [f"{s}: {m}" for s, m in graph.diagnostics] + list(warnings),
     }

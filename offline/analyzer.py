@@ -1,0 +1,243 @@
+"""Drives a Python policy pack over its real gRPC Analyzer interface, as the Pulumi engine does
+during `pulumi preview --policy-pack DIR`:
+
+1. start `python -m pulumi.policy <engine-address> <pack dir>` and read the port it prints;
+2. GetAnalyzerInfo, then Configure each policy with its enforcement level and schema defaults;
+3. Analyze every custom resource (type, URN, name, inputs, options);
+4. AnalyzeStack with every resource, its parent, dependencies and property dependencies.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import yaml
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from .recorder import Graph, RecordedResource
+
+START_TIMEOUT_SECONDS = 60.0
+CALL_TIMEOUT_SECONDS = 120.0
+LEVELS = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
+SKIPPED_PREFIX = "can't run policy"
+
+
+class PolicyPackError(Exception):
+    """The pack did not start or broke the protocol (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    level: str  # advisory or mandatory
+    urn: str
+    message: str
+
+    @property
+    def skipped(self) -> bool:
+        """The SDK could not run the policy (it read an unknown value during preview)."""
+        return self.message.startswith(SKIPPED_PREFIX)
+
+    def to_json(self) -> dict[str, str]:
+        return {"policy": self.policy, "level": self.level, "urn": self.urn, "message": self.message}
+
+
+@dataclass
+class PolicyResult:
+    pack: str
+    version: str
+    policies: dict[str, str]  # name -> enforcement level
+    diagnostics: list[Diagnostic]
+
+    @property
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "mandatory"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pack": self.pack,
+            "version": self.version,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+def _read_port(process: subprocess.Popen[bytes], timeout: float) -> int:
+    """The first stdout line of the pack (its port), or a clear error; never hangs."""
+    assert process.stdout is not None
+    line: list[bytes] = []
+    reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    reader.join(timeout)
+    text = line[0].decode().strip() if line else ""
+    if text.isdigit():
+        return int(text)
+    process.kill()
+    _, stderr = process.communicate(timeout=10)
+    detail = stderr.decode(errors="replace").strip() or text or "no output"
+    if not line:
+        raise PolicyPackError(f"policy pack did not start within {timeout:.0f} s: {detail}")
+    raise PolicyPackError(f"policy pack failed to start: {detail}")
+
+
+@contextmanager
+def running_pack(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> Iterator[Any]:
+    """The pack's Analyzer stub, served by `python -m pulumi.policy` as the engine starts it."""
+    if not (pack_dir / "PulumiPolicy.yaml").is_file():
+        raise PolicyPackError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        # The engine address is only used for logging, which the offline gate does not serve.
+        [sys.executable, "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        port = _read_port(process, timeout)
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        try:
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+            yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        finally:
+            channel.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(value)
+    return out
+
+
+def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent)
+
+
+class PolicyGate:
+    """A running pack that analyzes graphs, each as one `pulumi preview` would."""
+
+    def __init__(self, stub: Any, version: str | None) -> None:
+        self.stub = stub
+        self.info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_SECONDS)
+        # The CLI takes the version from PulumiPolicy.yaml (the Python SDK always says 0.0.1).
+        self.version = version or self.info.version
+
+    def _configure(self) -> None:
+        self.stub.Configure(
+            analyzer_pb2.ConfigureAnalyzerRequest(
+                policyConfig={
+                    p.name: analyzer_pb2.PolicyConfig(
+                        enforcementLevel=p.enforcementLevel,
+                        properties=_struct(
+                            {
+                                key: spec["default"]
+                                for key, spec in p.configSchema.properties.items()
+                                if "default" in spec
+                            }
+                        ),
+                    )
+                    for p in self.info.policies
+                }
+            ),
+            timeout=CALL_TIMEOUT_SECONDS,
+        )
+
+    def analyze(self, graph: Graph) -> PolicyResult:
+        try:
+            self._configure()
+            diagnostics: list[Diagnostic] = []
+            for resource in graph.custom:
+                response = self.stub.Analyze(
+                    analyzer_pb2.AnalyzeRequest(
+                        type=resource.type,
+                        properties=resource.wire_inputs,
+                        urn=resource.urn,
+                        name=resource.name,
+                        options=_options(resource),
+                    ),
+                    timeout=CALL_TIMEOUT_SECONDS,
+                )
+                diagnostics += _diagnostics(response, default_urn=resource.urn)
+            stack = self.stub.AnalyzeStack(
+                analyzer_pb2.AnalyzeStackRequest(
+                    resources=[_stack_resource(r) for r in graph.resources]
+                ),
+                timeout=CALL_TIMEOUT_SECONDS,
+            )
+            diagnostics += _diagnostics(stack, default_urn="")
+        except grpc.RpcError as exc:
+            raise PolicyPackError(f"policy pack call failed: {exc}") from None
+        return PolicyResult(
+            pack=self.info.name,
+            version=self.version,
+            policies={
+                p.name: LEVELS.get(p.enforcementLevel, "advisory") for p in self.info.policies
+            },
+            diagnostics=diagnostics,
+        )
+
+
+@contextmanager
+def policy_gate(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> Iterator[PolicyGate]:
+    version = None
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    if manifest.is_file():
+        data = yaml.safe_load(manifest.read_text()) or {}
+        version = str(data["version"]) if "version" in data else None
+    with running_pack(pack_dir, timeout=timeout) as stub:
+        try:
+            yield PolicyGate(stub, version)
+        except grpc.RpcError as exc:
+            raise PolicyPackError(f"policy pack call failed: {exc}") from None
+
+
+def analyze(graph: Graph, pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> PolicyResult:
+    """Start the pack, run it over one recorded graph, stop it."""
+    with policy_gate(pack_dir, timeout=timeout) as gate:
+        return gate.analyze(graph)
+
+
+def _stack_resource(r: RecordedResource) -> analyzer_pb2.AnalyzerResource:
+    return analyzer_pb2.AnalyzerResource(
+        type=r.type,
+        properties=r.wire_inputs,
+        urn=r.urn,
+        name=r.name,
+        options=_options(r),
+        parent=r.parent,
+        dependencies=r.dependencies,
+        propertyDependencies={
+            k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+            for k, v in r.property_dependencies.items()
+        },
+    )
+
+
+def _diagnostics(response: Any, default_urn: str) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            policy=d.policyName,
+            level=LEVELS.get(d.enforcementLevel, "advisory"),
+            urn=d.urn or default_urn,
+            message=d.message,
+        )
+        for d in response.diagnostics
+    ]

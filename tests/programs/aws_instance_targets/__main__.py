@@ -1,0 +1,20 @@
+"""What the kURL page warns against: an internal NLB registering primaries by instance ID."""
+
+import pulumi_aws as aws
+
+nlb = aws.lb.LoadBalancer(
+    "api",
+    load_balancer_type="network",
+    internal=True,
+    subnets=["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
+    enable_deletion_protection=True,
+)
+tg = aws.lb.TargetGroup("api", port=6443, protocol="TCP", vpc_id="vpc-0a1b2c3d")  # no targetType
+aws.lb.Listener(
+    "api",
+    load_balancer_arn=nlb.arn,
+    port=6443,
+    protocol="TCP",
+    default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=tg.arn)],
+)
+aws.lb.TargetGroupAttachment("primary-1", target_group_arn=tg.arn, target_id="i-0123456789abcdef0")
