@@ -54,7 +54,12 @@ class Diagnostic:
         return self.message.startswith(SKIPPED_PREFIX)
 
     def to_json(self) -> dict[str, str]:
-        return {"policy": self.policy, "level": self.level, "urn": self.urn, "message": self.message}
+        return {
+            "policy": self.policy,
+            "level": self.level,
+            "urn": self.urn,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -83,13 +88,14 @@ def _read_port(process: subprocess.Popen[bytes], timeout: float) -> int:
     reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
     reader.start()
     reader.join(timeout)
+    timed_out = reader.is_alive()
     text = line[0].decode().strip() if line else ""
     if text.isdigit():
         return int(text)
     process.kill()
     _, stderr = process.communicate(timeout=10)
     detail = stderr.decode(errors="replace").strip() or text or "no output"
-    if not line:
+    if timed_out:
         raise PolicyPackError(f"policy pack did not start within {timeout:.0f} s: {detail}")
     raise PolicyPackError(f"policy pack failed to start: {detail}")
 
@@ -209,7 +215,9 @@ def policy_gate(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> It
             raise PolicyPackError(f"policy pack call failed: {exc}") from None
 
 
-def analyze(graph: Graph, pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> PolicyResult:
+def analyze(
+    graph: Graph, pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS
+) -> PolicyResult:
     """Start the pack, run it over one recorded graph, stop it."""
     with policy_gate(pack_dir, timeout=timeout) as gate:
         return gate.analyze(graph)

@@ -123,8 +123,8 @@ class PreviewMocks(pulumi.runtime.Mocks):
         | None = None,
         preview: bool = True,
     ) -> None:
-        self.outputs = dict(outputs or {})
-        self.invokes = dict(invokes or {})
+        self.outputs = outputs if outputs is not None else {}
+        self.invokes = invokes if invokes is not None else {}
         self.preview = preview
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:

@@ -80,7 +80,10 @@ def _table(rows: Iterable[tuple[str, ...]], indent: str) -> list[str]:
 def render_policy(graph: Graph, result: PolicyResult) -> list[str]:
     """Policy verdicts as `pulumi preview` lists them: level, policy, resource, message."""
     names = {r.urn: f"{display_type(r.type)}: {r.name}" for r in graph.resources}
-    counts = {level: sum(d.level == level for d in result.diagnostics) for level in ("mandatory", "advisory")}
+    counts = {
+        level: sum(d.level == level for d in result.diagnostics)
+        for level in ("mandatory", "advisory")
+    }
     head = f"Policies ({result.pack}@v{result.version}, {len(result.policies)} policies):"
     if not result.diagnostics:
         return [head, "    no violations"]

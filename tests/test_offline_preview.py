@@ -66,6 +66,7 @@ def test_dev_preview_shows_the_plan() -> None:
     assert 'registeredPrimaries  : ["primary-1"]' in out
     assert "loadBalancerAddress  : [unknown]" in out
     assert "+ 11 to create" in out
+    assert "Policies (kurl-lb@v0.1.0, 9 policies):\n    no violations" in out
     assert "Traceback" not in result.stderr
 
 
@@ -75,7 +76,7 @@ def test_json_has_the_design_shape() -> None:
     doc = json.loads(result.stdout)
     assert {"project", "stack", "resources", "outputs", "policy"} <= set(doc)
     assert (doc["project"], doc["stack"]) == ("kurl-lb", "dev")
-    assert doc["policy"] == {"pack": None, "diagnostics": []}
+    assert doc["policy"] == {"pack": "kurl-lb", "version": "0.1.0", "diagnostics": []}
     by_name = {r["name"]: r for r in doc["resources"]}
     for r in doc["resources"]:
         assert set(r) == {

@@ -44,8 +44,11 @@ def _aws_range_covers(rule: Any, ports: set[int]) -> bool:
     if protocol in ("-1", "all"):
         return True
     low, high = as_port(get(rule, "fromPort")), as_port(get(rule, "toPort"))
-    return protocol.lower() in ("tcp", "6") and low is not None and high is not None and any(
-        low <= p <= high for p in ports
+    return (
+        protocol.lower() in ("tcp", "6")
+        and low is not None
+        and high is not None
+        and any(low <= p <= high for p in ports)
     )
 
 
@@ -56,8 +59,10 @@ def _open_aws(args: ResourceValidationArgs, ports: set[int]) -> bool:
         return bool(sources & ANYWHERE) and _aws_range_covers(props, ports)
     if AWS_SG_RULE.match(args.resource_type):
         sources = set(items(props, "cidrBlocks")) | set(items(props, "ipv6CidrBlocks"))
-        return get(props, "type") == "ingress" and bool(sources & ANYWHERE) and _aws_range_covers(
-            props, ports
+        return (
+            get(props, "type") == "ingress"
+            and bool(sources & ANYWHERE)
+            and _aws_range_covers(props, ports)
         )
     if AWS_SG.match(args.resource_type):
         return any(
@@ -86,7 +91,9 @@ def _open_gcp(props: Any, ports: set[int]) -> bool:
     for allow in items(props, "allows"):
         protocol = str(get(allow, "protocol") or "").lower()
         port_specs = items(allow, "ports")
-        if protocol in ("all", "tcp", "6") and (not port_specs or any(covers(s, ports) for s in port_specs)):
+        if protocol in ("all", "tcp", "6") and (
+            not port_specs or any(covers(s, ports) for s in port_specs)
+        ):
             return True
     return False
 
@@ -137,7 +144,11 @@ def _validate_deletion_protection(args: StackValidationArgs, report: ReportViola
                 "enableDeletionProtection: true.",
                 lb.urn,
             )
-    fronts = [lb for lb in azure_api_load_balancers(index, ports) if AZURE_NATIVE_LB.match(lb.resource_type)]
+    fronts = [
+        lb
+        for lb in azure_api_load_balancers(index, ports)
+        if AZURE_NATIVE_LB.match(lb.resource_type)
+    ]
     fronts += gcp_api_forwarding_rules(index, ports)
     for front in fronts:
         if not front.opts.protect:

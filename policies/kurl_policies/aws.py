@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -17,7 +20,9 @@ from .props import API_PORTS_SCHEMA, MISSING, api_ports, get, is_unknown
 INSTANCE_ID = "i-"
 
 
-def _internal_nlb_target_groups(args: StackValidationArgs):  # type: ignore[no-untyped-def]
+def _internal_nlb_target_groups(
+    args: StackValidationArgs,
+) -> Iterator[tuple[StackIndex, PolicyResource, PolicyResource]]:
     """(index, load balancer, target group) for internal NLBs serving an API port."""
     index = StackIndex(args.resources)
     ports = api_ports(args)
@@ -34,11 +39,13 @@ def _validate_ip_targets(args: StackValidationArgs, report: ReportViolation) -> 
     for index, lb, tg in _internal_nlb_target_groups(args):
         target_type = get(tg.props, "targetType")
         if not is_unknown(target_type) and target_type in (MISSING, "instance"):
-            shown = "instance" if target_type == "instance" else "omitted (provider default: instance)"
+            shown = (
+                "instance" if target_type == "instance" else "omitted (provider default: instance)"
+            )
             report(
                 f"target group '{tg.name}' behind internal NLB '{lb.name}' has targetType "
                 f"{shown}: internal NLBs do not support hairpinning with instance targets, so a "
-                "kURL primary cannot reach the API through the NLB. Set targetType to \"ip\" and "
+                'kURL primary cannot reach the API through the NLB. Set targetType to "ip" and '
                 "register the primaries' private IPs.",
                 tg.urn,
             )
@@ -48,7 +55,7 @@ def _validate_ip_targets(args: StackValidationArgs, report: ReportViolation) -> 
                 report(
                     f"attachment '{attachment.name}' registers instance ID {target} with internal "
                     f"NLB '{lb.name}' (target group '{tg.name}'): register the instance's private "
-                    "IP instead (target group targetType \"ip\"), or hairpinning fails.",
+                    'IP instead (target group targetType "ip"), or hairpinning fails.',
                     attachment.urn,
                 )
 
@@ -65,13 +72,13 @@ def _validate_no_client_ip_preservation(args: StackValidationArgs, report: Repor
                 continue
             shown = "omitted (on by default for instance targets)"
         elif str(preserve).lower() == "true":
-            shown = "\"true\""
+            shown = '"true"'
         else:
             continue
         report(
             f"target group '{tg.name}' behind internal NLB '{lb.name}' has preserveClientIp "
             f"{shown}: NLBs with client IP preservation do not support hairpinning. Set "
-            "preserveClientIp to \"false\" (with targetType \"ip\").",
+            'preserveClientIp to "false" (with targetType "ip").',
             tg.urn,
         )
 
@@ -82,7 +89,7 @@ aws_internal_nlb_ip_targets = StackValidationPolicy(
     name="aws-internal-nlb-ip-targets",
     description=(
         "An internal AWS NLB serving the Kubernetes API registers targets by IP: target groups "
-        "use targetType \"ip\" (omitted means \"instance\") and no attachment targets an "
+        'use targetType "ip" (omitted means "instance") and no attachment targets an '
         "instance ID. Internal NLBs cannot hairpin with instance targets."
     ),
     validate=_validate_ip_targets,
@@ -94,7 +101,7 @@ aws_internal_nlb_no_client_ip_preservation = StackValidationPolicy(
     name="aws-internal-nlb-no-client-ip-preservation",
     description=(
         "An internal AWS NLB serving the Kubernetes API does not preserve client IPs: set the "
-        "target groups' preserveClientIp to \"false\" (it defaults to on for instance targets). "
+        'target groups\' preserveClientIp to "false" (it defaults to on for instance targets). '
         "Client IP preservation breaks hairpinning."
     ),
     validate=_validate_no_client_ip_preservation,

@@ -19,8 +19,12 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     index = StackIndex(args.resources)
     for lb in azure_api_load_balancers(index, api_ports(args)):
         native = bool(AZURE_NATIVE_LB.match(lb.resource_type))
-        frontends = items(lb.props, "frontendIPConfigurations" if native else "frontendIpConfigurations")
-        private_keys = ("privateIPAddress", "subnet") if native else ("privateIpAddress", "subnetId")
+        frontends = items(
+            lb.props, "frontendIPConfigurations" if native else "frontendIpConfigurations"
+        )
+        private_keys = (
+            ("privateIPAddress", "subnet") if native else ("privateIpAddress", "subnetId")
+        )
         for frontend in frontends:
             private = [k for k in private_keys if get(frontend, k) not in (MISSING, "")]
             if private:
@@ -33,7 +37,7 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 )
         sku = get(lb.props, "sku", "name") if native else get(lb.props, "sku")
         if not is_unknown(sku) and (sku is MISSING or str(sku).lower() != "standard"):
-            shown = "omitted (Azure default: Basic)" if sku is MISSING else f"\"{sku}\""
+            shown = "omitted (Azure default: Basic)" if sku is MISSING else f'"{sku}"'
             report(
                 f"load balancer '{lb.name}' serves the Kubernetes API with SKU {shown}: use the "
                 "Standard SKU (Basic was retired on 2025-09-30).",

@@ -12,9 +12,13 @@ from collections.abc import Iterable
 
 from pulumi_policy import PolicyResource
 
+# Every token a policy matches, so a test can check each against the installed provider SDKs.
+KNOWN_TOKENS: set[str] = set()
+
 
 def token_matcher(*tokens: str) -> re.Pattern[str]:
     """Matches type tokens, versioned azure-native ones included (`network/v20240301`)."""
+    KNOWN_TOKENS.update(tokens)
     alternatives = []
     for token in tokens:
         package, module, name = token.split(":")

@@ -45,11 +45,11 @@ def _aws(index: StackIndex, ports: set[int], report: ReportViolation) -> None:
         shown = (
             "omitted, which the provider turns into HTTP when a healthCheck block is given"
             if protocol is MISSING
-            else f"\"{protocol}\""
+            else f'"{protocol}"'
         )
         report(
             f"target group '{tg.name}' serves the Kubernetes API with health check protocol "
-            f"{shown}. Set healthCheck.protocol to \"TCP\" (and port \"traffic-port\").",
+            f'{shown}. Set healthCheck.protocol to "TCP" (and port "traffic-port").',
             tg.urn,
         )
 

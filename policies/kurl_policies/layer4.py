@@ -21,8 +21,9 @@ AZURE_APP_GATEWAY = token_matcher(
 GCP_PROXY = token_matcher(
     "gcp:compute/targetHttpProxy:TargetHttpProxy",
     "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
-    "gcp:compute/targetSslProxy:TargetSslProxy",
-    "gcp:compute/targetTcpProxy:TargetTcpProxy",
+    "gcp:compute/targetSSLProxy:TargetSSLProxy",
+    "gcp:compute/targetTCPProxy:TargetTCPProxy",
+    "gcp:compute/targetGrpcProxy:TargetGrpcProxy",
     "gcp:compute/regionTargetHttpProxy:RegionTargetHttpProxy",
     "gcp:compute/regionTargetHttpsProxy:RegionTargetHttpsProxy",
     "gcp:compute/regionTargetTcpProxy:RegionTargetTcpProxy",
@@ -39,17 +40,20 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
         if is_unknown(kind) or kind == "network" or lb.urn in reported:
             continue
         reported.add(lb.urn)
-        shown = "omitted (provider default: application)" if kind is MISSING else f"\"{kind}\""
+        shown = "omitted (provider default: application)" if kind is MISSING else f'"{kind}"'
         report(
             f"load balancer '{lb.name}' has loadBalancerType {shown} and a listener on API port "
             f"{get(path.listener.props, 'port')}: kURL needs a Layer-4 TCP load balancer. Use "
-            "loadBalancerType \"network\" with a TCP listener.",
+            'loadBalancerType "network" with a TCP listener.',
             lb.urn,
         )
     for gateway in index.of_type(AZURE_APP_GATEWAY):
         served = sorted(
-            {p for p in (as_port(get(fp, "port")) for fp in items(gateway.props, "frontendPorts"))
-             if p in ports}
+            {
+                p
+                for p in (as_port(get(fp, "port")) for fp in items(gateway.props, "frontendPorts"))
+                if p in ports
+            }
         )
         if served:
             report(

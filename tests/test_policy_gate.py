@@ -1,0 +1,71 @@
+"""The offline policy gate end to end: `python -m offline preview` with the policy pack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from offline.analyzer import PolicyPackError, analyze
+from offline.recorder import Graph
+from tests.conftest import PROJECT_ROOT
+from tests.test_offline_preview import run_preview
+
+FOREIGN = PROJECT_ROOT / "tests" / "programs" / "aws_instance_targets"
+
+
+def test_foreign_program_with_instance_targets_fails_the_gate() -> None:
+    result = run_preview("--program", str(FOREIGN), "--stack", "ci")
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert "[mandatory]  aws-internal-nlb-ip-targets  (aws:lb:TargetGroup: api)" in out
+    assert (
+        "[mandatory]  aws-internal-nlb-ip-targets  (aws:lb:TargetGroupAttachment: primary-1)" in out
+    )
+    assert "registers instance ID i-0123456789abcdef0" in out
+    assert "[mandatory]  aws-internal-nlb-no-client-ip-preservation" in out
+
+
+def test_gate_verdicts_are_in_the_json_document() -> None:
+    result = run_preview("--program", str(FOREIGN), "--stack", "ci", "--json")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["policy"]["pack"] == "kurl-lb"
+    assert doc["policy"]["version"] == "0.1.0"
+    diagnostics = doc["policy"]["diagnostics"]
+    assert {(d["policy"], d["level"], d["urn"].rsplit("::", 1)[1]) for d in diagnostics} == {
+        ("aws-internal-nlb-ip-targets", "mandatory", "api"),
+        ("aws-internal-nlb-ip-targets", "mandatory", "primary-1"),
+        ("aws-internal-nlb-no-client-ip-preservation", "mandatory", "api"),
+    }
+    assert all(set(d) == {"policy", "level", "urn", "message"} for d in diagnostics)
+
+
+@pytest.mark.parametrize("stack", ["dev", "azure-dev", "gcp-dev"])
+def test_example_stacks_pass_the_gate_with_nothing_skipped(stack: str) -> None:
+    result = run_preview("--stack", stack, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["policy"]["diagnostics"] == []  # no mandatory, no advisory, no "can't run" note
+
+
+def test_a_pack_that_fails_to_start_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text("raise SystemExit('broken pack: missing dependency')\n")
+    result = run_preview("--stack", "dev", "--policy-pack", str(tmp_path))
+    assert result.returncode == 2
+    assert "policy pack failed to start" in result.stderr
+    assert "broken pack: missing dependency" in result.stderr
+
+
+def test_a_pack_that_never_answers_times_out(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text("import time\ntime.sleep(60)\n")
+    with pytest.raises(PolicyPackError, match="did not start within 2 s"):
+        analyze(Graph(project="p", stack="s"), tmp_path, timeout=2)
+
+
+def test_a_directory_without_a_pack_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(PolicyPackError, match="is not a policy pack"):
+        analyze(Graph(project="p", stack="s"), tmp_path)
