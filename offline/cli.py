@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pulumi
 
+from .against import RevisionError, program_at
 from .analyzer import PolicyPackError, analyze
+from .diff import diff
 from .recorder import Graph, main_program, program_directory, record
-from .render import render_json, render_text
+from .render import render_diff_text, render_json, render_text
 from .stackfile import StackFileError, read_stack
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
@@ -44,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--no-policy", action="store_true", help="skip the policy pack (plan only)"
     )
+    preview.add_argument(
+        "--against",
+        metavar="REV",
+        help="show what changes against the program and config at this git revision",
+    )
     return parser
 
 
@@ -62,10 +69,27 @@ def preview_graph(program: Path, stack: str) -> tuple[Graph, list[str]]:
     return graph, files.warnings
 
 
+def _graph_at(program: Path, stack: str, revision: str) -> Graph:
+    """The stack's graph at a revision; empty when the stack did not exist there yet."""
+    with program_at(program, revision) as old_program:
+        try:
+            return preview_graph(old_program, stack)[0]
+        except StackFileError:
+            if not (old_program / "Pulumi.yaml").is_file() or not any(
+                old_program.glob(f"Pulumi.{stack}.yaml")
+            ):
+                return Graph(project="", stack=stack)
+            raise
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        old = _graph_at(args.program, args.stack, args.against) if args.against else None
         graph, warnings = preview_graph(args.program, args.stack)
+    except RevisionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except StackFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -84,8 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
+    changes = diff(old, graph) if old is not None else None
     if args.json:
-        print(render_json(graph, warnings=warnings, policy=policy))
+        print(
+            render_json(
+                graph, warnings=warnings, policy=policy, changes=changes, against=args.against
+            )
+        )
+    elif changes is not None:
+        print(render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy))
     else:
         print(render_text(graph, warnings=warnings, policy=policy))
     return EXIT_POLICY if policy and policy.mandatory else EXIT_OK

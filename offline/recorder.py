@@ -272,9 +272,25 @@ def record(
 
 @contextmanager
 def program_directory(directory: Path) -> Iterator[None]:
-    """cwd and import path of a Pulumi program, as the Python language host sets them."""
+    """cwd and import path of a Pulumi program, as the Python language host sets them.
+
+    The program imports its own modules: modules of the same name imported earlier (from another
+    program directory, e.g. an older revision of this one) are set aside and restored after.
+    """
     old_cwd, old_path = os.getcwd(), list(sys.path)
-    old_modules = set(sys.modules)
+    own = {p.stem for p in directory.glob("*.py")} | {
+        p.parent.name for p in directory.glob("*/__init__.py")
+    }
+    shadowed = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".")[0] in own
+        and name != "__main__"
+        and not (getattr(module, "__file__", None) or "").startswith(str(directory))
+    }
+    for name in shadowed:
+        del sys.modules[name]
+    before = set(sys.modules)
     os.chdir(directory)
     sys.path.insert(0, str(directory))
     try:
@@ -282,12 +298,11 @@ def program_directory(directory: Path) -> Iterator[None]:
     finally:
         os.chdir(old_cwd)
         sys.path[:] = old_path
-        # Forget the program's own modules so another program directory imports its own.
-        for name in set(sys.modules) - old_modules:
-            module = sys.modules[name]
-            module_file = getattr(module, "__file__", None) or ""
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith(str(directory)) and "site-packages" not in module_file:
                 del sys.modules[name]
+        sys.modules.update(shadowed)
 
 
 def main_program(directory: Path) -> Callable[[], None]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .analyzer import PolicyResult
+from .diff import Change, summary
 from .recorder import UNKNOWN, Graph, RecordedResource
 
 UNKNOWN_TEXT = "[unknown]"
@@ -139,8 +140,10 @@ def render_json(
     *,
     policy: PolicyResult | None = None,
     warnings: Iterable[str] = (),
+    changes: list[Change] | None = None,
+    against: str | None = None,
 ) -> str:
-    document = {
+    document: dict[str, Any] = {
         "project": graph.project,
         "stack": graph.stack,
         "resources": [r.to_json() for r in graph.resources],
@@ -149,4 +152,50 @@ def render_json(
         "lookups": [{"token": i.token, "args": i.args} for i in graph.invokes],
         "warnings": [f"{s}: {m}" for s, m in graph.diagnostics] + list(warnings),
     }
+    if changes is not None:
+        document["diff"] = {
+            "against": against,
+            "changes": [c.to_json() for c in changes],
+            "summary": summary(changes),
+        }
     return json.dumps(document, indent=2, sort_keys=False)
+
+
+def render_diff_text(
+    graph: Graph,
+    changes: list[Change],
+    against: str,
+    warnings: Iterable[str] = (),
+    policy: PolicyResult | None = None,
+) -> str:
+    """Like `pulumi preview --diff`: what changes against a revision, then the verdicts."""
+    out = [
+        f"Previewing update ({graph.stack}) against {against} offline: Pulumi SDK mock engine",
+        "",
+    ]
+    if changes:
+        rows = [("Type", "Name", "Plan", "Changed inputs")]
+        plans = {"+": "create", "-": "delete", "~": "update"}
+        rows += [
+            (display_type(c.type), c.name, plans[c.op], ", ".join(c.properties)) for c in changes
+        ]
+        lines = _table(rows, "")
+        out.append("     " + lines[0])
+        out += [f" {c.op}   {line}" for c, line in zip(changes, lines[1:], strict=True)]
+    else:
+        out.append("    no changes")
+    diagnostics = [f"{sev}: {msg}" for sev, msg in graph.diagnostics] + list(warnings)
+    if diagnostics:
+        out += ["", "Diagnostics:"] + [f"    {d}" for d in diagnostics]
+    if policy is not None:
+        out += ["", *render_policy(graph, policy)]
+    counts = summary(changes)
+    unchanged = len(graph.resources) - counts["create"] - counts["update"]
+    out += ["", "Resources:"]
+    out += [
+        f"    {op} {counts[word]} to {word}"
+        for op, word in (("+", "create"), ("~", "update"), ("-", "delete"))
+        if counts[word]
+    ]
+    out += [f"    {unchanged} unchanged", ""]
+    return "\n".join(out)

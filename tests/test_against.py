@@ -1,0 +1,105 @@
+"""`python -m offline preview --against REV`: the plan diff a PR reviewer reads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.test_offline_preview import run_preview
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding this project's program and example stacks, one commit."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.gcp-dev.yaml"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    shutil.copytree(
+        PROJECT_ROOT / "components",
+        root / "components",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "initial")
+    return root
+
+
+def register_primary_2(stack_file: Path) -> None:
+    text = stack_file.read_text()
+    marker = "    - name: primary-2\n"
+    head, tail = text.split(marker)
+    stack_file.write_text(head + marker + tail.replace("registered: false", "registered: true", 1))
+
+
+def test_a_commit_registering_one_primary_shows_exactly_one_create(repo: Path) -> None:
+    register_primary_2(repo / "Pulumi.dev.yaml")
+    git(repo, "commit", "-qam", "register primary-2")
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "against HEAD~1" in out
+    rows = [line for line in out.splitlines() if line.startswith((" +", " -", " ~"))]
+    assert len(rows) == 1 and "aws:lb:TargetGroupAttachment" in rows[0]
+    assert "kurl-target-primary-2" in rows[0] and "create" in rows[0]
+    assert "    + 1 to create" in out
+    assert "to update" not in out and "to delete" not in out
+    assert "no violations" in out  # the verdicts of the new graph follow
+
+
+def test_json_carries_the_diff(repo: Path) -> None:
+    register_primary_2(repo / "Pulumi.gcp-dev.yaml")
+    result = run_preview(
+        "--program", str(repo), "--stack", "gcp-dev", "--against", "HEAD", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["diff"]["against"] == "HEAD"
+    assert doc["diff"]["summary"] == {"create": 1, "update": 0, "delete": 0}
+    [change] = doc["diff"]["changes"]
+    assert (change["op"], change["name"]) == ("create", "kurl-member-primary-2")
+    assert change["type"] == "gcp:compute/instanceGroupMembership:InstanceGroupMembership"
+
+
+def test_code_changes_show_as_updates_with_their_properties(repo: Path) -> None:
+    aws = repo / "components" / "aws.py"
+    aws.write_text(
+        aws.read_text().replace(
+            "DEREGISTRATION_DELAY_SECONDS = 60", "DEREGISTRATION_DELAY_SECONDS = 90"
+        )
+    )
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith(" ~")]
+    assert len(rows) == 1
+    assert "kurl-tg" in rows[0] and "update" in rows[0] and "deregistrationDelay" in rows[0]
+
+
+def test_a_stack_new_since_the_revision_is_all_creates(repo: Path) -> None:
+    shutil.copy(PROJECT_ROOT / "Pulumi.azure-dev.yaml", repo / "Pulumi.azure-dev.yaml")
+    result = run_preview(
+        "--program", str(repo), "--stack", "azure-dev", "--against", "HEAD", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["diff"]["summary"] == {"create": 6, "update": 0, "delete": 0}
+
+
+def test_an_unknown_revision_exits_2(repo: Path) -> None:
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "no-such-rev")
+    assert result.returncode == 2
+    assert "--against no-such-rev: not a commit" in result.stderr
