@@ -46,3 +46,28 @@ def test_readme_quick_start_is_the_two_make_commands() -> None:
     assert "make preview" in readme and "make test" in readme
     assert "pulumi preview --policy-pack policies" in readme
     assert re.search(r"pulumi config set --path", readme)
+
+
+def test_runbook_matches_the_outputs_and_commands() -> None:
+    runbook = (PROJECT_ROOT / "docs" / "runbook.md").read_text()
+    for output in (
+        "loadBalancerAddress",
+        "kurlInstallFlags",
+        "kurlInstaller",
+        "registeredPrimaries",
+        "pendingPrimaries",
+        "nodePortAliasScript",
+    ):
+        assert output in runbook
+    assert "make preview STACK=prod AGAINST=" in runbook
+    assert "pulumi preview --stack prod --diff --policy-pack policies" in runbook
+    assert "/readyz" in runbook
+    # The outputs the runbook reads are the ones the program exports.
+    main = (PROJECT_ROOT / "__main__.py").read_text()
+    for output in ("loadBalancerAddress", "kurlInstaller", "kurlInstallFlags"):
+        assert f'"{output}"' in main
+
+
+def test_the_makefile_passes_against_to_the_preview() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "--against $(AGAINST)" in makefile
