@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test lint docs venv clean-venv
+.PHONY: preview test lint docs bench venv clean-venv
 
 venv: $(STAMP)
 
@@ -33,3 +33,6 @@ clean-venv:
 
 docs: $(STAMP)
 	$(PY) -m components.config_reference > docs/config.md
+
+bench: $(STAMP)
+	$(PY) -m bench.policy_scaling
