@@ -57,9 +57,8 @@ def main() -> int:
                 runs.append(time.perf_counter() - start)
             per_resource[n] = statistics.median(runs) / len(graph.resources)
     base = per_resource[SIZES[0]]
-    print(
-        f"{'topologies':>10}  {'resources':>9}  {'ms/resource':>11}  {'ratio vs ' + str(SIZES[0]):>12}"
-    )
+    baseline = f"ratio vs {SIZES[0]}"
+    print(f"{'topologies':>10}  {'resources':>9}  {'ms/resource':>11}  {baseline:>12}")
     for n in SIZES:
         print(
             f"{n:>10}  {len(graphs[n].resources):>9}  {per_resource[n] * 1000:>11.3f}  "
