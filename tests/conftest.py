@@ -201,6 +201,24 @@ def run_failing(config: dict[str, Any]) -> tuple[str, Graph]:
     return str(info.value), graph
 
 
+BadConfigCase = tuple[str, dict[str, Any], list[str]]
+
+
+def bad_config_params(cases: list[BadConfigCase]) -> list[Any]:
+    """(id, changes, message fragments) cases as pytest params of (changes, fragments)."""
+    return [pytest.param(changes, fragments, id=name) for name, changes, fragments in cases]
+
+
+def assert_rejected(base: dict[str, Any], changes: dict[str, Any], fragments: list[str]) -> None:
+    """The changed config stops the program with one message holding every fragment, and
+    nothing but the stack itself was registered."""
+    message, graph = run_failing(with_changes(base, changes))
+    assert message.startswith("invalid stack config")
+    for fragment in fragments:
+        assert fragment in message
+    assert [r.type for r in graph.resources] == ["pulumi:pulumi:Stack"]
+
+
 DELETE = object()
 
 

@@ -14,7 +14,9 @@ from tests.conftest import (
     AZURE_RG,
     DELETE,
     SUBSCRIPTION,
-    run_failing,
+    BadConfigCase,
+    assert_rejected,
+    bad_config_params,
     run_project,
     with_changes,
 )
@@ -230,7 +232,7 @@ def test_children_are_parented_and_typed(azure_dev: dict[str, Any]) -> None:
 
 
 NIC = AZURE_DEV["kurl-lb:primaries"][0]["nicId"]
-AZURE_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
+AZURE_CASES: list[BadConfigCase] = [
     (
         "internal-scheme",
         {"scheme": "internal"},
@@ -362,14 +364,9 @@ AZURE_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("changes", "fragments"), [c[1:] for c in AZURE_CASES], ids=[c[0] for c in AZURE_CASES]
-)
+@pytest.mark.parametrize(("changes", "fragments"), bad_config_params(AZURE_CASES))
 def test_bad_azure_config_is_rejected_before_anything_is_registered(
     changes: dict[str, Any], fragments: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ARM_SUBSCRIPTION_ID", raising=False)
-    message, graph = run_failing(with_changes(AZURE_DEV, changes))
-    for fragment in fragments:
-        assert fragment in message
-    assert [r.type for r in graph.resources] == ["pulumi:pulumi:Stack"]
+    assert_rejected(AZURE_DEV, changes, fragments)

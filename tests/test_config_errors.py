@@ -8,10 +8,18 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError, parse_stack_config
-from tests.conftest import AWS_DEV, DELETE, encode, run_failing, with_changes
+from tests.conftest import (
+    AWS_DEV,
+    DELETE,
+    BadConfigCase,
+    assert_rejected,
+    bad_config_params,
+    encode,
+    with_changes,
+)
 
 # (id, changes to the AWS dev config, fragments the message must contain)
-AWS_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
+AWS_CASES: list[BadConfigCase] = [
     (
         "internal-instance-targets",
         {
@@ -224,17 +232,11 @@ AWS_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("changes", "fragments"), [c[1:] for c in AWS_CASES], ids=[c[0] for c in AWS_CASES]
-)
+@pytest.mark.parametrize(("changes", "fragments"), bad_config_params(AWS_CASES))
 def test_bad_aws_config_is_rejected_before_anything_is_registered(
     changes: dict[str, Any], fragments: list[str]
 ) -> None:
-    message, graph = run_failing(with_changes(AWS_DEV, changes))
-    for fragment in fragments:
-        assert fragment in message
-    assert message.startswith("invalid stack config")
-    assert [r.type for r in graph.resources] == ["pulumi:pulumi:Stack"]
+    assert_rejected(AWS_DEV, changes, fragments)
 
 
 def test_every_problem_is_reported_in_one_message() -> None:

@@ -20,7 +20,9 @@ from tests.conftest import (
     GCP_DEV,
     GCP_IP,
     GCP_PROJECT,
-    run_failing,
+    BadConfigCase,
+    assert_rejected,
+    bad_config_params,
     run_project,
     with_changes,
 )
@@ -277,7 +279,7 @@ def test_alias_script_adds_the_ip_once_and_is_idempotent(tmp_path: Path) -> None
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
-GCP_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
+GCP_CASES: list[BadConfigCase] = [
     (
         "zone-outside-region",
         {"primaries.1.zone": "europe-west1-b"},
@@ -367,13 +369,8 @@ GCP_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("changes", "fragments"), [c[1:] for c in GCP_CASES], ids=[c[0] for c in GCP_CASES]
-)
+@pytest.mark.parametrize(("changes", "fragments"), bad_config_params(GCP_CASES))
 def test_bad_gcp_config_is_rejected_before_anything_is_registered(
     changes: dict[str, Any], fragments: list[str]
 ) -> None:
-    message, graph = run_failing(with_changes(GCP_DEV, changes))
-    for fragment in fragments:
-        assert fragment in message
-    assert [r.type for r in graph.resources] == ["pulumi:pulumi:Stack"]
+    assert_rejected(GCP_DEV, changes, fragments)
