@@ -123,7 +123,7 @@ class AwsKurlNlb(KurlLoadBalancer):
             )
 
         self._network_rules(name, cfg, tags)
-        self._finish(self.load_balancer.dns_name, {})
+        self._finish(self.load_balancer.dns_name)
 
     def _network_rules(self, name: str, cfg: AwsKurlNlbArgs, tags: dict[str, str]) -> None:
         """One rule per source, never per primary: registering a primary touches no rule."""

@@ -152,7 +152,7 @@ class AzureKurlLb(KurlLoadBalancer):
             if s.domain_name_label
             else self.public_ip.ip_address.apply(lambda ip: ip or "")
         )
-        self._finish(host, {})
+        self._finish(host)
 
     def _pool(self, cfg: AzureKurlLbArgs) -> network.BackendAddressPoolArgs:
         s = cfg.azure

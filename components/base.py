@@ -41,7 +41,8 @@ class KurlLoadBalancer(pulumi.ComponentResource):
     def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
-    def _finish(self, host: pulumi.Input[str], extra: dict[str, Any]) -> None:
+    def _finish(self, host: pulumi.Input[str]) -> None:
+        """Set the shared outputs and register them with the cloud-specific ones, last."""
         self.load_balancer_host = pulumi.Output.from_input(host)
         self.load_balancer_address = pulumi.Output.concat(
             self.load_balancer_host, ":", str(self.config.port)
@@ -52,6 +53,6 @@ class KurlLoadBalancer(pulumi.ComponentResource):
                 "loadBalancerAddress": self.load_balancer_address,
                 "registeredPrimaries": self.registered_primaries,
                 "pendingPrimaries": self.pending_primaries,
-                **extra,
+                **self.extra_outputs(),
             }
         )

@@ -828,7 +828,7 @@ _RULES = {"aws": _rules_aws, "azure": _rules_azure, "gcp": _rules_gcp}
 # --- loading ------------------------------------------------------------------------------------
 
 
-def _decode(key: str, value: Any, structured: bool) -> Any:
+def _decode(value: Any, structured: bool) -> Any:
     """Config values arrive as strings; objects and lists as JSON (as the Pulumi CLI sends them)."""
     if not structured or not isinstance(value, str):
         return value
@@ -867,7 +867,7 @@ def parse_stack_config(
     data: dict[str, Any] = {}
     for key, value in raw.items():
         info = _field_by_alias(model, key)
-        data[key] = _decode(key, value, info is not None and _is_structured(info))
+        data[key] = _decode(value, info is not None and _is_structured(info))
     try:
         cfg = model.model_validate(data)
     except ValidationError as exc:

@@ -149,7 +149,7 @@ class GcpKurlLb(KurlLoadBalancer):
         )
 
         self.node_port_alias_script = nodeport_alias_script(self.address.address)
-        self._finish(self.address.address, {"nodePortAliasScript": self.node_port_alias_script})
+        self._finish(self.address.address)
 
     def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
         return {"nodePortAliasScript": self.node_port_alias_script}
