@@ -145,6 +145,7 @@ class PolicyGate:
         self.info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_SECONDS)
         # The CLI takes the version from PulumiPolicy.yaml (the Python SDK always says 0.0.1).
         self.version = version or self.info.version
+        self._configure()  # once per pack, as the engine does before analyzing
 
     def _configure(self) -> None:
         self.stub.Configure(
@@ -168,7 +169,6 @@ class PolicyGate:
 
     def analyze(self, graph: Graph) -> PolicyResult:
         try:
-            self._configure()
             diagnostics: list[Diagnostic] = []
             for resource in graph.custom:
                 response = self.stub.Analyze(
@@ -210,9 +210,10 @@ def policy_gate(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> It
         version = str(data["version"]) if "version" in data else None
     with running_pack(pack_dir, timeout=timeout) as stub:
         try:
-            yield PolicyGate(stub, version)
+            gate = PolicyGate(stub, version)
         except grpc.RpcError as exc:
             raise PolicyPackError(f"policy pack call failed: {exc}") from None
+        yield gate
 
 
 def analyze(

@@ -17,7 +17,7 @@ from .analyzer import PolicyPackError, analyze
 from .diff import diff
 from .recorder import Graph, main_program, program_directory, record
 from .render import render_diff_text, render_json, render_text
-from .stackfile import StackFileError, read_stack
+from .stackfile import MissingStackFile, StackFileError, read_stack
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -74,12 +74,8 @@ def _graph_at(program: Path, stack: str, revision: str) -> Graph:
     with program_at(program, revision) as old_program:
         try:
             return preview_graph(old_program, stack)[0]
-        except StackFileError:
-            if not (old_program / "Pulumi.yaml").is_file() or not any(
-                old_program.glob(f"Pulumi.{stack}.yaml")
-            ):
-                return Graph(project="", stack=stack)
-            raise
+        except MissingStackFile:
+            return Graph(project="", stack=stack)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,13 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         old = _graph_at(args.program, args.stack, args.against) if args.against else None
         graph, warnings = preview_graph(args.program, args.stack)
-    except RevisionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except StackFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except pulumi.RunError as exc:
+    except (RevisionError, StackFileError, pulumi.RunError) as exc:
         # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -9,6 +9,7 @@ from typing import Any
 from .recorder import Graph
 
 CREATE, DELETE, UPDATE = "+", "-", "~"
+ACTIONS = {CREATE: "create", UPDATE: "update", DELETE: "delete"}
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,13 @@ class Change:
     name: str
     properties: list[str] = field(default_factory=list)  # changed input paths, for updates
 
+    @property
+    def action(self) -> str:
+        return ACTIONS[self.op]
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "op": {CREATE: "create", DELETE: "delete", UPDATE: "update"}[self.op],
+            "op": self.action,
             "urn": self.urn,
             "type": self.type,
             "name": self.name,
@@ -69,7 +74,7 @@ def diff(before: Graph, after: Graph) -> list[Change]:
 
 
 def summary(changes: list[Change]) -> dict[str, int]:
-    counts = {"create": 0, "update": 0, "delete": 0}
+    counts = dict.fromkeys(ACTIONS.values(), 0)
     for c in changes:
-        counts[c.to_json()["op"]] += 1
+        counts[c.action] += 1
     return counts

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .analyzer import PolicyResult
-from .diff import Change, summary
+from .diff import ACTIONS, Change, summary
 from .recorder import UNKNOWN, Graph, RecordedResource
 
 UNKNOWN_TEXT = "[unknown]"
@@ -24,13 +24,10 @@ def display_type(token: str) -> str:
 
 
 def format_value(value: Any) -> str:
-    if value == UNKNOWN:
-        return UNKNOWN_TEXT
-    if isinstance(value, dict) and set(value) == {"secret"}:
-        return "[secret]"
-    if isinstance(value, (dict, list)):
-        return json.dumps(_display(value), separators=(", ", ": "), sort_keys=True)
-    return json.dumps(value)
+    shown = _display(value)
+    if isinstance(shown, str) and shown is not value:
+        return shown  # a marker: [unknown] or [secret], printed bare
+    return json.dumps(shown, separators=(", ", ": "), sort_keys=True)
 
 
 def _display(value: Any) -> Any:
@@ -43,6 +40,16 @@ def _display(value: Any) -> Any:
     if isinstance(value, list):
         return [_display(v) for v in value]
     return value
+
+
+def _notes(graph: Graph, warnings: Iterable[str]) -> list[str]:
+    """The program's warnings (pulumi.log) and the reader's (secrets, ESC), in that order."""
+    return [f"{sev}: {msg}" for sev, msg in graph.diagnostics] + list(warnings)
+
+
+def _notes_block(graph: Graph, warnings: Iterable[str]) -> list[str]:
+    notes = _notes(graph, warnings)
+    return ["", "Diagnostics:", *(f"    {n}" for n in notes)] if notes else []
 
 
 def _children(graph: Graph) -> dict[str, list[RecordedResource]]:
@@ -109,9 +116,7 @@ def render_text(
     out.append("     " + lines[0])
     out += [" +   " + line for line in lines[1:]]
 
-    diagnostics = [f"{sev}: {msg}" for sev, msg in graph.diagnostics] + list(warnings)
-    if diagnostics:
-        out += ["", "Diagnostics:"] + [f"    {d}" for d in diagnostics]
+    out += _notes_block(graph, warnings)
 
     out += ["", "Resource settings:"]
     for r in graph.custom:
@@ -150,7 +155,7 @@ def render_json(
         "outputs": graph.outputs,
         "policy": policy.to_json() if policy else {"pack": None, "diagnostics": []},
         "lookups": [{"token": i.token, "args": i.args} for i in graph.invokes],
-        "warnings": [f"{s}: {m}" for s, m in graph.diagnostics] + list(warnings),
+        "warnings": _notes(graph, warnings),
     }
     if changes is not None:
         document["diff"] = {
@@ -175,27 +180,18 @@ def render_diff_text(
     ]
     if changes:
         rows = [("Type", "Name", "Plan", "Changed inputs")]
-        plans = {"+": "create", "-": "delete", "~": "update"}
-        rows += [
-            (display_type(c.type), c.name, plans[c.op], ", ".join(c.properties)) for c in changes
-        ]
+        rows += [(display_type(c.type), c.name, c.action, ", ".join(c.properties)) for c in changes]
         lines = _table(rows, "")
         out.append("     " + lines[0])
         out += [f" {c.op}   {line}" for c, line in zip(changes, lines[1:], strict=True)]
     else:
         out.append("    no changes")
-    diagnostics = [f"{sev}: {msg}" for sev, msg in graph.diagnostics] + list(warnings)
-    if diagnostics:
-        out += ["", "Diagnostics:"] + [f"    {d}" for d in diagnostics]
+    out += _notes_block(graph, warnings)
     if policy is not None:
         out += ["", *render_policy(graph, policy)]
     counts = summary(changes)
     unchanged = len(graph.resources) - counts["create"] - counts["update"]
     out += ["", "Resources:"]
-    out += [
-        f"    {op} {counts[word]} to {word}"
-        for op, word in (("+", "create"), ("~", "update"), ("-", "delete"))
-        if counts[word]
-    ]
+    out += [f"    {op} {counts[word]} to {word}" for op, word in ACTIONS.items() if counts[word]]
     out += [f"    {unchanged} unchanged", ""]
     return "\n".join(out)

@@ -17,6 +17,10 @@ class StackFileError(Exception):
     """The project or stack file is missing or malformed (exit code 2)."""
 
 
+class MissingStackFile(StackFileError):
+    """The project or stack file does not exist (e.g. at an older revision)."""
+
+
 @dataclass
 class StackFiles:
     project: str
@@ -56,7 +60,7 @@ def _full_key(key: str, project: str) -> str:
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise StackFileError(f"{path} does not exist")
+        raise MissingStackFile(f"{path} does not exist")
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -77,7 +81,7 @@ def read_stack(directory: Path, stack: str) -> StackFiles:
         available = sorted(
             p.name[len("Pulumi.") : -len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml")
         )
-        raise StackFileError(
+        raise MissingStackFile(
             f"no stack config {stack_path.name} in {config_dir}; stacks here: "
             + (", ".join(available) or "none")
         )
