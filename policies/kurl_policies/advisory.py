@@ -15,10 +15,9 @@ from pulumi_policy import (
 )
 
 from .discovery import (
-    AWS_LB,
     AZURE_NATIVE_LB,
     GCP_BACKEND_SERVICE,
-    aws_api_paths,
+    aws_api_load_balancers,
     azure_api_load_balancers,
     gcp_api_forwarding_rules,
 )
@@ -133,11 +132,9 @@ api_open_to_internet = ResourceValidationPolicy(
 def _validate_deletion_protection(args: StackValidationArgs, report: ReportViolation) -> None:
     index = StackIndex(args.resources)
     ports = api_ports(args)
-    seen: set[str] = set()
-    for path in aws_api_paths(index, ports):
+    for path in aws_api_load_balancers(index, ports):
         lb = path.load_balancer
-        if lb.urn not in seen and get(lb.props, "enableDeletionProtection") in (MISSING, False):
-            seen.add(lb.urn)
+        if get(lb.props, "enableDeletionProtection") in (MISSING, False):
             report(
                 f"load balancer '{lb.name}' serves the Kubernetes API without deletion protection: "
                 "a replacement changes the API address every node uses. Set "
@@ -174,12 +171,8 @@ api_lb_deletion_protection = StackValidationPolicy(
 def _validate_multi_zone(args: StackValidationArgs, report: ReportViolation) -> None:
     index = StackIndex(args.resources)
     ports = api_ports(args)
-    seen: set[str] = set()
-    for path in aws_api_paths(index, ports):
+    for path in aws_api_load_balancers(index, ports):
         lb = path.load_balancer
-        if lb.urn in seen or not AWS_LB.match(lb.resource_type):
-            continue
-        seen.add(lb.urn)
         subnets = items(lb.props, "subnets") or items(lb.props, "subnetMappings")
         if len(subnets) == 1:
             report(
@@ -187,15 +180,18 @@ def _validate_multi_zone(args: StackValidationArgs, report: ReportViolation) -> 
                 "API goes down with that zone. Give it one subnet per zone of the primaries.",
                 lb.urn,
             )
-    for rule in gcp_api_forwarding_rules(index, ports):
-        for backend in index.referenced(rule, GCP_BACKEND_SERVICE, "backendService"):
-            if backend.urn not in seen and len(items(backend.props, "backends")) == 1:
-                seen.add(backend.urn)
-                report(
-                    f"backend service '{backend.name}' has a single backend group (one zone): "
-                    "spread the primaries over zones, one instance group per zone.",
-                    backend.urn,
-                )
+    backends = {
+        backend.urn: backend
+        for rule in gcp_api_forwarding_rules(index, ports)
+        for backend in index.referenced(rule, GCP_BACKEND_SERVICE, "backendService")
+    }
+    for backend in backends.values():
+        if len(items(backend.props, "backends")) == 1:
+            report(
+                f"backend service '{backend.name}' has a single backend group (one zone): "
+                "spread the primaries over zones, one instance group per zone.",
+                backend.urn,
+            )
 
 
 api_lb_multi_zone = StackValidationPolicy(

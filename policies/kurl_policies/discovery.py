@@ -55,6 +55,14 @@ def aws_api_paths(index: StackIndex, ports: set[int]) -> list[AwsApiPath]:
     return paths
 
 
+def aws_api_load_balancers(index: StackIndex, ports: set[int]) -> list[AwsApiPath]:
+    """One path per load balancer serving an API port (its first API listener)."""
+    first: dict[str, AwsApiPath] = {}
+    for path in aws_api_paths(index, ports):
+        first.setdefault(path.load_balancer.urn, path)
+    return list(first.values())
+
+
 def aws_api_target_groups(index: StackIndex, ports: set[int]) -> list[PolicyResource]:
     """Target groups behind an API listener, and target groups on an API port themselves."""
     found = {tg.urn: tg for path in aws_api_paths(index, ports) for tg in path.target_groups}

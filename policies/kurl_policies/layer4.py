@@ -10,7 +10,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .discovery import aws_api_paths, gcp_api_forwarding_rules
+from .discovery import aws_api_load_balancers, gcp_api_forwarding_rules
 from .graph import StackIndex, token_matcher
 from .props import API_PORTS_SCHEMA, MISSING, api_ports, as_port, get, is_unknown, items
 
@@ -33,13 +33,11 @@ GCP_PROXY = token_matcher(
 def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     index = StackIndex(args.resources)
     ports = api_ports(args)
-    reported: set[str] = set()
-    for path in aws_api_paths(index, ports):
+    for path in aws_api_load_balancers(index, ports):
         lb = path.load_balancer
         kind = get(lb.props, "loadBalancerType")
-        if is_unknown(kind) or kind == "network" or lb.urn in reported:
+        if is_unknown(kind) or kind == "network":
             continue
-        reported.add(lb.urn)
         shown = "omitted (provider default: application)" if kind is MISSING else f'"{kind}"'
         report(
             f"load balancer '{lb.name}' has loadBalancerType {shown} and a listener on API port "
