@@ -26,7 +26,6 @@ from pydantic.fields import FieldInfo
 NAMESPACE = "kurl-lb"
 STACK_TAG = "kurl-lb-stack"
 Cloud = Literal["aws", "azure", "gcp"]
-CLOUDS: tuple[str, ...] = typing.get_args(Cloud)
 
 # Pulumi auto-naming appends "-" and 7 random characters; AWS LB and target group names are
 # at most 32 characters. The longest suffix we add to those names is "-nlb" (4 characters).
