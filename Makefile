@@ -1,21 +1,38 @@
 # Two commands for a newcomer: `make preview [STACK=dev]` and `make test`.
-# Both create .venv and install requirements when they are missing or changed (a second run
-# installs nothing); `pulumi up` uses the same .venv (Pulumi.yaml: runtime.options.virtualenv).
+# Both create .venv and install the locked requirements when they are missing or changed (a second
+# run installs nothing); `pulumi up` uses the same .venv (Pulumi.yaml: runtime.options.virtualenv).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
+# Exact versions and hashes of everything requirements-dev.txt pulls in, for Python 3.11 on
+# linux x86_64 (`make lock` after editing a requirements*.txt; tests/test_lock.py checks it).
+LOCK := requirements.lock
+POLICY_LOCK := policies/requirements.lock
 
-.PHONY: preview test lint docs bench venv clean-venv
+.PHONY: preview test lint docs bench venv clean-venv lock
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+# Wheels only: nothing is built on install, so every file pip runs is one the lock hashed.
+$(STAMP): $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+		-r $(LOCK)
 	touch $(STAMP)
+
+# uv resolves for the target (3.11, linux x86_64) from any machine, from package metadata alone;
+# installing needs only pip. The pack's lock takes the program lock's versions as constraints.
+UV_COMPILE = $(LOCK_TOOLS)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
+LOCK_TOOLS := .lock-tools
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/pip install --quiet "uv>=0.5,<1")
+	$(UV_COMPILE) requirements-dev.txt -o $(LOCK)
+	$(UV_COMPILE) policies/requirements.txt --constraints $(LOCK) -o $(POLICY_LOCK)
 
 preview: $(STAMP)
 	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
