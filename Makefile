@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 POLICY_LOCK := policies/requirements.lock
 
-.PHONY: preview test lint docs bench venv clean-venv lock
+.PHONY: preview previews test lint docs bench venv clean-venv lock
 
 venv: $(STAMP)
 
@@ -37,6 +37,16 @@ lock:
 preview: $(STAMP)
 	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
 
+# Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
+# Quiet when clean; the first failing stack stops it, with its preview shown.
+previews: $(STAMP)
+	@for stack_file in Pulumi.*.yaml; do \
+		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
+		out=$$($(PY) -m offline preview --stack "$$stack" 2>&1) || { rc=$$?; \
+			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
+		echo "offline preview of stack $$stack: ok"; \
+	done
+
 test: $(STAMP)
 	$(PY) -m pytest -q
 
@@ -44,6 +54,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/shellcheck components/scripts/*.sh
 
 clean-venv:
 	rm -rf $(VENV)
