@@ -12,7 +12,8 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 POLICY_LOCK := policies/requirements.lock
 
-.PHONY: preview previews test lint docs bench venv clean-venv lock
+.PHONY: preview test lint docs bench venv clean-venv
+.PHONY: previews lock
 
 venv: $(STAMP)
 
