@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from components import config
-from components.config.core import _unwrap
+from components.config.core import nested_models
 from tests.conftest import PROJECT_ROOT
 
 
@@ -17,7 +17,9 @@ def _models() -> list[type[BaseModel]]:
         model = todo.pop()
         if model not in seen:
             seen.append(model)
-            todo += [m for info in model.model_fields.values() for m in _unwrap(info.annotation)]
+            todo += [
+                m for info in model.model_fields.values() for m in nested_models(info.annotation)
+            ]
     return seen
 
 

@@ -66,7 +66,7 @@ class AwsStack(Stack):
     TITLE = "AWS"
     PUBLIC_LB = "a public NLB"
     CLIENTS_HINT = " and the nodes' egress (NAT) IPs, which hairpinned traffic comes from"
-    INTERNAL_CLIENTS_DEFAULT = "the VPC's CIDR"
+    INTERNAL_CLIENTS_DEFAULTED = True  # the VPC's CIDR
 
     cloud: Literal["aws"] = field(doc="Which component the stack builds.")
     health_check: AwsHealthCheck = field(

@@ -185,13 +185,13 @@ def rules_for(model: type[BaseModel]) -> list[Rule]:
 # --- pydantic errors as problems ----------------------------------------------------------------
 
 
-def _unwrap(annotation: Any) -> list[Any]:
+def nested_models(annotation: Any) -> list[Any]:
     """The model classes an annotation may hold (through Optional, list, dict, Annotated)."""
     origin = typing.get_origin(annotation)
     if origin is Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
+        return nested_models(typing.get_args(annotation)[0])
     if origin in (Union, types.UnionType, list, dict):
-        return [m for arg in typing.get_args(annotation) for m in _unwrap(arg)]
+        return [m for arg in typing.get_args(annotation) for m in nested_models(arg)]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     return []
@@ -215,7 +215,7 @@ def _locate(
         info = field_by_alias(owner, part)
         if info is None or i == len(loc) - 1:
             break
-        models = _unwrap(info.annotation)
+        models = nested_models(info.annotation)
         if not models:
             break
         owner = models[0]
@@ -278,7 +278,7 @@ def _is_structured(info: FieldInfo) -> bool:
     origin = typing.get_origin(info.annotation)
     args = typing.get_args(info.annotation)
     return (
-        bool(_unwrap(info.annotation))
+        bool(nested_models(info.annotation))
         or origin in (list, dict)
         or any(typing.get_origin(a) in (list, dict) for a in args)
     )

@@ -57,7 +57,7 @@ class GcpSettings(Model):
 class GcpStack(Stack):
     TITLE = "GCP"
     PUBLIC_LB = "an external load balancer"
-    INTERNAL_CLIENTS_DEFAULT = "the subnetwork's range"
+    INTERNAL_CLIENTS_DEFAULTED = True  # the subnetwork's range
 
     cloud: Literal["gcp"] = field(doc="Which component the stack builds.")
     health_check: GcpHealthCheck = field(

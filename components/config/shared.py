@@ -40,8 +40,9 @@ class Stack(Model):
     TITLE: ClassVar[str] = ""
     PUBLIC_LB: ClassVar[str] = "a public load balancer"  # "is required for <PUBLIC_LB>"
     CLIENTS_HINT: ClassVar[str] = ""  # who else allowedClientCidrs must list on this cloud
-    # What an internal LB admits without allowedClientCidrs (None: the list is always required).
-    INTERNAL_CLIENTS_DEFAULT: ClassVar[str | None] = None
+    # Whether an internal LB has default clients without allowedClientCidrs (the component
+    # looks them up: AWS the VPC's CIDR, GCP the subnetwork's range); else the list is required.
+    INTERNAL_CLIENTS_DEFAULTED: ClassVar[bool] = False
 
     cloud: Cloud = field(doc="Which component the stack builds.")
     name: ResourcePrefix = field("kurl", doc="Prefix of every resource name.")
@@ -109,7 +110,8 @@ def by_mode(
     a used field without a value is required (unless it has a default); in any other mode, a
     given one is rejected, pointing at the mode that uses it and at what to give instead.
     """
-    # The mode key as written from `obj`: bare beside it or at the top, else its full path.
+    # "Required" names the mode the config is in by its key's name alone; "only used with"
+    # names the key to change as written from `obj`: bare beside it or at the top, else in full.
     sibling = len(mode) == 1 or mode[:-1] == owner
     mode_key = str(mode[-1]) if sibling else ".".join(str(p) for p in mode)
     instead = [
@@ -164,7 +166,7 @@ def primaries_are_different_targets(cfg: Stack) -> Iterator[Problem]:
     "balancers to the subnetwork's range; Azure has no internal load balancer.",
 )
 def clients_are_listed_when_public(cfg: Stack) -> Iterator[Problem]:
-    defaulted = cfg.scheme == "internal" and cfg.INTERNAL_CLIENTS_DEFAULT is not None
+    defaulted = cfg.scheme == "internal" and cfg.INTERNAL_CLIENTS_DEFAULTED
     if cfg.allowed_client_cidrs is None and not defaulted:
         form = form_of(Stack.model_fields["allowed_client_cidrs"])
         yield Problem(
