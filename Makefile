@@ -7,10 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
-# Exact versions and hashes of everything requirements-dev.txt pulls in, for Python 3.11 on
+# Exact versions and hashes of everything requirements-dev.txt pulls in (the pack's too), for Python 3.11 on
 # linux x86_64 (`make lock` after editing a requirements*.txt; tests/test_lock.py checks it).
 LOCK := requirements.lock
-POLICY_LOCK := policies/requirements.lock
 
 .PHONY: preview test lint docs bench venv clean-venv
 .PHONY: previews lock
@@ -25,7 +24,7 @@ $(STAMP): $(LOCK)
 	touch $(STAMP)
 
 # uv resolves for the target (3.11, linux x86_64) from any machine, from package metadata alone;
-# installing needs only pip. The pack's lock takes the program lock's versions as constraints.
+# installing needs only pip. The policy pack runs in the same .venv, so one lock covers both.
 UV_COMPILE = $(LOCK_TOOLS)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
 	--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
 LOCK_TOOLS := .lock-tools
@@ -33,7 +32,6 @@ lock:
 	test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && \
 		$(LOCK_TOOLS)/bin/pip install --quiet "uv>=0.5,<1")
 	$(UV_COMPILE) requirements-dev.txt -o $(LOCK)
-	$(UV_COMPILE) policies/requirements.txt --constraints $(LOCK) -o $(POLICY_LOCK)
 
 preview: $(STAMP)
 	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
@@ -55,7 +53,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(VENV)/bin/shellcheck components/scripts/*.sh
+	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run
 
 clean-venv:
 	rm -rf $(VENV)

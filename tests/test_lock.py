@@ -15,7 +15,8 @@ from tests.conftest import PROJECT_ROOT
 PAIRS = [
     ("requirements.txt", "requirements.lock"),
     ("requirements-dev.txt", "requirements.lock"),
-    ("policies/requirements.txt", "policies/requirements.lock"),
+    # The pack runs in the project's .venv (policies/PulumiPolicy.yaml), so the one lock holds it.
+    ("policies/requirements.txt", "requirements.lock"),
 ]
 
 
@@ -47,12 +48,3 @@ def test_every_pin_has_a_hash(lock: str) -> None:
     entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
     for entry in entries:
         assert "--hash=sha256:" in entry, entry.splitlines()[0]
-
-
-def test_the_pack_runs_the_program_s_pulumi() -> None:
-    program, pack = (
-        _pins(PROJECT_ROOT / "requirements.lock"),
-        _pins(PROJECT_ROOT / "policies/requirements.lock"),
-    )
-    for name in ("pulumi", "pulumi-policy"):
-        assert program[name] == pack[name], "run `make lock`"
