@@ -5,12 +5,10 @@ replacement: the doubles know no ForceNew); Create/Update echo inputs plus the d
 computed outputs of `fixtures.py`; Delete forgets; Invoke answers from the fixtures and fails,
 naming the token, for any lookup it has no fixture for.
 
-When KURL_E2E_PROVIDER_LOG names a file, every Check appends one JSON line
-`{"urn", "inputs"}`: what the engine sent to the provider, for the offline-fidelity comparison.
+Because Check echoes, the inputs the engine shows in `pulumi preview --json` are exactly what the
+program sent to the provider: e2e/fidelity.py compares them with the offline preview's.
 """
 
-import json
-import os
 import sys
 from collections.abc import Mapping
 from importlib import metadata
@@ -102,11 +100,6 @@ class PassThroughProvider(Provider):
         return f"{self.spec.id_prefix.get(r.type, 'id-')}{r.h}"
 
     async def check(self, request: CheckRequest) -> CheckResponse:
-        log = os.environ.get("KURL_E2E_PROVIDER_LOG")
-        if log:
-            line = {"urn": request.urn, "inputs": to_python(PropertyValue(request.new_inputs))}
-            with open(log, "a", encoding="utf-8") as f:
-                f.write(json.dumps(line, sort_keys=True) + "\n")
         return CheckResponse(inputs=request.new_inputs)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
