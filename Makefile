@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	touch $(STAMP)
 
 preview: $(STAMP)
-	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
+	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))$(if $(ALLOW_ADDRESS_CHANGE), --allow-address-change)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

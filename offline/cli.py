@@ -1,6 +1,8 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
-Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error.
+Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error, 4 the plan
+against `--against REV` moves the API address (offline.address) and `--allow-address-change` was
+not given. When several apply, the lowest non-zero code is returned.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pulumi
 
+from .address import FLAG, AddressGate, address_changes, replacement_warnings
 from .against import RevisionError, program_at
 from .analyzer import PolicyPackError, analyze
 from .diff import diff
@@ -20,6 +23,8 @@ from .render import render_diff_text, render_json, render_text
 from .stackfile import MissingStackFile, StackFileError, read_stack
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
+# 3 is left to a possible "mandatory check could not be verified" code (DESIGN.md).
+EXIT_ADDRESS_CHANGE = 4
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         "--against",
         metavar="REV",
         help="show what changes against the program and config at this git revision",
+    )
+    preview.add_argument(
+        FLAG,
+        action="store_true",
+        help="with --against: a planned move of the API address does not fail the preview",
     )
     return parser
 
@@ -98,15 +108,37 @@ def main(argv: list[str] | None = None) -> int:
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-    changes = diff(old, graph) if old is not None else None
+    changes = gate = None
+    if old is not None:
+        changes = diff(old, graph)
+        gate = AddressGate(address_changes(changes, old, graph), args.allow_address_change)
+        warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
         print(
             render_json(
-                graph, warnings=warnings, policy=policy, changes=changes, against=args.against
+                graph,
+                warnings=warnings,
+                policy=policy,
+                changes=changes,
+                against=args.against,
+                gate=gate,
             )
         )
     elif changes is not None:
-        print(render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy))
+        print(
+            render_diff_text(
+                graph, changes, args.against, warnings=warnings, policy=policy, gate=gate
+            )
+        )
     else:
         print(render_text(graph, warnings=warnings, policy=policy))
-    return EXIT_POLICY if policy and policy.mandatory else EXIT_OK
+    blocked = gate is not None and gate.blocks
+    if blocked:
+        print(
+            "error: the plan changes the API address every kURL node and certificate holds; "
+            f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)",
+            file=sys.stderr,
+        )
+    if policy and policy.mandatory:
+        return EXIT_POLICY
+    return EXIT_ADDRESS_CHANGE if blocked else EXIT_OK

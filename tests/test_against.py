@@ -70,7 +70,7 @@ def test_json_carries_the_diff(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["diff"]["against"] == "HEAD"
-    assert doc["diff"]["summary"] == {"create": 1, "update": 0, "delete": 0}
+    assert doc["diff"]["summary"] == {"create": 1, "update": 0, "replace": 0, "delete": 0}
     [change] = doc["diff"]["changes"]
     assert (change["op"], change["name"]) == ("create", "kurl-member-primary-2")
     assert change["type"] == "gcp:compute/instanceGroupMembership:InstanceGroupMembership"
@@ -96,7 +96,12 @@ def test_a_stack_new_since_the_revision_is_all_creates(repo: Path) -> None:
         "--program", str(repo), "--stack", "azure-dev", "--against", "HEAD", "--json"
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["diff"]["summary"] == {"create": 6, "update": 0, "delete": 0}
+    assert json.loads(result.stdout)["diff"]["summary"] == {
+        "create": 6,
+        "update": 0,
+        "replace": 0,
+        "delete": 0,
+    }
 
 
 def test_an_unknown_revision_exits_2(repo: Path) -> None:
