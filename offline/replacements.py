@@ -191,7 +191,12 @@ AZURE_CLASSIC: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
-_PROJECT = "project (ForceNew in every google resource: tpgresource.DefaultProviderProject)"
+
+def _project(resource_file: str) -> Rule:
+    # Every generated google resource has `project` Optional+Computed+ForceNew.
+    return Rule("project", f"{TF_GOOGLE}/compute/{resource_file}")
+
+
 GCP: dict[str, tuple[Rule, ...]] = {
     # `immutable: true` for the whole resource; labels have their own setLabels call.
     "gcp:compute/address:Address": (
@@ -214,11 +219,11 @@ GCP: dict[str, tuple[Rule, ...]] = {
             "network",
             "params",
         ),
-        Rule("project", _PROJECT),
+        _project("resource_compute_region_backend_service.go"),
     ),
     "gcp:compute/regionHealthCheck:RegionHealthCheck": (
         *_rows(f"{MMV1}/RegionHealthCheck.yaml", "name", "region"),
-        Rule("project", _PROJECT),
+        _project("resource_compute_region_health_check.go"),
     ),
     # Hand-written resource; only `instances` and `namedPorts` have an update path.
     "gcp:compute/instanceGroup:InstanceGroup": _rows(
