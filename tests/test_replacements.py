@@ -18,7 +18,13 @@ from typing import Any
 
 import pytest
 
-from offline.address import address_changes, replacement_warnings
+from offline.address import (
+    ADDRESS_PROCEDURE,
+    CONFIG_KEYS,
+    REPLACE_PROCEDURE,
+    address_changes,
+    replacement_warnings,
+)
 from offline.diff import CREATE, DELETE, REPLACE, UPDATE, Change, diff, summary
 from offline.recorder import UNKNOWN, Graph, RecordedResource
 from offline.render import render_diff_text
@@ -30,7 +36,7 @@ from offline.replacements import (
     Rule,
     rules_for,
 )
-from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, run_project, with_changes
+from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, PROJECT_ROOT, run_project, with_changes
 
 CLOUDS = {"aws": AWS_DEV, "azure": AZURE_DEV, "gcp": GCP_DEV}
 SDK = {
@@ -459,3 +465,25 @@ def test_creates_and_deletes_carry_no_replacement_fields() -> None:
     create, delete = Change(CREATE, "u1", "t", "a"), Change(DELETE, "u2", "t", "b")
     assert create.to_json()["inPlace"] is None and create.to_json()["replaceReasons"] == []
     assert delete.action == "delete"
+
+
+def test_config_keys_in_messages_are_documented_keys() -> None:
+    reference = (PROJECT_ROOT / "docs" / "config.md").read_text()
+    for hint in CONFIG_KEYS.values():
+        for key in re.findall(r"(?:kurl-lb|gcp|azure-native):[\w.\[\]]+", hint):
+            if key.startswith("kurl-lb:"):
+                leaf = re.split(r"[.\]]", key.removeprefix("kurl-lb:"))[-1]
+                assert f"`{leaf}`" in reference, key
+            else:
+                assert f"`{key}`" in reference, key
+
+
+def test_the_runbook_sections_the_messages_point_to_exist() -> None:
+    runbook = (PROJECT_ROOT / "docs" / "runbook.md").read_text()
+    for procedure in (ADDRESS_PROCEDURE, REPLACE_PROCEDURE):
+        number, title = re.fullmatch(
+            r'docs/runbook.md section ([\d.]+), "(.+)"', procedure
+        ).groups()
+        assert f"\n### {number} {title}\n" in runbook
+    assert "--allow-address-change" in runbook and "ALLOW_ADDRESS_CHANGE=1" in runbook
+    assert "exit code 4" in runbook
