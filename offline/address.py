@@ -5,11 +5,13 @@ breaks the cluster unless the move is planned (docs/runbook.md, section 6.3).
 A plan moves the address when it replaces or deletes a front end (the NLB, the Azure public IP or
 load balancer, the GCP address or forwarding rule), when it updates an input that is part of the
 address in place (the listener or rule port, the public IP's DNS label), or when the known
-`loadBalancerAddress` stack output differs.
+`loadBalancerAddress` stack output differs, or when a provider setting no input carries (the AWS
+region, the Azure location or subscription, the GCP project) changes under an existing front end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +113,7 @@ def forced_by(change: Change) -> str:
 class AddressChange:
     """One way a plan moves the API address."""
 
-    kind: str  # "replace", "delete", "update" or "output"
+    kind: str  # "replace", "delete", "update", "output" or "setting"
     name: str  # resource name, or the output name
     type: str  # resource type token ("" for the output)
     urn: str
@@ -122,6 +124,8 @@ class AddressChange:
         what = {"replace": "is replaced", "delete": "is deleted", "update": "is updated"}
         if self.kind == "output":
             return f"output {self.name} {self.detail}: {CONSEQUENCE}"
+        if self.kind == "setting":
+            return f"provider setting {self.name} {self.detail}: {CONSEQUENCE}"
         subject = f"{type_text or self.type} {self.name}"
         return f"{subject} {what[self.kind]}{self.detail}: {CONSEQUENCE}"
 
@@ -160,6 +164,42 @@ def address_changes(changes: list[Change], before: Graph, after: Graph) -> list[
     old, new = before.outputs.get(ADDRESS_OUTPUT), after.outputs.get(ADDRESS_OUTPUT)
     if _known(old) and _known(new) and old != new:
         found.append(AddressChange("output", ADDRESS_OUTPUT, "", "", f"goes from {old} to {new}"))
+    return found
+
+
+# Provider settings a program usually leaves to the provider: no resource input carries them, so
+# the diff cannot see that changing one replaces every resource of the provider (all of them
+# live in the region, location, subscription or project the setting names).
+PROVIDER_SETTINGS = (
+    "aws:region",
+    "azure-native:location",
+    "azure-native:subscriptionId",
+    "gcp:project",
+)
+
+
+def provider_setting_changes(
+    before: Graph, old_config: Mapping[str, str], new_config: Mapping[str, str]
+) -> list[AddressChange]:
+    """Provider settings that move existing front ends: each changed setting whose provider
+    manages a front end in `before`."""
+    found = []
+    packages = {r.type.split(":")[0] for r in before.resources if r.type in FRONT_END_TYPES}
+    for key in PROVIDER_SETTINGS:
+        old, new = old_config.get(key), new_config.get(key)
+        package = key.split(":")[0]
+        if old == new or package not in packages:
+            continue
+        detail = f"goes from {old or '(provider default)'} to {new or '(provider default)'}"
+        found.append(
+            AddressChange(
+                "setting",
+                key,
+                "",
+                "",
+                f"{detail}, which replaces every {package} resource (not shown in the plan above)",
+            )
+        )
     return found
 
 

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import pulumi
 
-from .address import FLAG, AddressGate, address_changes, replacement_warnings
-from .against import RevisionError, program_at
+from .address import (
+    FLAG,
+    AddressGate,
+    address_changes,
+    provider_setting_changes,
+    replacement_warnings,
+)
+from .against import RevisionError, program_at, stack_config_at
 from .analyzer import PolicyPackError, analyze
 from .diff import diff
 from .recorder import Graph, main_program, program_directory, record
@@ -93,6 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         old = _graph_at(args.program, args.stack, args.against) if args.against else None
         graph, warnings = preview_graph(args.program, args.stack)
+        settings = (
+            provider_setting_changes(
+                old,
+                stack_config_at(args.program, args.stack, args.against),
+                read_stack(args.program, args.stack).config,
+            )
+            if old is not None
+            else []
+        )
     except (RevisionError, StackFileError, pulumi.RunError) as exc:
         # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
         print(f"error: {exc}", file=sys.stderr)
@@ -111,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     changes = gate = None
     if old is not None:
         changes = diff(old, graph)
-        gate = AddressGate(address_changes(changes, old, graph), args.allow_address_change)
+        moves = address_changes(changes, old, graph) + settings
+        gate = AddressGate(moves, args.allow_address_change)
         warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
         print(

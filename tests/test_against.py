@@ -173,3 +173,14 @@ def test_registering_a_primary_keeps_the_address_and_passes(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     gate = json.loads(result.stdout)["diff"]["apiAddress"]
     assert gate == {"changes": [], "allowed": False, "blocks": False}
+
+
+def test_a_new_region_is_named_and_stops_with_exit_4(repo: Path) -> None:
+    stack = repo / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("aws:region: us-east-1", "aws:region: us-west-2"))
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD")
+    assert result.returncode == 4, result.stderr
+    assert (
+        "provider setting aws:region goes from us-east-1 to us-west-2, which replaces every aws "
+        "resource (not shown in the plan above)"
+    ) in result.stdout

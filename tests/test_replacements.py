@@ -23,6 +23,7 @@ from offline.address import (
     CONFIG_KEYS,
     REPLACE_PROCEDURE,
     address_changes,
+    provider_setting_changes,
     replacement_warnings,
 )
 from offline.diff import CREATE, DELETE, REPLACE, UPDATE, Change, diff, summary
@@ -487,3 +488,18 @@ def test_the_runbook_sections_the_messages_point_to_exist() -> None:
         assert f"\n### {number} {title}\n" in runbook
     assert "--allow-address-change" in runbook and "ALLOW_ADDRESS_CHANGE=1" in runbook
     assert "exit code 4" in runbook
+
+
+def test_provider_settings_count_only_under_an_existing_front_end(
+    dev_graphs: dict[str, Graph],
+) -> None:
+    aws, gcp = dev_graphs["aws"], dev_graphs["gcp"]
+    old, new = {"aws:region": "us-east-1"}, {"aws:region": "us-west-2"}
+    [moved] = provider_setting_changes(aws, old, new)
+    assert (moved.kind, moved.name) == ("setting", "aws:region")
+    assert moved.detail.startswith("goes from us-east-1 to us-west-2")
+    assert provider_setting_changes(aws, old, old) == []
+    assert provider_setting_changes(gcp, old, new) == []  # no AWS front end to move
+    assert provider_setting_changes(Graph(project="", stack="new"), old, new) == []
+    [project] = provider_setting_changes(gcp, {"gcp:project": "a"}, {})
+    assert project.detail.startswith("goes from a to (provider default)")
