@@ -144,17 +144,28 @@ def _known(value: Any) -> bool:
     return isinstance(value, str) and value != UNKNOWN
 
 
+def _protection(before: Graph, urn: str) -> str:
+    """Why `pulumi up` would refuse to delete the old front end, if it would."""
+    old = next((r for r in before.resources if r.urn == urn), None)
+    if old is None:
+        return ""
+    if old.protect:
+        return "; it is protected (pulumi up refuses until deletionProtection: false is applied)"
+    if old.inputs.get("enableDeletionProtection") is True:
+        return "; its deletion protection is on (pulumi up fails to delete the old one)"
+    return ""
+
+
 def address_changes(changes: list[Change], before: Graph, after: Graph) -> list[AddressChange]:
     """Every way the plan from `before` to `after` moves the API address."""
     found: list[AddressChange] = []
     for c in changes:
         if c.type in FRONT_END_TYPES and c.op == REPLACE:
-            found.append(
-                AddressChange("replace", c.name, c.type, c.urn, f", forced by {forced_by(c)}")
-            )
+            detail = f", forced by {forced_by(c)}{_protection(before, c.urn)}"
+            found.append(AddressChange("replace", c.name, c.type, c.urn, detail))
             continue
         if c.type in FRONT_END_TYPES and c.op == DELETE:
-            found.append(AddressChange("delete", c.name, c.type, c.urn, ""))
+            found.append(AddressChange("delete", c.name, c.type, c.urn, _protection(before, c.urn)))
             continue
         moved = {a.why: p for p in c.properties if (a := address_property(c.type, p))}
         if moved:
@@ -212,8 +223,8 @@ def replacement_warnings(changes: list[Change]) -> list[str]:
             continue
         out.append(
             f"warning: {c.name} ({c.type}) is replaced, forced by {forced_by(c)}: pulumi up "
-            "creates the new one, moves what uses it, then deletes the old one; traffic through "
-            f"it may stop briefly ({REPLACE_PROCEDURE})."
+            "creates the new one, moves what uses it, then deletes the old one; API traffic "
+            f"through the load balancer may fail meanwhile ({REPLACE_PROCEDURE})."
         )
     return out
 

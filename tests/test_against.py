@@ -133,8 +133,8 @@ def test_a_plan_that_replaces_the_nlb_is_marked_and_stops_with_exit_4(repo: Path
     assert "    +-2 to replace" in result.stdout
     assert (
         "aws:lb:LoadBalancer kurl-nlb is replaced, forced by securityGroups "
-        "(kurl-lb:aws.loadBalancerSecurityGroup): changes the API address every kURL node and "
-        "certificate holds"
+        "(kurl-lb:aws.loadBalancerSecurityGroup); its deletion protection is on (pulumi up fails "
+        "to delete the old one): changes the API address every kURL node and certificate holds"
     ) in result.stdout
     assert "Blocked (exit 4)" in result.stdout
     assert "--allow-address-change" in result.stderr

@@ -503,3 +503,19 @@ def test_provider_settings_count_only_under_an_existing_front_end(
     assert provider_setting_changes(Graph(project="", stack="new"), old, new) == []
     [project] = provider_setting_changes(gcp, {"gcp:project": "a"}, {})
     assert project.detail.startswith("goes from a to (provider default)")
+
+
+def test_a_protected_front_end_says_pulumi_up_will_refuse(dev_graphs: dict[str, Graph]) -> None:
+    before = dev_graphs["gcp"]
+    after = run_project(with_changes(GCP_DEV, {"port": 7443}), preview=True)
+    [moved] = address_changes(diff(before, after), before, after)
+    assert moved.detail == (
+        ", forced by ports (kurl-lb:port); it is protected (pulumi up refuses until "
+        "deletionProtection: false is applied)"
+    )
+    unprotected = run_project(with_changes(GCP_DEV, {"deletionProtection": False}), preview=True)
+    after = run_project(
+        with_changes(GCP_DEV, {"deletionProtection": False, "port": 7443}), preview=True
+    )
+    [moved] = address_changes(diff(unprotected, after), unprotected, after)
+    assert moved.detail == ", forced by ports (kurl-lb:port)"
