@@ -519,3 +519,41 @@ def test_a_protected_front_end_says_pulumi_up_will_refuse(dev_graphs: dict[str, 
     )
     [moved] = address_changes(diff(unprotected, after), unprotected, after)
     assert moved.detail == ", forced by ports (kurl-lb:port)"
+
+
+NAME_INPUTS = ("name", "namePrefix", "loadBalancerName", "publicIpAddressName", "securityRuleName")
+
+
+def named_resources(dev_graphs: dict[str, Graph]) -> list[Any]:
+    return [
+        pytest.param(cloud, r.name, prop, id=f"{cloud}-{r.name}.{prop}")
+        for cloud, graph in dev_graphs.items()
+        for r in graph.custom
+        for prop in NAME_INPUTS
+        # azure-native names a resource by its path parameter (securityRuleName); the body's
+        # `name` of a sub-resource is not its identity and no table says it replaces.
+        if prop in sdk_inputs(r.type)
+        and not (r.type.startswith("azure-native:") and prop == "name")
+    ]
+
+
+@pytest.mark.parametrize(("cloud", "name", "prop"), named_resources({c: graphs(c) for c in CLOUDS}))
+def test_giving_an_auto_named_resource_a_name_replaces_it(
+    dev_graphs: dict[str, Graph], cloud: str, name: str, prop: str
+) -> None:
+    # Auto-named resources carry no name input: the provider makes one up from the logical name.
+    # Setting (or changing) it replaces the resource, as renaming does in the cloud.
+    before = dev_graphs[cloud]
+    resource = before.by_name(name)
+    after = with_inputs(before, resource, {**resource.inputs, prop: f"{name}-renamed"})
+    change = next(c for c in diff(before, after) if c.name == name)
+    assert (change.op, [r.property for r in change.reasons]) == (REPLACE, [prop])
+
+
+def test_a_new_name_prefix_deletes_and_creates_everything(dev_graphs: dict[str, Graph]) -> None:
+    before = dev_graphs["aws"]
+    after = run_project(with_changes(AWS_DEV, {"name": "kurl2"}), preview=True)
+    result = diff(before, after)
+    assert summary(result) == {"create": 10, "update": 0, "replace": 0, "delete": 10}
+    moves = address_changes(result, before, after)
+    assert [(m.kind, m.name) for m in moves] == [("delete", "kurl-nlb")]
