@@ -24,6 +24,9 @@ CONSEQUENCE = "changes the API address every kURL node and certificate holds"
 ADDRESS_PROCEDURE = 'docs/runbook.md section 6.3, "Moving the API address on purpose"'
 REPLACE_PROCEDURE = 'docs/runbook.md section 6.2, "Replacements that keep the API address"'
 FLAG = "--allow-address-change"
+# The preview's exit code when the gate blocks. 3 is left to a possible "mandatory check could not
+# be verified" code (DESIGN.md).
+EXIT_ADDRESS_CHANGE = 4
 
 _AWS_LB = "aws:lb/loadBalancer:LoadBalancer"
 _AWS_TG = "aws:lb/targetGroup:TargetGroup"

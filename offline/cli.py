@@ -15,6 +15,7 @@ from pathlib import Path
 import pulumi
 
 from .address import (
+    EXIT_ADDRESS_CHANGE,
     FLAG,
     AddressGate,
     address_changes,
@@ -23,14 +24,12 @@ from .address import (
 )
 from .against import RevisionError, program_at, stack_config_at
 from .analyzer import PolicyPackError, analyze
-from .diff import diff
+from .diff import Change, diff
 from .recorder import Graph, main_program, program_directory, record
 from .render import render_diff_text, render_json, render_text
 from .stackfile import MissingStackFile, StackFileError, read_stack
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
-# 3 is left to a possible "mandatory check could not be verified" code (DESIGN.md).
-EXIT_ADDRESS_CHANGE = 4
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -94,20 +93,24 @@ def _graph_at(program: Path, stack: str, revision: str) -> Graph:
             return Graph(project="", stack=stack)
 
 
+def _address_gate(
+    args: argparse.Namespace, old: Graph, graph: Graph, changes: list[Change]
+) -> AddressGate:
+    """Every way the plan moves the API address, including provider settings no input carries
+    (read from both revisions' stack files; at the revision it may not exist yet)."""
+    settings = provider_setting_changes(
+        old,
+        stack_config_at(args.program, args.stack, args.against),
+        read_stack(args.program, args.stack).config,
+    )
+    return AddressGate(address_changes(changes, old, graph) + settings, args.allow_address_change)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         old = _graph_at(args.program, args.stack, args.against) if args.against else None
         graph, warnings = preview_graph(args.program, args.stack)
-        settings = (
-            provider_setting_changes(
-                old,
-                stack_config_at(args.program, args.stack, args.against),
-                read_stack(args.program, args.stack).config,
-            )
-            if old is not None
-            else []
-        )
     except (RevisionError, StackFileError, pulumi.RunError) as exc:
         # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
         print(f"error: {exc}", file=sys.stderr)
@@ -126,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     changes = gate = None
     if old is not None:
         changes = diff(old, graph)
-        moves = address_changes(changes, old, graph) + settings
-        gate = AddressGate(moves, args.allow_address_change)
+        gate = _address_gate(args, old, graph, changes)
         warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
         print(

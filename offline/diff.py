@@ -24,9 +24,15 @@ class Reason:
     property: str
     source: str
     via: str = ""  # the replaced or new resource whose output the input takes, if that is why
+    condition: str = ""  # for rows that replace on some changes only: which ones
 
     def to_json(self) -> dict[str, Any]:
-        return {"property": self.property, "source": self.source, "via": self.via or None}
+        return {
+            "property": self.property,
+            "source": self.source,
+            "via": self.via or None,
+            "condition": self.condition or None,
+        }
 
     def __str__(self) -> str:
         return f"{self.property} (new {self.via})" if self.via else self.property
@@ -97,7 +103,7 @@ def _direct_reasons(old: RecordedResource, new: RecordedResource, paths: list[st
     for prop in dict.fromkeys(top_level(p) for p in paths):
         rule = replacing_rule(new.type, prop, old.inputs, new.inputs) if prop else None
         if rule is not None:
-            reasons.append(Reason(prop, rule.source))
+            reasons.append(Reason(prop, rule.source, condition=rule.condition))
     return reasons
 
 
@@ -134,7 +140,8 @@ def diff(before: Graph, after: Graph) -> list[Change]:
                     continue
                 rule = replacing_rule(resource.type, prop, old[urn].inputs, resource.inputs)
                 if rule is not None:
-                    reasons[urn].append(Reason(prop, rule.source, via=new[via].name))
+                    reason = Reason(prop, rule.source, new[via].name, rule.condition)
+                    reasons[urn].append(reason)
                     settled = False
 
     changes: list[Change] = []

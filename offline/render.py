@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .address import ADDRESS_PROCEDURE, FLAG, AddressGate, explain
+from .address import ADDRESS_PROCEDURE, EXIT_ADDRESS_CHANGE, FLAG, AddressGate, forced_by
 from .analyzer import PolicyResult
 from .diff import ACTIONS, REPLACE, UPDATE, Change, summary
 from .recorder import UNKNOWN, Graph, RecordedResource
@@ -180,8 +180,7 @@ def plan_word(change: Change) -> str:
 def changed_inputs(change: Change) -> str:
     text = ", ".join(change.properties)
     if change.op == REPLACE:
-        forced = ", ".join(explain(change, r) for r in change.reasons)
-        text += f"  [forces replacement: {forced}]"
+        text += f"  [forces replacement: {forced_by(change)}]"
     return text
 
 
@@ -192,7 +191,7 @@ def render_address_gate(gate: AddressGate) -> list[str]:
         out.append(f"    Allowed by {FLAG}: a planned move ({ADDRESS_PROCEDURE}).")
     else:
         out += [
-            f"    Blocked (exit 4). Follow {ADDRESS_PROCEDURE},",
+            f"    Blocked (exit {EXIT_ADDRESS_CHANGE}). Follow {ADDRESS_PROCEDURE},",
             f"    then run again with {FLAG} (make preview ... ALLOW_ADDRESS_CHANGE=1).",
         ]
     return out

@@ -44,7 +44,7 @@ class Rule:
     property: str  # top-level wire name, or ANY
     source: str  # where the provider's schema or code says so
     when: Condition | None = None  # None: every change replaces
-    condition: str = ""  # `when` in words, for people and for the table in the docs
+    condition: str = ""  # `when` in words (shown in the JSON plan's replaceReasons)
     except_: tuple[str, ...] = ()  # with ANY: the inputs that update in place
 
     def covers(self, prop: str) -> bool:

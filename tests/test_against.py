@@ -159,6 +159,9 @@ def test_json_carries_replacements_and_the_gate(repo: Path) -> None:
     assert (nlb["op"], nlb["inPlace"], nlb["properties"]) == ("replace", False, ["securityGroups"])
     [reason] = nlb["replaceReasons"]
     assert (reason["property"], reason["via"]) == ("securityGroups", None)
+    assert reason["condition"] == (
+        "network LB goes from no security group to some, or from some to none"
+    )
     assert reason["source"].endswith("load_balancer.go, customizeDiffLoadBalancerNLB")
     gate = diff["apiAddress"]
     assert (gate["allowed"], gate["blocks"]) == (False, True)
