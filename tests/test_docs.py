@@ -71,3 +71,14 @@ def test_runbook_matches_the_outputs_and_commands() -> None:
 def test_the_makefile_passes_against_to_the_preview() -> None:
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "--against $(AGAINST)" in makefile
+
+
+def test_architecture_names_only_paths_that_exist() -> None:
+    text = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
+    assert "docs/architecture.md" in (PROJECT_ROOT / "README.md").read_text()
+    assert "```mermaid" in text
+    owns = text.split("## What each folder owns", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"^\| `([^`*]+)`", owns, re.M)
+    assert paths
+    for path in paths:
+        assert (PROJECT_ROOT / path).exists(), path
