@@ -160,6 +160,8 @@ AWS: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
+# Rows: ARM path parameters and forceNewMap entries. No create-only (`x-ms-mutability`) top-level
+# input of these types turned up in the sources read; one that exists would be missing here.
 AZURE_NATIVE_TABLE: dict[str, tuple[Rule, ...]] = {
     "azure-native:network:PublicIPAddress": (
         *_rows(AZURE_NATIVE_PATH_PARAMS, "resourceGroupName", "publicIpAddressName"),

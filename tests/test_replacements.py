@@ -557,3 +557,15 @@ def test_a_new_name_prefix_deletes_and_creates_everything(dev_graphs: dict[str, 
     assert summary(result) == {"create": 10, "update": 0, "replace": 0, "delete": 10}
     moves = address_changes(result, before, after)
     assert [(m.kind, m.name) for m in moves] == [("delete", "kurl-nlb")]
+
+
+def test_an_azure_ip_pool_registration_is_in_place_and_keeps_the_address() -> None:
+    from tests.test_azure import ip_mode
+
+    before = run_project(ip_mode(AZURE_DEV), preview=True)
+    after = run_project(
+        with_changes(ip_mode(AZURE_DEV), {"primaries.2.registered": True}), preview=True
+    )
+    [change] = diff(before, after)
+    assert (change.op, change.name, change.in_place) == (UPDATE, "kurl-lb", True)
+    assert address_changes([change], before, after) == []
