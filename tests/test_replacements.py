@@ -569,3 +569,16 @@ def test_an_azure_ip_pool_registration_is_in_place_and_keeps_the_address() -> No
     [change] = diff(before, after)
     assert (change.op, change.name, change.in_place) == (UPDATE, "kurl-lb", True)
     assert address_changes([change], before, after) == []
+
+
+@pytest.mark.parametrize("cloud", sorted(CLOUDS))
+def test_registering_and_deregistering_stay_one_create_or_delete_as_the_cli_previews(
+    dev_graphs: dict[str, Graph], cloud: str
+) -> None:
+    # Like the CLI: preview mocks, so IDs and ARNs are unknown on both sides.
+    one = dev_graphs[cloud]
+    two = run_project(with_changes(CLOUDS[cloud], {"primaries.1.registered": True}), preview=True)
+    for before, after, op in ((one, two, CREATE), (two, one, DELETE)):
+        [change] = diff(before, after)
+        assert (change.op, change.name.endswith("primary-2")) == (op, True)
+        assert address_changes([change], before, after) == []
