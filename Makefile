@@ -34,15 +34,19 @@ lock:
 		$(LOCK_TOOLS)/bin/pip install --quiet "uv>=0.5,<1")
 	$(UV_COMPILE) requirements-dev.txt -o $(LOCK)
 
+# AGAINST=<rev>: the plan against a git revision, exit 4 when it moves the API address;
+# ALLOW_ADDRESS_CHANGE=1: the move is planned (docs/runbook.md, section 6.3).
+DIFF_FLAGS = $(if $(AGAINST), --against $(AGAINST))$(if $(ALLOW_ADDRESS_CHANGE), --allow-address-change)
+
 preview: $(STAMP)
-	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
+	$(PY) -m offline preview --stack $(STACK)$(DIFF_FLAGS)
 
 # Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
 # Quiet when clean; the first failing stack stops it, with its preview shown.
 previews: $(STAMP)
 	@for stack_file in Pulumi.*.yaml; do \
 		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
-		out=$$($(PY) -m offline preview --stack "$$stack" 2>&1) || { rc=$$?; \
+		out=$$($(PY) -m offline preview --stack "$$stack"$(DIFF_FLAGS) 2>&1) || { rc=$$?; \
 			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
 		echo "offline preview of stack $$stack: ok"; \
 	done

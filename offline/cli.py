@@ -1,6 +1,8 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
-Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error.
+Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error, 4 the plan
+against `--against REV` moves the API address (offline.address) and `--allow-address-change` was
+not given. When several apply, the lowest non-zero code is returned.
 """
 
 from __future__ import annotations
@@ -12,9 +14,17 @@ from pathlib import Path
 
 import pulumi
 
-from .against import RevisionError, program_at
+from .address import (
+    EXIT_ADDRESS_CHANGE,
+    FLAG,
+    AddressGate,
+    address_changes,
+    provider_setting_changes,
+    replacement_warnings,
+)
+from .against import RevisionError, program_at, stack_config_at
 from .analyzer import PolicyPackError, analyze
-from .diff import diff
+from .diff import Change, diff
 from .recorder import Graph, main_program, program_directory, record
 from .render import render_diff_text, render_json, render_text
 from .stackfile import MissingStackFile, StackFileError, read_stack
@@ -51,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REV",
         help="show what changes against the program and config at this git revision",
     )
+    preview.add_argument(
+        FLAG,
+        action="store_true",
+        help="with --against: a planned move of the API address does not fail the preview",
+    )
     return parser
 
 
@@ -78,6 +93,19 @@ def _graph_at(program: Path, stack: str, revision: str) -> Graph:
             return Graph(project="", stack=stack)
 
 
+def _address_gate(
+    args: argparse.Namespace, old: Graph, graph: Graph, changes: list[Change]
+) -> AddressGate:
+    """Every way the plan moves the API address, including provider settings no input carries
+    (read from both revisions' stack files; at the revision it may not exist yet)."""
+    settings = provider_setting_changes(
+        old,
+        stack_config_at(args.program, args.stack, args.against),
+        read_stack(args.program, args.stack).config,
+    )
+    return AddressGate(address_changes(changes, old, graph) + settings, args.allow_address_change)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -98,15 +126,37 @@ def main(argv: list[str] | None = None) -> int:
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-    changes = diff(old, graph) if old is not None else None
+    changes = gate = None
+    if old is not None:
+        changes = diff(old, graph)
+        gate = _address_gate(args, old, graph, changes)
+        warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
         print(
             render_json(
-                graph, warnings=warnings, policy=policy, changes=changes, against=args.against
+                graph,
+                warnings=warnings,
+                policy=policy,
+                changes=changes,
+                against=args.against,
+                gate=gate,
             )
         )
     elif changes is not None:
-        print(render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy))
+        print(
+            render_diff_text(
+                graph, changes, args.against, warnings=warnings, policy=policy, gate=gate
+            )
+        )
     else:
         print(render_text(graph, warnings=warnings, policy=policy))
-    return EXIT_POLICY if policy and policy.mandatory else EXIT_OK
+    blocked = gate is not None and gate.blocks
+    if blocked:
+        print(
+            "error: the plan changes the API address every kURL node and certificate holds; "
+            f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)",
+            file=sys.stderr,
+        )
+    if policy and policy.mandatory:
+        return EXIT_POLICY
+    return EXIT_ADDRESS_CHANGE if blocked else EXIT_OK
