@@ -1,22 +1,29 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
-Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error.
+Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error (including a
+program that ended its process early, crashed, or missed the --timeout deadline).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import traceback
+import time
 from pathlib import Path
-
-import pulumi
+from typing import Any
 
 from .against import RevisionError, program_at
-from .analyzer import PolicyPackError, analyze
+from .analyzer import START_TIMEOUT_SECONDS, PolicyPackError, analyze, read_policy_config
 from .diff import diff
-from .recorder import Graph, main_program, program_directory, record
+from .recorder import Graph
 from .render import render_diff_text, render_json, render_text
+from .runner import (
+    DEFAULT_TIMEOUT_SECONDS,
+    InvokesFileError,
+    ProgramError,
+    read_invokes,
+    run_program,
+)
 from .stackfile import MissingStackFile, StackFileError, read_stack
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
@@ -51,50 +58,87 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REV",
         help="show what changes against the program and config at this git revision",
     )
+    preview.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="one deadline for the whole preview: a program still running then is stopped and "
+        f"the resources it was waiting on are named (default: {DEFAULT_TIMEOUT_SECONDS:.0f})",
+    )
+    preview.add_argument(
+        "--invokes",
+        type=Path,
+        metavar="FILE",
+        help="known results of lookups (invokes): a YAML list of token, args, result",
+    )
+    preview.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        metavar="FILE",
+        help="policy configuration, as `pulumi preview --policy-pack-config` takes it (JSON)",
+    )
     return parser
 
 
-def preview_graph(program: Path, stack: str) -> tuple[Graph, list[str]]:
-    """Record a stack of a program directory; raises StackFileError or the program's error."""
+def preview_graph(
+    program: Path,
+    stack: str,
+    *,
+    deadline: float,
+    invokes: list[dict[str, Any]] | None = None,
+    venv_base: Path | None = None,
+) -> tuple[Graph, list[str]]:
+    """Record a stack of a program directory in its own process; raises StackFileError or
+    ProgramError."""
     files = read_stack(program, stack)
-    directory = program.resolve()
-    with program_directory(directory):
-        graph = record(
-            main_program(directory),
-            project=files.project,
-            stack=stack,
-            config=files.config,
-            secret_keys=files.secret_keys,
-        )
+    graph = run_program(
+        files, program.resolve(), deadline=deadline, invokes=invokes, venv_base=venv_base
+    )
     return graph, files.warnings
 
 
-def _graph_at(program: Path, stack: str, revision: str) -> Graph:
+def _graph_at(program: Path, stack: str, revision: str, *, deadline: float, invokes: Any) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
     with program_at(program, revision) as old_program:
         try:
-            return preview_graph(old_program, stack)[0]
+            # A relative virtualenv is not in the temporary tree: the working tree's serves.
+            return preview_graph(
+                old_program, stack, deadline=deadline, invokes=invokes, venv_base=program.resolve()
+            )[0]
         except MissingStackFile:
             return Graph(project="", stack=stack)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    deadline = time.monotonic() + args.timeout
     try:
-        old = _graph_at(args.program, args.stack, args.against) if args.against else None
-        graph, warnings = preview_graph(args.program, args.stack)
-    except (RevisionError, StackFileError, pulumi.RunError) as exc:
-        # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
+        invokes = read_invokes(args.invokes) if args.invokes else None
+        old = (
+            _graph_at(args.program, args.stack, args.against, deadline=deadline, invokes=invokes)
+            if args.against
+            else None
+        )
+        graph, warnings = preview_graph(
+            args.program, args.stack, deadline=deadline, invokes=invokes
+        )
+    except (RevisionError, StackFileError, InvokesFileError, ProgramError) as exc:
+        # A clean user error (bad config) is the message alone, as the Pulumi CLI shows it; a
+        # program failure carries the program's traceback.
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except Exception:
-        print("error: the program failed:", file=sys.stderr)
-        traceback.print_exc()
         return EXIT_ERROR
     policy = None
     if not args.no_policy:
         try:
-            policy = analyze(graph, args.policy_pack.resolve())
+            policy = analyze(
+                graph,
+                args.policy_pack.resolve(),
+                timeout=max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic())),
+                config=read_policy_config(args.policy_pack_config)
+                if args.policy_pack_config
+                else None,
+            )
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR

@@ -63,6 +63,7 @@ class RecordedResource:
 class RecordedInvoke:
     token: str
     args: dict[str, Any]
+    answered: bool = False  # by a fixture (`--invokes`); otherwise unknown, as in a first preview
 
 
 @dataclass
@@ -105,6 +106,33 @@ def plain(value: Any) -> Any:
 def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
     result: dict[str, Any] = plain(json_format.MessageToDict(struct))
     return result
+
+
+def make_urn(project: str, stack: str, request: Any) -> str:
+    """The URN the engine gives a registration (the SDK's mock monitor computes it the same way)."""
+    type_ = request.type
+    if request.parent:
+        type_ = request.parent.split("::")[2].split("$")[-1] + "$" + type_
+    return f"urn:pulumi:{stack}::{project}::{type_}::{request.name}"
+
+
+def resource_from_request(request: Any, urn: str) -> RecordedResource:
+    """What the engine would hand a policy pack, from a RegisterResourceRequest."""
+    inputs = struct_pb2.Struct()
+    inputs.CopyFrom(request.object)
+    return RecordedResource(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        parent=request.parent,
+        custom=bool(request.custom),
+        inputs=struct_to_plain(inputs),
+        wire_inputs=inputs,
+        dependencies=list(request.dependencies),
+        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+        protect=bool(request.protect),
+        provider=request.provider,
+    )
 
 
 class PreviewMocks(pulumi.runtime.Mocks):
@@ -165,26 +193,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.thread_loops.clear()
 
     def RegisterResource(self, request: Any) -> Any:
-        urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = struct_pb2.Struct()
-        inputs.CopyFrom(request.object)
-        self.graph.resources.append(
-            RecordedResource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                inputs=struct_to_plain(inputs),
-                wire_inputs=inputs,
-                dependencies=list(request.dependencies),
-                property_dependencies={
-                    k: list(v.urns) for k, v in request.propertyDependencies.items()
-                },
-                protect=bool(request.protect),
-                provider=request.provider,
-            )
-        )
+        urn = make_urn(self.graph.project, self.graph.stack, request)
+        self.graph.resources.append(resource_from_request(request, urn))
         try:
             return super().RegisterResource(request)
         finally:
