@@ -9,6 +9,7 @@ keeps to Python 3.8 syntax for the same reason.
 Channel frames: 4-byte big-endian length, 1-byte tag, payload. The gate trusts nothing here but
 what the frames say; its verdict logic stays in its own process.
     C  JSON [type, name]: a resource started registering (for naming what a hung program waits on)
+    M  empty: the program's module code returned (what is left is settling outputs)
     R  RegisterResourceRequest (protobuf), exactly as the program sent it
     O  RegisterResourceOutputs request of the stack (protobuf)
     I  JSON {token, args, answered}: an invoke and whether a fixture answered it
@@ -40,7 +41,7 @@ import traceback  # noqa: E402
 from typing import Any  # noqa: E402
 
 HEADER = struct.Struct(">IB")
-TAGS = {tag: tag.encode() for tag in "CROILED"}
+TAGS = {tag: tag.encode() for tag in "CMROILED"}
 
 
 class Channel:
@@ -196,7 +197,7 @@ def run(spec: dict[str, Any], channel: Channel) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(run_in_stack(lambda: _run_path(main)))
+        loop.run_until_complete(run_in_stack(lambda: _run_path(main, channel)))
     except SystemExit as exc:
         channel.send_json("E", {"kind": "exit", "code": _exit_code(exc)})
         return 1
@@ -226,8 +227,9 @@ def run(spec: dict[str, Any], channel: Channel) -> int:
     return 0
 
 
-def _run_path(main: str) -> None:
+def _run_path(main: str, channel: Channel) -> None:
     runpy.run_path(main, run_name="__main__")
+    channel.send("M", b"")
 
 
 def _exit_code(exc: SystemExit) -> Any:

@@ -154,7 +154,9 @@ def render_json(
         "resources": [r.to_json() for r in graph.resources],
         "outputs": graph.outputs,
         "policy": policy.to_json() if policy else {"pack": None, "diagnostics": []},
-        "lookups": [{"token": i.token, "args": i.args} for i in graph.invokes],
+        "lookups": [
+            {"token": i.token, "args": i.args, "answered": i.answered} for i in graph.invokes
+        ],
         "warnings": _notes(graph, warnings),
     }
     if changes is not None:

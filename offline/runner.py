@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
 
 from .recorder import Graph, RecordedInvoke, make_urn, plain, resource_from_request, struct_to_plain
@@ -34,6 +35,7 @@ HARNESS = Path(__file__).with_name("harness.py")
 DEFAULT_TIMEOUT_SECONDS = 300.0
 STACK_DUMP_GRACE_SECONDS = 1.0  # for the harness to print every thread's stack before the kill
 HEADER = struct.Struct(">IB")
+_SIG_KEY, _RESOURCE_SIG = rpc._special_sig_key, rpc._special_resource_sig
 
 
 class ProgramError(Exception):
@@ -192,19 +194,24 @@ def _pending(frames: list[tuple[str, bytes]]) -> list[str]:
 
 
 def _timeout_message(frames: list[tuple[str, bytes]]) -> str:
-    pending = _pending(frames)
+    pending = "\n".join(f"    {p}" for p in _pending(frames))
     registered = sum(tag == "R" for tag, _ in frames)
-    if pending:
-        listed = "\n".join(f"    {p}" for p in pending)
-        waiting = (
-            f"{len(pending)} resource(s) still waiting for their inputs (an Output that never "
-            f"resolves, or a resource object where a value is expected):\n{listed}"
+    head = (
+        "the program did not finish before the deadline (--timeout); it was stopped after "
+        f"registering {registered} resource(s)"
+    )
+    if not any(tag == "M" for tag, _ in frames):
+        return f"{head}: its own code had not returned (the stacks above show where it was)" + (
+            f"; not yet registered:\n{pending}" if pending else ""
         )
-    else:
-        waiting = "no resource was waiting: the program's own code did not return"
+    if pending:
+        return (
+            f"{head}; still waiting for their inputs (an Output that never resolves, or a "
+            f"resource object where a value is expected):\n{pending}"
+        )
     return (
-        f"the program did not finish before the deadline (--timeout); it was stopped after "
-        f"registering {registered} resource(s); {waiting}"
+        f"{head}; every resource registered, but outputs were still settling (an apply that "
+        "never finishes)"
     )
 
 
@@ -239,6 +246,12 @@ def _graph(
         raise _program_error(error, python)
     if done is None:
         raise ProgramError(_early_end(returncode, len(graph.resources)))
+    if references := _resource_references(graph):
+        raise ProgramError(
+            "resource objects passed where the provider expects a value (the engine's provider "
+            "check rejects them; pass one of the resource's outputs, e.g. `.id`):\n"
+            + "\n".join(f"    {r}" for r in references)
+        )
     if done["registered"] != len(graph.resources) or returncode != 0:
         raise ProgramError(
             f"the recording is incomplete: the harness counted {done['registered']} "
@@ -246,6 +259,26 @@ def _graph(
             f"{returncode})"
         )
     return graph
+
+
+def _resource_references(graph: Graph) -> list[str]:
+    """Custom resources' inputs that hold a resource reference: no bridged provider takes one."""
+    found: list[str] = []
+
+    def walk(value: Any, path: str, owner: str) -> None:
+        if isinstance(value, dict):
+            if value.get(_SIG_KEY) == _RESOURCE_SIG:
+                found.append(f"{owner}: input {path} is the resource {value.get('urn', '?')}")
+                return
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else key, owner)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]", owner)
+
+    for resource in graph.custom:
+        walk(resource.inputs, "", f"{resource.type} {resource.name!r}")
+    return found
 
 
 def _early_end(returncode: int, registered: int) -> str:
@@ -296,11 +329,13 @@ def _invoke_message(error: dict[str, Any]) -> str:
             f"plain invoke {token}{at} was called with values known only after deployment: its "
             f"result cannot be known in a preview; use the output form ({_output_form(token)})"
         )
-    entry = json.dumps([{"token": token, "args": args, "result": {"...": "..."}}], indent=2)
+    entry = yaml.safe_dump(
+        [{"token": token, "args": args, "result": {"<output>": "<value>"}}], sort_keys=False
+    )
     return (
         f"plain invoke {token}{at} has no known result offline: the gate has no cloud account to "
         f"look it up in. Give its result in an --invokes FILE (YAML: a list of token, args, "
-        f"result), e.g.\n{entry}\nor call the output form ({_output_form(token)}), whose result is "
+        f"result), e.g.\n{entry}or call the output form ({_output_form(token)}), whose result is "
         f"unknown in a preview, as in a first `pulumi preview`"
     )
 
