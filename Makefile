@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+# Lookup results the example stacks ship (see offline/invokes/); used when the file exists.
+INVOKES ?= offline/invokes/$(STACK).yaml
 STAMP := $(VENV)/.installed
 
 .PHONY: preview test lint docs bench venv clean-venv
@@ -18,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	touch $(STAMP)
 
 preview: $(STAMP)
-	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
+	$(PY) -m offline preview --stack $(STACK)$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))$(if $(AGAINST), --against $(AGAINST))
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -36,3 +38,4 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.policy_scaling
+	$(PY) -m bench.gate_overhead

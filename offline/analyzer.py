@@ -9,7 +9,6 @@ during `pulumi preview --policy-pack DIR`:
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from .policyconfig import ENFORCEMENT_LEVELS, PolicyConfig, schema_errors
 from .recorder import Graph, RecordedResource
 
 START_TIMEOUT_SECONDS = 60.0
@@ -41,6 +41,7 @@ SKIPPED_PREFIX = "can't run policy"
 
 STDERR_TAIL_BYTES = 64 * 1024
 LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
+assert set(LEVEL_VALUES) == set(ENFORCEMENT_LEVELS)
 
 
 class PolicyPackError(Exception):
@@ -67,40 +68,6 @@ class _Drain(threading.Thread):
     def tail(self) -> str:
         self.join(timeout=5)
         return b"".join(self.chunks)[-STDERR_TAIL_BYTES:].decode(errors="replace").strip()
-
-
-PolicyConfig = dict[str, tuple[str | None, dict[str, Any]]]  # policy -> (level, properties)
-
-
-def read_policy_config(path: Path) -> PolicyConfig:
-    """A `--policy-pack-config` file as the Pulumi CLI reads it: a JSON object of policy name (or
-    `all`) -> enforcement level, or -> object with an optional `enforcementLevel` and the
-    policy's properties."""
-    try:
-        data = json.loads(path.read_text() or "{}")
-    except OSError as exc:
-        raise PolicyPackError(f"--policy-pack-config {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise PolicyPackError(f"--policy-pack-config {path} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise PolicyPackError(f"--policy-pack-config {path} must be a JSON object")
-    config: PolicyConfig = {}
-    for name, value in data.items():
-        level, properties = None, {}
-        if isinstance(value, str):
-            level = value
-        elif isinstance(value, dict):
-            properties = dict(value)
-            level = properties.pop("enforcementLevel", None)
-        else:
-            raise PolicyPackError(f"--policy-pack-config: {name}: must be a string or an object")
-        if level is not None and level not in LEVEL_VALUES:
-            raise PolicyPackError(
-                f"--policy-pack-config: {name}: {level!r} is not an enforcement level "
-                f"({', '.join(LEVEL_VALUES)})"
-            )
-        config[name] = (level, properties)
-    return config
 
 
 @dataclass(frozen=True)
@@ -244,7 +211,7 @@ class PolicyGate:
                 k: spec["default"] for k, spec in properties_schema.items() if "default" in spec
             }
             values.update(properties)
-            errors += [f"{policy.name}: {e}" for e in _schema_errors(values, schema)]
+            errors += [f"{policy.name}: {e}" for e in schema_errors(values, schema)]
             self.levels[policy.name] = level
             request[policy.name] = analyzer_pb2.PolicyConfig(
                 enforcementLevel=LEVEL_VALUES[level], properties=_struct(values)
@@ -286,50 +253,6 @@ class PolicyGate:
             policies=dict(self.levels),
             diagnostics=diagnostics,
         )
-
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-}
-
-
-def _schema_errors(value: Any, schema: dict[str, Any], path: str = "") -> list[str]:
-    """The JSON-schema keywords policy config schemas use (type, enum, minimum, maximum, items,
-    properties, required); a full validator would be a dependency for a handful of checks."""
-    where = path or "config"
-    expected = schema.get("type")
-    if isinstance(expected, str) and expected in _JSON_TYPES:
-        ok = isinstance(value, _JSON_TYPES[expected]) and not (
-            expected in ("integer", "number") and isinstance(value, bool)
-        )
-        if expected == "integer" and isinstance(value, float) and value.is_integer():
-            ok = True
-        if not ok:
-            return [f"{where}: {json.dumps(value)} is not of type {expected}"]
-    errors: list[str] = []
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{where}: {json.dumps(value)} is not one of {json.dumps(schema['enum'])}")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{where}: {value} is less than {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{where}: {value} is greater than {schema['maximum']}")
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for i, item in enumerate(value):
-            errors += _schema_errors(item, schema["items"], f"{where}[{i}]")
-    if isinstance(value, dict):
-        for key in schema.get("required", []):
-            if key not in value:
-                errors.append(f"{where}: {key} is required")
-        for key, sub in (schema.get("properties") or {}).items():
-            if key in value and isinstance(sub, dict):
-                errors += _schema_errors(value[key], sub, key if not path else f"{path}.{key}")
-    return errors
 
 
 @contextmanager

@@ -10,21 +10,25 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .against import RevisionError, program_at
-from .analyzer import START_TIMEOUT_SECONDS, PolicyPackError, analyze, read_policy_config
-from .diff import diff
-from .recorder import Graph
-from .render import render_diff_text, render_json, render_text
+from .policyconfig import PolicyConfigError, read_policy_config
 from .runner import (
     DEFAULT_TIMEOUT_SECONDS,
     InvokesFileError,
     ProgramError,
+    RunningProgram,
     read_invokes,
     run_program,
 )
 from .stackfile import MissingStackFile, StackFileError, read_stack
+
+if TYPE_CHECKING:
+    from .recorder import Graph
+
+# The Pulumi SDK, gRPC and the renderer are imported in main() once the program has started in
+# its own process: the gate's start-up overlaps the program's run instead of preceding it.
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,53 +85,61 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def preview_graph(
-    program: Path,
-    stack: str,
-    *,
-    deadline: float,
-    invokes: list[dict[str, Any]] | None = None,
-    venv_base: Path | None = None,
-) -> tuple[Graph, list[str]]:
-    """Record a stack of a program directory in its own process; raises StackFileError or
-    ProgramError."""
-    files = read_stack(program, stack)
-    graph = run_program(
-        files, program.resolve(), deadline=deadline, invokes=invokes, venv_base=venv_base
-    )
-    return graph, files.warnings
-
-
 def _graph_at(program: Path, stack: str, revision: str, *, deadline: float, invokes: Any) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
+    from .recorder import Graph
+
     with program_at(program, revision) as old_program:
         try:
-            # A relative virtualenv is not in the temporary tree: the working tree's serves.
-            return preview_graph(
-                old_program, stack, deadline=deadline, invokes=invokes, venv_base=program.resolve()
-            )[0]
+            files = read_stack(old_program, stack)
         except MissingStackFile:
             return Graph(project="", stack=stack)
+        # A relative virtualenv is not in the temporary tree: the working tree's serves.
+        return run_program(
+            files,
+            old_program.resolve(),
+            deadline=deadline,
+            invokes=invokes,
+            venv_base=program.resolve(),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     deadline = time.monotonic() + args.timeout
+    running: RunningProgram | None = None
     try:
         invokes = read_invokes(args.invokes) if args.invokes else None
+        policy_config = (
+            read_policy_config(args.policy_pack_config) if args.policy_pack_config else None
+        )
+        files = read_stack(args.program, args.stack)
+        running = RunningProgram(files, args.program.resolve(), deadline=deadline, invokes=invokes)
         old = (
             _graph_at(args.program, args.stack, args.against, deadline=deadline, invokes=invokes)
             if args.against
             else None
         )
-        graph, warnings = preview_graph(
-            args.program, args.stack, deadline=deadline, invokes=invokes
-        )
-    except (RevisionError, StackFileError, InvokesFileError, ProgramError) as exc:
+        from .analyzer import START_TIMEOUT_SECONDS, PolicyPackError, analyze
+        from .diff import diff
+        from .render import render_diff_text, render_json, render_text
+
+        graph = running.result()
+    except (
+        RevisionError,
+        StackFileError,
+        InvokesFileError,
+        PolicyConfigError,
+        ProgramError,
+    ) as exc:
         # A clean user error (bad config) is the message alone, as the Pulumi CLI shows it; a
         # program failure carries the program's traceback.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if running is not None:
+            running.stop()
+    warnings = files.warnings
     policy = None
     if not args.no_policy:
         try:
@@ -135,9 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 graph,
                 args.policy_pack.resolve(),
                 timeout=max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic())),
-                config=read_policy_config(args.policy_pack_config)
-                if args.policy_pack_config
-                else None,
+                config=policy_config,
             )
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -126,8 +126,12 @@ def render_text(
             out += _table(settings, "        ")
 
     if graph.invokes:
-        out += ["", "Lookups `pulumi preview` makes in your account (unknown offline):"]
-        out += [f"    {i.token} {format_value(i.args)}" for i in graph.invokes]
+        out += ["", "Lookups `pulumi preview` makes in your account:"]
+        out += [
+            f"    {i.token} {format_value(i.args)}  "
+            + ("(answered by --invokes)" if i.answered else "[unknown offline]")
+            for i in graph.invokes
+        ]
 
     if graph.outputs:
         out += ["", "Outputs:"]

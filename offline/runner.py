@@ -22,20 +22,22 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pulumi.runtime import rpc
-from pulumi.runtime.proto import resource_pb2
 
-from .recorder import Graph, RecordedInvoke, make_urn, plain, resource_from_request, struct_to_plain
 from .stackfile import StackFiles
+
+if TYPE_CHECKING:
+    from .recorder import Graph
+
+# The Pulumi SDK (protobuf messages, the recorder) is imported only once the program runs: the
+# gate's own start-up then overlaps the program's instead of preceding it.
 
 HARNESS = Path(__file__).with_name("harness.py")
 DEFAULT_TIMEOUT_SECONDS = 300.0
 STACK_DUMP_GRACE_SECONDS = 1.0  # for the harness to print every thread's stack before the kill
 HEADER = struct.Struct(">IB")
-_SIG_KEY, _RESOURCE_SIG = rpc._special_sig_key, rpc._special_resource_sig
 
 
 class ProgramError(Exception):
@@ -110,6 +112,76 @@ class _Frames(threading.Thread):
                 del buffer[:start]
 
 
+class RunningProgram:
+    """A program started in its own process; `result()` waits for it (up to the deadline)."""
+
+    def __init__(
+        self,
+        files: StackFiles,
+        project_dir: Path,
+        *,
+        deadline: float,
+        invokes: list[dict[str, Any]] | None = None,
+        venv_base: Path | None = None,
+    ) -> None:
+        self.files, self.deadline = files, deadline
+        self.python = interpreter(files, project_dir, venv_base)
+        main, cwd = entry_point(files, project_dir)
+        spec = {
+            "project": files.project,
+            "stack": files.stack,
+            "config": files.config,
+            "secret_keys": files.secret_keys,
+            "main": str(main),
+            "cwd": str(cwd),
+            "invokes": invokes or [],
+        }
+        self.tmp = tempfile.TemporaryDirectory(prefix="kurl-lb-run-")
+        spec_path = Path(self.tmp.name) / "spec.json"
+        spec_path.write_text(json.dumps(spec))
+        read_fd, write_fd = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [self.python.python, "-u", str(HARNESS), str(spec_path), str(write_fd)],
+                stdin=subprocess.DEVNULL,
+                stdout=_stderr_fd(),  # the program's prints never reach --json output
+                cwd=cwd,
+                pass_fds=(write_fd,),
+                start_new_session=True,  # one process group: the deadline kills its children too
+            )
+        except OSError as exc:
+            os.close(read_fd)
+            self.tmp.cleanup()
+            raise ProgramError(f"cannot start {self.python.python}: {exc}") from None
+        finally:
+            os.close(write_fd)
+        self.reader = _Frames(read_fd)
+        self.reader.start()
+
+    def stop(self) -> None:
+        """Kill the program if it still runs (the gate is giving up for another reason)."""
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.tmp.cleanup()
+
+    def result(self) -> Graph:
+        """The recording; ProgramError unless the program completed before the deadline."""
+        try:
+            self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _stop(self.process)
+            self.reader.join(timeout=2)
+            raise ProgramError(_timeout_message(list(self.reader.frames))) from None
+        finally:
+            self.tmp.cleanup()
+        # A grandchild the program left behind may hold the pipe open: what counts was sent
+        # before the completion record, so do not wait for it long.
+        self.reader.join(timeout=2)
+        return _graph(self.files, list(self.reader.frames), self.process.returncode, self.python)
+
+
 def run_program(
     files: StackFiles,
     project_dir: Path,
@@ -120,47 +192,9 @@ def run_program(
 ) -> Graph:
     """Record the program in `project_dir` for the stack in `files`; raise ProgramError unless it
     completed before `deadline` (time.monotonic())."""
-    python = interpreter(files, project_dir, venv_base)
-    main, cwd = entry_point(files, project_dir)
-    spec = {
-        "project": files.project,
-        "stack": files.stack,
-        "config": files.config,
-        "secret_keys": files.secret_keys,
-        "main": str(main),
-        "cwd": str(cwd),
-        "invokes": invokes or [],
-    }
-    with tempfile.TemporaryDirectory(prefix="kurl-lb-run-") as tmp:
-        spec_path = Path(tmp) / "spec.json"
-        spec_path.write_text(json.dumps(spec))
-        read_fd, write_fd = os.pipe()
-        try:
-            process = subprocess.Popen(
-                [python.python, "-u", str(HARNESS), str(spec_path), str(write_fd)],
-                stdin=subprocess.DEVNULL,
-                stdout=_stderr_fd(),  # the program's prints never reach --json output
-                cwd=cwd,
-                pass_fds=(write_fd,),
-                start_new_session=True,  # one process group: the deadline kills its children too
-            )
-        except OSError as exc:
-            os.close(read_fd)
-            raise ProgramError(f"cannot start {python.python}: {exc}") from None
-        finally:
-            os.close(write_fd)
-        reader = _Frames(read_fd)
-        reader.start()
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            _stop(process)
-            reader.join(timeout=2)
-            raise ProgramError(_timeout_message(list(reader.frames))) from None
-        # A grandchild the program left behind may hold the pipe open: what counts was sent
-        # before the completion record, so do not wait for it long.
-        reader.join(timeout=2)
-    return _graph(files, list(reader.frames), process.returncode, python)
+    return RunningProgram(
+        files, project_dir, deadline=deadline, invokes=invokes, venv_base=venv_base
+    ).result()
 
 
 def _stderr_fd() -> int:
@@ -184,6 +218,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def _pending(frames: list[tuple[str, bytes]]) -> list[str]:
     """Resources that started registering but never reached the engine."""
+    from pulumi.runtime.proto import resource_pb2
+
     started = [tuple(json.loads(p)) for tag, p in frames if tag == "C"]
     done: set[tuple[str, str]] = set()
     for tag, payload in frames:
@@ -218,6 +254,17 @@ def _timeout_message(frames: list[tuple[str, bytes]]) -> str:
 def _graph(
     files: StackFiles, frames: list[tuple[str, bytes]], returncode: int, python: Interpreter
 ) -> Graph:
+    from pulumi.runtime.proto import resource_pb2
+
+    from .recorder import (
+        Graph,
+        RecordedInvoke,
+        make_urn,
+        plain,
+        resource_from_request,
+        struct_to_plain,
+    )
+
     graph = Graph(project=files.project, stack=files.stack)
     error: dict[str, Any] | None = None
     done: dict[str, Any] | None = None
@@ -263,11 +310,14 @@ def _graph(
 
 def _resource_references(graph: Graph) -> list[str]:
     """Custom resources' inputs that hold a resource reference: no bridged provider takes one."""
+    from pulumi.runtime import rpc
+
+    sig_key, resource_sig = rpc._special_sig_key, rpc._special_resource_sig
     found: list[str] = []
 
     def walk(value: Any, path: str, owner: str) -> None:
         if isinstance(value, dict):
-            if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            if value.get(sig_key) == resource_sig:
                 found.append(f"{owner}: input {path} is the resource {value.get('urn', '?')}")
                 return
             for key, item in value.items():

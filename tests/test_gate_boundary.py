@@ -15,7 +15,7 @@ import yaml
 
 from offline.recorder import UNKNOWN
 from tests.conftest import PROJECT_ROOT
-from tests.test_offline_preview import run_preview
+from tests.test_offline_preview import copy_program, run_preview
 
 FOREIGN = PROJECT_ROOT / "tests" / "programs" / "aws_instance_targets"
 GATE_SITE_PACKAGES = next(p for p in sys.path if p.endswith("site-packages"))
@@ -423,3 +423,55 @@ def test_a_pack_writing_lots_to_stderr_does_not_block(tmp_path: Path) -> None:
     assert [(d["policy"], d["level"], d["message"]) for d in diagnostics] == [
         ("noisy", "advisory", "d\nseen")
     ]
+
+
+def test_the_azure_example_ships_its_lookup_results() -> None:
+    invokes = PROJECT_ROOT / "offline" / "invokes" / "azure-dev.yaml"
+    result = run_preview("--stack", "azure-dev", "--json", "--invokes", str(invokes))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["lookups"] == [
+        {"token": "azure-native:authorization:getClientConfig", "args": {}, "answered": True}
+    ]
+    lb = next(r for r in doc["resources"] if r["type"] == "azure-native:network:LoadBalancer")
+    assert lb["inputs"]["loadBalancingRules"][0]["probe"]["id"] == (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kurl-dev-rg"
+        "/providers/Microsoft.Network/loadBalancers/kurl-lb/probes/api-probe"
+    )
+    text = run_preview("--stack", "azure-dev", "--invokes", str(invokes)).stdout
+    assert "azure-native:authorization:getClientConfig {}  (answered by --invokes)" in text
+
+
+@pytest.mark.parametrize(
+    ("nlb_security_group", "cidrs"),
+    [
+        (True, ["10.0.0.0/16"]),  # clients default to the VPC's CIDR
+        (False, ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]),  # primaries admit the subnets
+    ],
+)
+def test_the_dev_fixtures_answer_the_lookups_an_edited_dev_stack_makes(
+    tmp_path: Path, nlb_security_group: bool, cidrs: list[str]
+) -> None:
+    config = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    del config["kurl-lb:allowedClientCidrs"]
+    config["kurl-lb:aws"]["loadBalancerSecurityGroup"] = nlb_security_group
+    prog = copy_program(tmp_path, "edited", config)
+    invokes = PROJECT_ROOT / "offline" / "invokes" / "dev.yaml"
+    result = run_preview(
+        "--program", str(prog), "--stack", "edited", "--json", "--invokes", str(invokes)
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["lookups"] and all(x["answered"] for x in doc["lookups"])
+    assert cidrs == sorted(
+        r["inputs"]["cidrIpv4"]
+        for r in doc["resources"]
+        if r["type"] == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+        and "cidrIpv4" in r["inputs"]
+    )
+
+
+def test_make_preview_passes_the_stacks_invokes_file() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "INVOKES ?= offline/invokes/$(STACK).yaml" in makefile
+    assert "$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))" in makefile
