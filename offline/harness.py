@@ -187,6 +187,8 @@ def run(spec: dict[str, Any], channel: Channel) -> int:
 
         resource_module.register_resource = register  # type: ignore[attr-defined]
 
+    _settle_outputs_in_linear_time()
+
     main, directory = spec["main"], spec["cwd"]
     os.chdir(directory)
     sys.path.insert(0, directory)
@@ -225,6 +227,61 @@ def run(spec: dict[str, Any], channel: Channel) -> int:
         return 1
     channel.send_json("D", {"registered": channel.sent["R"]})
     return 0
+
+
+def _settle_outputs_in_linear_time() -> None:
+    """The SDK's `wait_for_rpcs`, awaiting outstanding outputs in O(n) instead of O(n^2).
+
+    The SDK waits for the first of all pending outputs to complete, then starts over with all
+    that remain: every completion re-registers a callback on every pending task, which dominates
+    a program with a thousand resources. This waits for the whole batch at once, stopping at the
+    first exception, which it re-raises as the SDK does; outputs created meanwhile are picked up
+    in the next round, as there. Installed only when the SDK has the internals it relies on.
+    """
+    stack = sys.modules["pulumi.runtime.stack"]
+    settings = sys.modules["pulumi.runtime.settings"]
+    shared: Any = getattr(settings, "SETTINGS", None)
+    if not (
+        hasattr(stack, "wait_for_rpcs")
+        and hasattr(stack, "_get_rpc_manager")
+        and hasattr(shared, "outputs")
+        and hasattr(shared, "lock")
+    ):
+        return
+
+    async def wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
+        rpc_manager = stack._get_rpc_manager()
+        while True:
+            while rpc_manager.rpcs:
+                await asyncio.sleep(0)
+                try:
+                    await rpc_manager.rpcs.pop()
+                except Exception as exn:
+                    if rpc_manager.unhandled_exception is not None:
+                        cause = rpc_manager.unhandled_exception.with_traceback(
+                            rpc_manager.exception_traceback
+                        )
+                        raise exn from cause
+                    raise
+            if rpc_manager.unhandled_exception is not None:
+                raise rpc_manager.unhandled_exception.with_traceback(
+                    rpc_manager.exception_traceback
+                )
+            while await_all_outstanding_tasks:
+                with shared.lock:
+                    pending = list(shared.outputs)
+                    shared.outputs.clear()
+                if not pending:
+                    break
+                done, not_done = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
+                with shared.lock:
+                    shared.outputs.update(not_done)  # only after an exception, raised next
+                for task in done:
+                    await task
+            if not rpc_manager.rpcs:
+                break
+
+    stack.wait_for_rpcs = wait_for_rpcs  # type: ignore[attr-defined]
 
 
 def _run_path(main: str, channel: Channel) -> None:
