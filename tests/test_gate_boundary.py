@@ -152,11 +152,14 @@ def test_a_resource_object_where_a_value_is_expected_is_named(tmp_path: Path) ->
     assert "aws:ec2/vpc:Vpc::vpc" in result.stderr
 
 
-def make_venv(directory: Path, packages: dict[str, str]) -> Path:
+def make_venv(
+    directory: Path, packages: dict[str, str], *, with_gate_packages: bool = True
+) -> Path:
     """A virtualenv with the gate's packages (pulumi, providers) plus `packages` of its own."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
     site = next(directory.glob("lib/python*/site-packages"))
-    (site / "gate-packages.pth").write_text(GATE_SITE_PACKAGES + "\n")
+    if with_gate_packages:
+        (site / "gate-packages.pth").write_text(GATE_SITE_PACKAGES + "\n")
     for name, code in packages.items():
         (site / name).mkdir()
         (site / name / "__init__.py").write_text(code)
@@ -195,6 +198,26 @@ def test_a_package_missing_from_the_program_venv_is_named_with_the_venv(tmp_path
         result.stderr
     )
     assert f"the program's virtualenv {venv.resolve()}" in result.stderr
+
+
+def test_a_program_venv_without_the_pulumi_sdk_is_named(tmp_path: Path) -> None:
+    venv = make_venv(tmp_path / "venv", {}, with_gate_packages=False)
+    prog = program(tmp_path / "prog", ONE_VPC, project={"runtime": _venv_runtime("../venv")})
+    result = run_preview("--program", str(prog), "--stack", "ci")
+    assert result.returncode == 2
+    assert "module 'pulumi', which is not installed in the program's virtualenv" in result.stderr
+    assert str(venv.resolve()) in result.stderr
+
+
+def test_an_exception_in_an_apply_fails_the_gate_with_its_traceback(tmp_path: Path) -> None:
+    code = ONE_VPC.replace('aws.ec2.Vpc("vpc"', 'vpc = aws.ec2.Vpc("vpc"')
+    code += "def late(cidr):\n    raise ValueError(f'late failure for {cidr}')\n"
+    code += "vpc.cidr_block.apply(late)\n"
+    prog = program(tmp_path, code)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 2
+    assert "ValueError: late failure for 10.0.0.0/16" in result.stderr
+    assert result.stdout == ""
 
 
 def test_a_missing_program_venv_is_a_clear_error(tmp_path: Path) -> None:
