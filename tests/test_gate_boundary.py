@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -290,20 +291,19 @@ def test_a_plain_invoke_without_a_fixture_names_the_token_and_the_fix(tmp_path: 
     assert "AssertionError" not in result.stderr
 
 
-def test_invoke_fixtures_answer_plain_and_output_invokes(tmp_path: Path) -> None:
-    prog = program(tmp_path, LOOKUPS)
-    (tmp_path / "invokes.yaml").write_text(yaml.safe_dump(FIXTURES))
-    result = run_preview(
-        "--program",
-        str(prog),
-        "--stack",
-        "ci",
-        "--json",
-        "--invokes",
-        str(tmp_path / "invokes.yaml"),
-    )
+def preview_lookups(tmp_path: Path, fixtures: list[dict[str, object]]) -> dict[str, Any]:
+    """The LOOKUPS program's --json document with `fixtures` as its --invokes file."""
+    prog = program(tmp_path / "prog", LOOKUPS)
+    (tmp_path / "invokes.yaml").write_text(yaml.safe_dump(fixtures))
+    invokes = str(tmp_path / "invokes.yaml")
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json", "--invokes", invokes)
     assert result.returncode == 0, result.stderr
-    doc = json.loads(result.stdout)
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def test_invoke_fixtures_answer_plain_and_output_invokes(tmp_path: Path) -> None:
+    doc = preview_lookups(tmp_path, FIXTURES)
     assert doc["outputs"] == {"vpcCidr": "10.0.0.0/16", "subnetCidr": "10.0.1.0/24"}
     sg = next(r for r in doc["resources"] if r["name"] == "sg")
     assert sg["inputs"]["vpcId"] == "vpc-0123"
@@ -314,19 +314,7 @@ def test_invoke_fixtures_answer_plain_and_output_invokes(tmp_path: Path) -> None
 
 
 def test_an_output_invoke_without_a_fixture_is_unknown(tmp_path: Path) -> None:
-    prog = program(tmp_path, LOOKUPS)
-    (tmp_path / "invokes.yaml").write_text(yaml.safe_dump(FIXTURES[:1]))
-    result = run_preview(
-        "--program",
-        str(prog),
-        "--stack",
-        "ci",
-        "--json",
-        "--invokes",
-        str(tmp_path / "invokes.yaml"),
-    )
-    assert result.returncode == 0, result.stderr
-    doc = json.loads(result.stdout)
+    doc = preview_lookups(tmp_path, FIXTURES[:1])
     assert doc["outputs"]["vpcCidr"] == "10.0.0.0/16"
     assert doc["outputs"]["subnetCidr"] == UNKNOWN
     assert doc["lookups"][1] == {
