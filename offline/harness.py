@@ -37,6 +37,7 @@ import runpy  # noqa: E402
 import signal  # noqa: E402
 import struct  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
 import traceback  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -303,6 +304,12 @@ def _program_frame(exc: BaseException, directory: str) -> str:
     return where
 
 
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
 def main() -> None:
     spec_path, fd = sys.argv[1], int(sys.argv[2])
     channel = Channel(fd)
@@ -310,6 +317,8 @@ def main() -> None:
         spec = json.load(spec_file)
     # On a deadline the gate asks for every thread's stack before it kills the process.
     faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
+    # A gate killed outright cannot stop a hung program: the harness notices on its own.
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     try:
         status = run(spec, channel)
     except ModuleNotFoundError as exc:  # no pulumi (or protobuf) in the program's interpreter

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -486,3 +487,37 @@ def test_make_preview_passes_the_stacks_invokes_file() -> None:
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "INVOKES ?= offline/invokes/$(STACK).yaml" in makefile
     assert "$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))" in makefile
+
+
+def test_the_program_does_not_outlive_a_killed_gate(tmp_path: Path) -> None:
+    prog = program(
+        tmp_path,
+        NEVER_RESOLVES.replace("import asyncio", "import asyncio, os")
+        + ("open('pid', 'w').write(str(os.getpid()))\n"),
+    )
+    gate = subprocess.Popen(
+        [sys.executable, "-m", "offline", "preview", "--program", str(prog), "--stack", "ci"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(600):  # the harness writes the file once the program runs
+        if (prog / "pid").exists() and (prog / "pid").read_text():
+            break
+        time.sleep(0.1)
+    harness = int((prog / "pid").read_text())
+    gate.kill()
+    gate.wait()
+    for _ in range(100):
+        if not running(harness):
+            break
+        time.sleep(0.1)
+    assert not running(harness)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for whoever adopted it to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
