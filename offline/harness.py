@@ -6,8 +6,8 @@ itself never imports it. It imports only the standard library and the program's 
 because it runs in the program's virtualenv, which need not hold anything of the gate's; and it
 keeps to Python 3.8 syntax for the same reason.
 
-Channel frames: 4-byte big-endian length, 1-byte tag, payload. The gate trusts nothing here but
-what the frames say; its verdict logic stays in its own process.
+Channel frames: 4-byte big-endian length, 1-byte tag, payload. The gate decides from these frames
+and the process's exit alone; its verdict logic stays in its own process.
     C  JSON [type, name]: a resource started registering (for naming what a hung program waits on)
     M  empty: the program's module code returned (what is left is settling outputs)
     R  RegisterResourceRequest (protobuf), exactly as the program sent it
@@ -223,7 +223,7 @@ def run(spec: dict[str, Any], channel: Channel) -> int:
             "E", {"kind": "module", "module": exc.name, "traceback": traceback.format_exc()}
         )
         return 1
-    except BaseException:
+    except BaseException:  # KeyboardInterrupt, GeneratorExit...: every way out is reported
         channel.send_json("E", {"kind": "exception", "traceback": traceback.format_exc()})
         return 1
     channel.send_json("D", {"registered": channel.sent["R"]})
