@@ -1,8 +1,8 @@
 """Runs a Pulumi program in its own process, with its own virtualenv's interpreter, and rebuilds
 its recording from what the harness (offline/harness.py) sends over a private pipe.
 
-The program cannot change the gate's verdict from inside its process: the gate's code does not run
-there. It cannot end the run early and pass either: a run counts only when the harness sent its
+Patching the gate from inside the program changes nothing: the gate's code does not run there.
+Nor can the program pass by ending the run early: a run counts only when the harness sent its
 completion record, every registration it counted arrived, and the process exited 0. Anything else
 (sys.exit, os._exit, a crash, a signal, the deadline) is a ProgramError naming what happened. Its
 stdout and stderr go to the gate's stderr, never into `--json` output.
@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 HARNESS = Path(__file__).with_name("harness.py")
 DEFAULT_TIMEOUT_SECONDS = 300.0
 STACK_DUMP_GRACE_SECONDS = 1.0  # for the harness to print every thread's stack before the kill
-HEADER = struct.Struct(">IB")
+HEADER = struct.Struct(
+    ">IB"
+)  # the harness's frame header (harness.HEADER; the gate never imports it)
 
 
 class ProgramError(Exception):

@@ -521,3 +521,9 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_gate_and_harness_agree_on_the_frame_header() -> None:
+    from offline import harness, runner
+
+    assert runner.HEADER.format == harness.HEADER.format
