@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make preview [STACK=dev]` and `make test`.
-# Both create .venv and install requirements when they are missing or changed (a second run
-# installs nothing); `pulumi up` uses the same .venv (Pulumi.yaml: runtime.options.virtualenv).
+# Both create .venv and install the locked requirements when they are missing or changed (a second
+# run installs nothing); `pulumi up` uses the same .venv (Pulumi.yaml: runtime.options.virtualenv).
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,18 +9,44 @@ STACK ?= dev
 # Lookup results the example stacks ship (see offline/invokes/); used when the file exists.
 INVOKES ?= offline/invokes/$(STACK).yaml
 STAMP := $(VENV)/.installed
+# Exact versions and hashes of everything requirements-dev.txt pulls in (the pack's too), for Python 3.11 on
+# linux x86_64 (`make lock` after editing a requirements*.txt; tests/test_lock.py checks it).
+LOCK := requirements.lock
 
 .PHONY: preview test lint docs bench venv clean-venv
+.PHONY: previews lock
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+# Wheels only: nothing is built on install, so every file pip runs is one the lock hashed.
+$(STAMP): $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+		-r $(LOCK)
 	touch $(STAMP)
+
+# uv resolves for the target (3.11, linux x86_64) from any machine, from package metadata alone;
+# installing needs only pip. The policy pack runs in the same .venv, so one lock covers both.
+UV_COMPILE = $(LOCK_TOOLS)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
+LOCK_TOOLS := .lock-tools
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/pip install --quiet "uv>=0.5,<1")
+	$(UV_COMPILE) requirements-dev.txt -o $(LOCK)
 
 preview: $(STAMP)
 	$(PY) -m offline preview --stack $(STACK)$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))$(if $(AGAINST), --against $(AGAINST))
+
+# Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
+# Quiet when clean; the first failing stack stops it, with its preview shown.
+previews: $(STAMP)
+	@for stack_file in Pulumi.*.yaml; do \
+		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
+		out=$$($(PY) -m offline preview --stack "$$stack" 2>&1) || { rc=$$?; \
+			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
+		echo "offline preview of stack $$stack: ok"; \
+	done
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -29,6 +55,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,4 +1,5 @@
-"""Shows a recorded graph the way `pulumi preview` does, or as the DESIGN.md JSON document."""
+"""Shows a recorded graph the way `pulumi preview` does, or as the JSON document `--json` prints
+(its shape: docs/architecture.md, "The preview as JSON")."""
 
 from __future__ import annotations
 

@@ -82,3 +82,14 @@ def test_the_gate_flags_and_the_timeout_default_are_documented() -> None:
         assert flag in readme and flag in policies
     default = f"(default {DEFAULT_TIMEOUT_SECONDS:.0f})"
     assert default in readme and default in policies
+
+
+def test_architecture_names_only_paths_that_exist() -> None:
+    text = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
+    assert "docs/architecture.md" in (PROJECT_ROOT / "README.md").read_text()
+    assert "```mermaid" in text
+    owns = text.split("## What each folder owns", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"^\| `([^`*]+)`", owns, re.M)
+    assert paths
+    for path in paths:
+        assert (PROJECT_ROOT / path).exists(), path
