@@ -43,7 +43,9 @@ preview: $(STAMP)
 previews: $(STAMP)
 	@for stack_file in Pulumi.*.yaml; do \
 		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
-		out=$$($(PY) -m offline preview --stack "$$stack" 2>&1) || { rc=$$?; \
+		invokes=offline/invokes/$$stack.yaml; [ -f "$$invokes" ] || invokes=; \
+		out=$$($(PY) -m offline preview --stack "$$stack" $${invokes:+--invokes "$$invokes"} 2>&1) \
+			|| { rc=$$?; \
 			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
 		echo "offline preview of stack $$stack: ok"; \
 	done
