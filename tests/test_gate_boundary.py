@@ -487,7 +487,7 @@ def test_make_preview_passes_the_stacks_invokes_file() -> None:
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "INVOKES ?= offline/invokes/$(STACK).yaml" in makefile
     assert "$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))" in makefile
-    assert 'invokes=offline/invokes/$$stack.yaml' in makefile  # make previews (CI) too
+    assert "invokes=offline/invokes/$$stack.yaml" in makefile  # make previews (CI) too
     assert '$${invokes:+--invokes "$$invokes"}' in makefile
 
 
