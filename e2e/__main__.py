@@ -28,7 +28,13 @@ from typing import Any
 import yaml
 
 from e2e.engine import ENGINE_BIN, ROOT, VENV, E2EFailure, Sandbox, changes
-from e2e.fidelity import KNOWN_DIFFERENCES, compare_graph, compare_outputs, offline_preview
+from e2e.fidelity import (
+    KNOWN_DIFFERENCES,
+    compare_graph,
+    compare_outputs,
+    invokes_file,
+    offline_preview,
+)
 
 CLOUDS = ("aws", "azure", "gcp")
 EXAMPLE_STACKS = {"aws": "dev", "azure": "azure-dev", "gcp": "gcp-dev"}
@@ -176,6 +182,8 @@ def step_fidelity(cloud: str) -> list[str]:
     stack = EXAMPLE_STACKS[cloud]
     box = Sandbox(f"fidelity-{cloud}")
     try:
+        if invokes := invokes_file(box, stack):
+            box.extra_env["KURL_E2E_INVOKES"] = str(invokes)
         box.pulumi("stack", "init", stack)
         offline = offline_preview(box, stack)
         diffs, weaker = compare_graph(offline, box.preview_steps())

@@ -65,6 +65,7 @@ class Sandbox:
     base: Path = field(init=False)
     project: Path = field(init=False)
     log: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.base = Path(tempfile.mkdtemp(prefix=f"kurl-e2e-{self.label}-"))
@@ -95,6 +96,7 @@ class Sandbox:
             PULUMI_SKIP_CONFIRMATIONS="1",
             NO_COLOR="1",
         )
+        env.update(self.extra_env)
         return env
 
     def run(

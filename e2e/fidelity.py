@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from e2e.engine import VENV, Sandbox
@@ -22,10 +23,11 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's and the offline
 # (what differs, why it is expected). Empty means the two agree on everything compared.
 KNOWN_DIFFERENCES: dict[str, str] = {
     "lookups unknown offline": (
-        "the offline preview has no cloud to ask, so a value built from a lookup (Azure's "
-        "subscription from getClientConfig, a VPC's CIDR) is unknown there; the engine run gets "
-        "it from the doubles' fixtures at preview. An unknown offline value matches any engine "
-        "value (it is weaker, never contradictory); each such match is listed."
+        "the offline preview has no cloud to ask: a value built from a lookup the stack's "
+        "offline/invokes/<stack>.yaml does not answer is unknown there, while the doubles answer "
+        "every lookup kurl-lb makes. Both sides read that file first, so for the example stacks "
+        "no such value remains; an unknown offline value matches any engine value (weaker, "
+        "never contradictory), and each such match is listed."
     ),
     "outputs known only after deploy": (
         "values only a cloud computes (DNS names, addresses) are unknown offline, as in a first "
@@ -46,7 +48,14 @@ class Difference:
         return f"{self.urn}: {self.what}: offline {self.offline!r} != engine {self.engine!r}"
 
 
+def invokes_file(box: Sandbox, stack: str) -> Path | None:
+    """The example stack's lookup results (offline/invokes/<stack>.yaml), if it ships them."""
+    path = box.project / "offline" / "invokes" / f"{stack}.yaml"
+    return path if path.is_file() else None
+
+
 def offline_preview(box: Sandbox, stack: str) -> dict[str, Any]:
+    invokes = invokes_file(box, stack)
     cmd = [
         str(VENV / "bin" / "python"),
         "-m",
@@ -57,6 +66,7 @@ def offline_preview(box: Sandbox, stack: str) -> dict[str, Any]:
         "--stack",
         stack,
         "--json",
+        *(["--invokes", str(invokes)] if invokes else []),
     ]
     proc = subprocess.run(cmd, cwd=box.project, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:

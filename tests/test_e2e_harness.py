@@ -119,3 +119,14 @@ def test_double_answers_known_lookups_and_names_unknown_ones() -> None:
     missing = asyncio.run(azure.invoke(InvokeRequest("azure-native:network:getVirtualNetwork", {})))
     assert missing.failures is not None
     assert "azure-native:network:getVirtualNetwork" in missing.failures[0].reason
+
+
+def test_double_answers_first_from_the_offline_gates_lookup_file(monkeypatch: Any) -> None:
+    from e2e.engine import ROOT
+
+    monkeypatch.setenv("KURL_E2E_INVOKES", str(ROOT / "offline" / "invokes" / "azure-dev.yaml"))
+    azure = PassThroughProvider("azure-native")
+    got = asyncio.run(azure.invoke(InvokeRequest("azure-native:authorization:getClientConfig", {})))
+    assert got.return_value is not None
+    # The same subscription the offline preview gets with --invokes, not the double's own.
+    assert to_python(got.return_value["subscriptionId"]) == "00000000-0000-0000-0000-000000000000"
