@@ -1,6 +1,8 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
-Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error.
+Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error, 3 a mandatory
+check could not be verified at preview (an unknown value) and nothing was violated; `--no-strict`
+reports those checks but exits 0 for them.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from pathlib import Path
 import pulumi
 
 from .against import RevisionError, program_at
-from .analyzer import PolicyPackError, analyze
+from .analyzer import PolicyPackError, PolicyResult, analyze
 from .diff import diff
 from .recorder import Graph, main_program, program_directory, record
 from .render import render_diff_text, render_json, render_text
 from .stackfile import MissingStackFile, StackFileError, read_stack
 
-EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_POLICY, EXIT_ERROR, EXIT_UNVERIFIED = 0, 1, 2, 3
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--no-policy", action="store_true", help="skip the policy pack (plan only)"
+    )
+    preview.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="exit 3 when a mandatory check cannot be verified at preview (default); "
+        "--no-strict reports such checks and exits 0 for them",
     )
     preview.add_argument(
         "--against",
@@ -109,4 +118,15 @@ def main(argv: list[str] | None = None) -> int:
         print(render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy))
     else:
         print(render_text(graph, warnings=warnings, policy=policy))
-    return EXIT_POLICY if policy and policy.mandatory else EXIT_OK
+    return exit_code(policy, strict=args.strict)
+
+
+def exit_code(policy: PolicyResult | None, *, strict: bool) -> int:
+    """1 on a mandatory violation; else 3 on an unverified mandatory check (when strict); else 0."""
+    if policy is None:
+        return EXIT_OK
+    if policy.mandatory:
+        return EXIT_POLICY
+    if policy.unverified and strict:
+        return EXIT_UNVERIFIED
+    return EXIT_OK
