@@ -71,3 +71,11 @@ def test_runbook_matches_the_outputs_and_commands() -> None:
 def test_the_makefile_passes_against_to_the_preview() -> None:
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "--against $(AGAINST)" in makefile
+
+
+def test_the_pr_workflow_runs_the_strict_gate() -> None:
+    workflow = (PROJECT_ROOT / ".github" / "workflows" / "pr.yml").read_text()
+    assert '.venv/bin/python -m offline preview --strict --stack "$stack"' in workflow
+    for doc in ("README.md", "docs/policies.md"):
+        text = (PROJECT_ROOT / doc).read_text()
+        assert "3 when a mandatory" in text or "| 3 |" in text, doc
