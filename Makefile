@@ -1,24 +1,55 @@
 # Two commands for a newcomer: `make preview [STACK=dev]` and `make test`.
-# Both create .venv and install requirements when they are missing or changed (a second run
-# installs nothing); `pulumi up` uses the same .venv (Pulumi.yaml: runtime.options.virtualenv).
+# Both create .venv and install the locked requirements when they are missing or changed (a second
+# run installs nothing); `pulumi up` uses the same .venv (Pulumi.yaml: runtime.options.virtualenv).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
+# Exact versions and hashes of everything requirements-dev.txt pulls in (the pack's too), for Python 3.11 on
+# linux x86_64 (`make lock` after editing a requirements*.txt; tests/test_lock.py checks it).
+LOCK := requirements.lock
 
 .PHONY: preview test lint docs bench venv clean-venv
+.PHONY: previews lock
+.PHONY: engine e2e
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+# Wheels only: nothing is built on install, so every file pip runs is one the lock hashed.
+$(STAMP): $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+		-r $(LOCK)
 	touch $(STAMP)
 
+# uv resolves for the target (3.11, linux x86_64) from any machine, from package metadata alone;
+# installing needs only pip. The policy pack runs in the same .venv, so one lock covers both.
+UV_COMPILE = $(LOCK_TOOLS)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
+LOCK_TOOLS := .lock-tools
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/pip install --quiet "uv>=0.5,<1")
+	$(UV_COMPILE) requirements-dev.txt -o $(LOCK)
+
+# AGAINST=<rev>: the plan against a git revision, exit 4 when it moves the API address;
+# ALLOW_ADDRESS_CHANGE=1: the move is planned (docs/runbook.md, section 6.3).
+DIFF_FLAGS = $(if $(AGAINST), --against $(AGAINST))$(if $(ALLOW_ADDRESS_CHANGE), --allow-address-change)
+
 preview: $(STAMP)
-	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
+	$(PY) -m offline preview --stack $(STACK)$(DIFF_FLAGS)
+
+# Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
+# Quiet when clean; the first failing stack stops it, with its preview shown.
+previews: $(STAMP)
+	@for stack_file in Pulumi.*.yaml; do \
+		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
+		out=$$($(PY) -m offline preview --strict --stack "$$stack"$(DIFF_FLAGS) 2>&1) || { rc=$$?; \
+			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
+		echo "offline preview of stack $$stack: ok"; \
+	done
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -27,6 +58,21 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run engine/build.sh e2e/plugins/*
+
+# The real Pulumi CLI and Python language host, built from Go modules into engine/bin (ignored):
+# version pinned in engine/go.mod; make rebuilds only when the module or the host changed.
+# Needs Go (1.26+) and the Go module proxy; `make preview` and `make test` never do.
+ENGINE := engine/bin/pulumi
+engine: $(ENGINE)
+
+$(ENGINE): engine/go.mod engine/go.sum engine/build.sh engine/langhost/main.go
+	bash engine/build.sh
+	touch $(ENGINE)
+
+# The README's deploy path through that CLI, with pass-through provider doubles (e2e/README.md).
+e2e: $(STAMP) $(ENGINE)
+	$(PY) -m e2e
 
 clean-venv:
 	rm -rf $(VENV)

@@ -9,7 +9,7 @@ from .base import KurlLoadBalancer
 from .config import AwsStack
 
 AwsKurlNlbArgs = AwsStack
-"""The component's arguments: a validated AWS stack config (see components/config.py)."""
+"""The component's arguments: a validated AWS stack config (see components/config/aws.py)."""
 
 # kube-apiserver's default --request-timeout is 60 s: a deregistering primary gets that long to
 # finish in-flight requests; then connection_termination closes long-lived watches so clients
@@ -17,19 +17,19 @@ AwsKurlNlbArgs = AwsStack
 DEREGISTRATION_DELAY_SECONDS = 60
 
 
-class AwsKurlNlb(KurlLoadBalancer):
+class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
     """Layer-4 TCP NLB for the Kubernetes API of a kURL HA cluster.
 
     Child resources are exposed as attributes (escape hatches): `load_balancer`, `target_group`,
     `listener`, `security_group` (None when `aws.loadBalancerSecurityGroup` is false),
-    `attachments` (by primary name) and `security_group_rules` (by logical name).
+    `registrations` (by primary name; also `attachments`) and `security_group_rules` (by logical
+    name).
     """
 
     load_balancer: aws.lb.LoadBalancer
     target_group: aws.lb.TargetGroup
     listener: aws.lb.Listener
     security_group: aws.ec2.SecurityGroup | None
-    attachments: dict[str, aws.lb.TargetGroupAttachment]
     security_group_rules: dict[
         str, aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule
     ]
@@ -107,13 +107,12 @@ class AwsKurlNlb(KurlLoadBalancer):
             opts=self._child(),
         )
 
-        self.attachments = {}
         for primary in cfg.primaries:
             if not primary.registered:
                 continue
             target = primary.address if s.target_type == "ip" else primary.instance_id
             assert target is not None  # guaranteed by config validation
-            self.attachments[primary.name] = aws.lb.TargetGroupAttachment(
+            self.registrations[primary.name] = aws.lb.TargetGroupAttachment(
                 f"{name}-target-{primary.name}",
                 target_group_arn=self.target_group.arn,
                 target_id=target,
@@ -124,6 +123,11 @@ class AwsKurlNlb(KurlLoadBalancer):
 
         self._network_rules(name, cfg, tags)
         self._finish(self.load_balancer.dns_name)
+
+    @property
+    def attachments(self) -> dict[str, aws.lb.TargetGroupAttachment]:
+        """`registrations` in AWS's words: target group attachments by primary name."""
+        return self.registrations
 
     def _network_rules(self, name: str, cfg: AwsKurlNlbArgs, tags: dict[str, str]) -> None:
         """One rule per source, never per primary: registering a primary touches no rule."""

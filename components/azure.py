@@ -11,7 +11,7 @@ from .base import KurlLoadBalancer
 from .config import AzureStack
 
 AzureKurlLbArgs = AzureStack
-"""The component's arguments: a validated Azure stack config (see components/config.py)."""
+"""The component's arguments: a validated Azure stack config (see components/config/azure.py)."""
 
 # Names of the LB's sub-resources; rule -> frontend/pool/probe references are built from them.
 FRONTEND = "api-frontend"
@@ -25,7 +25,7 @@ def azure_region(cfg: AzureKurlLbArgs) -> str:
     return (cfg.location or "").replace(" ", "").lower()
 
 
-class AzureKurlLb(KurlLoadBalancer):
+class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
     """Layer-4 TCP public Standard load balancer for the Kubernetes API of a kURL HA cluster.
 
     Child resources (escape hatches): `public_ip`, `load_balancer`, `registrations` (by primary
@@ -34,7 +34,6 @@ class AzureKurlLb(KurlLoadBalancer):
 
     public_ip: network.PublicIPAddress
     load_balancer: network.LoadBalancer
-    registrations: dict[str, pulumi.CustomResource]
     security_rule: network.SecurityRule | None
 
     def __init__(
@@ -120,7 +119,6 @@ class AzureKurlLb(KurlLoadBalancer):
             opts=self._child(protect=protect),
         )
 
-        self.registrations = {}
         if s.backend_pool == "nic":
             self._register_nics(name, cfg)
 

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pulumi
 
 from .config import STACK_TAG, StackConfig
 
+Registration = TypeVar("Registration", bound=pulumi.CustomResource)
 
-class KurlLoadBalancer(pulumi.ComponentResource):
+
+class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
     """Base of AwsKurlNlb, AzureKurlLb and GcpKurlLb.
 
     Outputs (identical on every cloud):
     - load_balancer_host: DNS name or IP clients and primaries use;
     - load_balancer_address: `host:port`, what kURL's loadBalancerAddress takes;
     - registered_primaries / pending_primaries: primary names, in join order.
+    Child resources: `registrations`, registered primary name -> the one resource that puts it
+    behind the LB (AWS target group attachment, Azure NIC association, GCP instance group
+    membership; each cloud also names it in its own words: attachments, memberships).
     """
 
     load_balancer_host: pulumi.Output[str]
     load_balancer_address: pulumi.Output[str]
     registered_primaries: list[str]
     pending_primaries: list[str]
+    registrations: dict[str, Registration]
 
     def __init__(
         self, type_token: str, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None
@@ -30,6 +36,7 @@ class KurlLoadBalancer(pulumi.ComponentResource):
         self.config = config
         self.registered_primaries = config.registered
         self.pending_primaries = config.pending
+        self.registrations = {}
 
     def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
         """Cloud-specific stack outputs (GCP: nodePortAliasScript)."""

@@ -7,11 +7,11 @@ import pulumi
 import pulumi_gcp as gcp
 
 from .base import KurlLoadBalancer
-from .config import GcpStack
+from .config import STACK_TAG, GcpStack
 from .kurl import nodeport_alias_script
 
 GcpKurlLbArgs = GcpStack
-"""The component's arguments: a validated GCP stack config (see components/config.py)."""
+"""The component's arguments: a validated GCP stack config (see components/config/gcp.py)."""
 
 # Google's health-check probers, by load balancer kind (firewall rules must admit them).
 HEALTH_CHECK_RANGES = {
@@ -26,18 +26,18 @@ def _is_link(ref: str) -> bool:
     return "/" in ref
 
 
-class GcpKurlLb(KurlLoadBalancer):
+class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
     """Layer-4 TCP passthrough load balancer for the Kubernetes API of a kURL HA cluster.
 
     Child resources (escape hatches): `address`, `health_check`, `instance_groups` (by zone),
-    `memberships` (by primary name), `backend_service`, `forwarding_rule`, `firewall`.
+    `registrations` (by primary name; also `memberships`), `backend_service`, `forwarding_rule`,
+    `firewall`.
     Extra output: `node_port_alias_script` (stack output `nodePortAliasScript`).
     """
 
     address: gcp.compute.Address
     health_check: gcp.compute.RegionHealthCheck
     instance_groups: dict[str, gcp.compute.InstanceGroup]
-    memberships: dict[str, gcp.compute.InstanceGroupMembership]
     backend_service: gcp.compute.RegionBackendService
     forwarding_rule: gcp.compute.ForwardingRule
     firewall: gcp.compute.Firewall
@@ -91,12 +91,11 @@ class GcpKurlLb(KurlLoadBalancer):
             for zone in zones
         }
 
-        self.memberships = {}
         for primary in cfg.primaries:
             if not primary.registered:
                 continue
             group = self.instance_groups[primary.zone]
-            self.memberships[primary.name] = gcp.compute.InstanceGroupMembership(
+            self.registrations[primary.name] = gcp.compute.InstanceGroupMembership(
                 f"{name}-member-{primary.name}",
                 zone=primary.zone,
                 instance_group=group.name,
@@ -151,6 +150,11 @@ class GcpKurlLb(KurlLoadBalancer):
         self.node_port_alias_script = nodeport_alias_script(self.address.address)
         self._finish(self.address.address)
 
+    @property
+    def memberships(self) -> dict[str, gcp.compute.InstanceGroupMembership]:
+        """`registrations` in GCP's words: instance group memberships by primary name."""
+        return self.registrations
+
     def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
         return {"nodePortAliasScript": self.node_port_alias_script}
 
@@ -158,7 +162,7 @@ class GcpKurlLb(KurlLoadBalancer):
         # GCP label values: lowercase letters, digits, - and _ (stack names may hold more).
         tags = self._tags()
         stack = "".join(c if c.isalnum() or c in "-_" else "-" for c in pulumi.get_stack().lower())
-        return {**tags, "kurl-lb-stack": stack[:63]}
+        return {**tags, STACK_TAG: stack[:63]}
 
     def _sources(self, cfg: GcpKurlLbArgs, scheme: str) -> pulumi.Input[list[str]]:
         """Health-check probers of the scheme, and the clients (passthrough keeps their IPs).

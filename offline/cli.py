@@ -1,8 +1,9 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
 Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error, 3 a mandatory
-check could not be verified at preview (an unknown value) and nothing was violated; `--no-strict`
-reports those checks but exits 0 for them.
+check could not be verified at preview (an unknown value; `--no-strict` reports it and exits 0 for
+it), 4 the plan against `--against REV` moves the API address (offline.address) and
+`--allow-address-change` was not given. When several apply, the lowest non-zero code is returned.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from pathlib import Path
 
 import pulumi
 
-from .against import RevisionError, program_at
+from .address import (
+    EXIT_ADDRESS_CHANGE,
+    FLAG,
+    AddressGate,
+    address_changes,
+    provider_setting_changes,
+    replacement_warnings,
+)
+from .against import RevisionError, program_at, stack_config_at
 from .analyzer import PolicyPackError, PolicyResult, analyze
-from .diff import diff
+from .diff import Change, diff
 from .recorder import Graph, main_program, program_directory, record
 from .render import render_diff_text, render_json, render_text
 from .stackfile import MissingStackFile, StackFileError, read_stack
@@ -60,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REV",
         help="show what changes against the program and config at this git revision",
     )
+    preview.add_argument(
+        FLAG,
+        action="store_true",
+        help="with --against: a planned move of the API address does not fail the preview",
+    )
     return parser
 
 
@@ -87,6 +101,19 @@ def _graph_at(program: Path, stack: str, revision: str) -> Graph:
             return Graph(project="", stack=stack)
 
 
+def _address_gate(
+    args: argparse.Namespace, old: Graph, graph: Graph, changes: list[Change]
+) -> AddressGate:
+    """Every way the plan moves the API address, including provider settings no input carries
+    (read from both revisions' stack files; at the revision it may not exist yet)."""
+    settings = provider_setting_changes(
+        old,
+        stack_config_at(args.program, args.stack, args.against),
+        read_stack(args.program, args.stack).config,
+    )
+    return AddressGate(address_changes(changes, old, graph) + settings, args.allow_address_change)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -107,26 +134,45 @@ def main(argv: list[str] | None = None) -> int:
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-    changes = diff(old, graph) if old is not None else None
+    changes = gate = None
+    if old is not None:
+        changes = diff(old, graph)
+        gate = _address_gate(args, old, graph, changes)
+        warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
         print(
             render_json(
-                graph, warnings=warnings, policy=policy, changes=changes, against=args.against
+                graph,
+                warnings=warnings,
+                policy=policy,
+                changes=changes,
+                against=args.against,
+                gate=gate,
             )
         )
     elif changes is not None:
-        print(render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy))
+        print(
+            render_diff_text(
+                graph, changes, args.against, warnings=warnings, policy=policy, gate=gate
+            )
+        )
     else:
         print(render_text(graph, warnings=warnings, policy=policy))
-    return exit_code(policy, strict=args.strict)
+    blocked = gate is not None and gate.blocks
+    if blocked:
+        print(
+            "error: the plan changes the API address every kURL node and certificate holds; "
+            f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)",
+            file=sys.stderr,
+        )
+    return exit_code(policy, strict=args.strict, address_blocked=blocked)
 
 
-def exit_code(policy: PolicyResult | None, *, strict: bool) -> int:
-    """1 on a mandatory violation; else 3 on an unverified mandatory check (when strict); else 0."""
-    if policy is None:
-        return EXIT_OK
-    if policy.mandatory:
+def exit_code(policy: PolicyResult | None, *, strict: bool, address_blocked: bool = False) -> int:
+    """The lowest that applies: 1 a mandatory violation, 3 an unverified mandatory check (when
+    strict), 4 a blocked API address change; else 0."""
+    if policy and policy.mandatory:
         return EXIT_POLICY
-    if policy.unverified and strict:
+    if policy and policy.unverified and strict:
         return EXIT_UNVERIFIED
-    return EXIT_OK
+    return EXIT_ADDRESS_CHANGE if address_blocked else EXIT_OK

@@ -27,6 +27,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 UNKNOWN = rpc.UNKNOWN  # the engine's marker for a value known only after deployment
 _SECRET_SIG = rpc._special_sig_key
 _SECRET_VALUE = rpc._special_secret_sig
@@ -164,6 +165,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 loop.close()
         self.thread_loops.clear()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine builds URNs (pkg resource.NewURN): the parent's whole qualified type
+        # prefixes the child's, except for the root stack's direct children. The SDK's mock
+        # keeps the stack type and only the parent's last segment.
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != ROOT_STACK_TYPE:
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         inputs = struct_pb2.Struct()
@@ -191,7 +202,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self._keep_thread_loop()
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+        if request.urn.split("::")[2] == ROOT_STACK_TYPE:
             self.graph.wire_outputs.CopyFrom(request.outputs)
             self.graph.outputs = struct_to_plain(request.outputs)
         return super().RegisterResourceOutputs(request)

@@ -73,9 +73,23 @@ def test_the_makefile_passes_against_to_the_preview() -> None:
     assert "--against $(AGAINST)" in makefile
 
 
+def test_architecture_names_only_paths_that_exist() -> None:
+    text = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
+    assert "docs/architecture.md" in (PROJECT_ROOT / "README.md").read_text()
+    assert "```mermaid" in text
+    owns = text.split("## What each folder owns", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"^\| `([^`*]+)`", owns, re.M)
+    assert paths
+    for path in paths:
+        assert (PROJECT_ROOT / path).exists(), path
+
+
 def test_the_pr_workflow_runs_the_strict_gate() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert '-m offline preview --strict --stack "$$stack"' in makefile  # `make previews`
+    assert "make previews" in (PROJECT_ROOT / ".ci" / "run").read_text()
     workflow = (PROJECT_ROOT / ".github" / "workflows" / "pr.yml").read_text()
-    assert '.venv/bin/python -m offline preview --strict --stack "$stack"' in workflow
+    assert "bash .ci/run" in workflow
     for doc in ("README.md", "docs/policies.md"):
         text = (PROJECT_ROOT / doc).read_text()
         assert "3 when a mandatory" in text or "| 3 |" in text, doc

@@ -216,12 +216,21 @@ def _alias_script(ip: str) -> str:
     return seen["script"]
 
 
+def test_alias_script_has_every_placeholder_filled() -> None:
+    script = _alias_script("34.120.0.10")
+    assert "@" not in script
+    assert f"UNIT_NAME='{UNIT_NAME}'" in script
+
+
 def _netns_or_skip() -> str:
+    # The GitHub workflow runs this test with sudo and KURL_LB_REQUIRE_NETNS=1: there a skip
+    # would hide that it did not run.
+    unavailable = pytest.fail if os.environ.get("KURL_LB_REQUIRE_NETNS") else pytest.skip
     if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and iproute2 to create a network namespace")
+        unavailable("needs root and iproute2 to create a network namespace")
     name = f"kurllb-{uuid.uuid4().hex[:8]}"
     if subprocess.run(["ip", "netns", "add", name], capture_output=True).returncode != 0:
-        pytest.skip("network namespaces are unavailable here (ip netns add failed)")
+        unavailable("network namespaces are unavailable here (ip netns add failed)")
     return name
 
 

@@ -1,0 +1,178 @@
+"""AWS stack config (`cloud: aws`): its models and the rules across their fields."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from typing import Literal
+
+from .core import Model, Problem, field, key_path, rule, stack_model
+from .scalars import AwsZone, InstanceId, PrivateIPv4, SecurityGroupId, SubnetId, VpcId
+from .shared import HAIRPIN, Primary, Stack, by_mode
+
+
+class AwsHealthCheck(Model):
+    interval_seconds: int = field(10, ge=5, le=300, doc="Seconds between checks of one target.")
+    healthy_threshold: int = field(3, ge=2, le=10, doc="Passes before a target is healthy.")
+    unhealthy_threshold: int = field(3, ge=2, le=10, doc="Failures before a target is unhealthy.")
+
+    @property
+    def timeout_seconds(self) -> int:
+        # AWS: 2-120 s and below the interval; 10 s is the TCP default.
+        return max(2, min(10, self.interval_seconds - 1))
+
+
+class AwsPrimary(Primary):
+    address: PrivateIPv4 | None = field(None, example="10.0.1.10", doc="IP target (targetType ip).")
+    instance_id: InstanceId | None = field(
+        None, example="i-0123456789abcdef0", doc="Instance target (targetType instance)."
+    )
+    zone: AwsZone | None = field(
+        None,
+        form="availability zone of aws:region, e.g. us-east-1a, or all",
+        doc="Attachment availability zone; `all` for IP targets outside the VPC.",
+    )
+
+    def targets(self) -> dict[str, str | None]:
+        return {"address": self.address, "instanceId": self.instance_id}
+
+
+class AwsSettings(Model):
+    vpc_id: VpcId = field(example="vpc-0123456789abcdef0", doc="VPC of the NLB.")
+    subnet_ids: list[SubnetId] = field(
+        form="list of subnet IDs, one per availability zone",
+        doc="Subnets the NLB lives in (one per AZ).",
+        min_length=1,
+    )
+    target_type: Literal["ip", "instance"] = field(
+        "ip", doc="How primaries are registered; internal NLBs need ip (hairpinning)."
+    )
+    instance_security_group_id: SecurityGroupId | None = field(
+        None,
+        example="sg-0123456789abcdef0",
+        doc="Security group of the primaries: gets ingress from the NLB, and admits hairpin.",
+    )
+    load_balancer_security_group: bool = field(
+        True, doc="Attach a security group to the NLB. Only possible at creation."
+    )
+    cross_zone: bool = field(True, doc="Cross-zone load balancing.")
+    preserve_client_ip: bool = field(
+        False, doc="Client IP preservation; breaks hairpinning, rejected for internal NLBs."
+    )
+
+
+@stack_model("aws")
+class AwsStack(Stack):
+    TITLE = "AWS"
+    PUBLIC_LB = "a public NLB"
+    CLIENTS_HINT = " and the nodes' egress (NAT) IPs, which hairpinned traffic comes from"
+    INTERNAL_CLIENTS_DEFAULTED = True  # the VPC's CIDR
+
+    cloud: Literal["aws"] = field(doc="Which component the stack builds.")
+    health_check: AwsHealthCheck = field(
+        default_factory=AwsHealthCheck, doc="Target group health check."
+    )
+    primaries: list[AwsPrimary] = field(
+        form="list of primaries", doc="Primaries in join order.", min_length=1
+    )
+    aws: AwsSettings = field(doc="AWS settings.")
+
+
+@rule(
+    AwsStack,
+    "`scheme: internal` rejects `targetType: instance` and `preserveClientIp: true`: both "
+    "break hairpinning (a primary reaching the API through the NLB).",
+)
+def internal_nlb_can_hairpin(cfg: AwsStack) -> Iterator[Problem]:
+    if cfg.scheme != "internal":
+        return
+    if cfg.aws.target_type == "instance":
+        yield Problem(
+            key_path(["aws", "targetType"]),
+            '"instance" cannot be used with scheme internal: internal NLBs do not support '
+            "hairpinning or loopback with instance targets (client IP is preserved, so a "
+            "primary reaching itself through the NLB drops the reply); use targetType ip",
+        )
+    if cfg.aws.preserve_client_ip:
+        yield Problem(
+            key_path(["aws", "preserveClientIp"]),
+            "true cannot be used with scheme internal: NLBs with client IP preservation do "
+            "not support hairpinning, so primaries could not reach the API through the NLB",
+        )
+
+
+@rule(
+    AwsStack,
+    "`targetType: ip` needs `address` on every primary (and no `instanceId`); "
+    "`targetType: instance` needs `instanceId` (and no `address`).",
+)
+def primaries_match_the_target_type(cfg: AwsStack) -> Iterator[Problem]:
+    used_in = {"ip": ["address"], "instance": ["instance_id"]}
+    for i, p in enumerate(cfg.primaries):
+        yield from by_mode(("aws", "targetType"), cfg.aws.target_type, ("primaries", i), p, used_in)
+
+
+@rule(AwsStack, "Every primary's `zone` is in `aws:region` (or `all`).")
+def zones_are_in_the_region(cfg: AwsStack) -> Iterator[Problem]:
+    region = cfg.provider_setting("aws:region")
+    for i, p in enumerate(cfg.primaries):
+        if p.zone and p.zone != "all" and region and not p.zone.startswith(region):
+            yield Problem(
+                key_path(["primaries", i, "zone"]),
+                f'"{p.zone}" is not in aws:region {region}; allowed: {region}<letter> or all',
+            )
+
+
+@rule(AwsStack, "`subnetIds` has no duplicates (one subnet per availability zone).")
+def subnets_are_listed_once(cfg: AwsStack) -> Iterator[Problem]:
+    if len(set(cfg.aws.subnet_ids)) != len(cfg.aws.subnet_ids):
+        yield Problem(key_path(["aws", "subnetIds"]), "lists a subnet twice; one per AZ")
+
+
+@rule(
+    AwsStack,
+    "`scheme: internal` without `instanceSecurityGroupId` but with `allowedClientCidrs`: every "
+    "primary's `address` must lie inside `allowedClientCidrs` (hairpinned traffic arrives with "
+    "the primary's own address).",
+)
+def hairpin_sources_are_admitted(cfg: AwsStack) -> Iterator[Problem]:
+    aws = cfg.aws
+    cidrs = [ipaddress.IPv4Network(c) for c in cfg.allowed_client_cidrs or []]
+    if not (
+        cfg.scheme == "internal"
+        and aws.load_balancer_security_group
+        and aws.instance_security_group_id is None
+        and cidrs
+    ):
+        return
+    for i, p in enumerate(cfg.primaries):
+        if p.address and not any(ipaddress.IPv4Address(p.address) in c for c in cidrs):
+            yield Problem(
+                key_path(["primaries", i, "address"]),
+                f'"{p.address}" is outside allowedClientCidrs: {HAIRPIN}, and without '
+                "aws.instanceSecurityGroupId the NLB security group only admits "
+                "allowedClientCidrs; add the primaries' subnets to allowedClientCidrs or "
+                "set aws.instanceSecurityGroupId",
+            )
+
+
+@rule(
+    AwsStack,
+    "`loadBalancerSecurityGroup: false` on a public NLB needs `preserveClientIp: true` or "
+    "`0.0.0.0/0` listed: otherwise nothing could enforce `allowedClientCidrs`.",
+)
+def public_clients_are_enforced(cfg: AwsStack) -> Iterator[Problem]:
+    aws = cfg.aws
+    cidrs = [ipaddress.IPv4Network(c) for c in cfg.allowed_client_cidrs or []]
+    if (
+        not aws.load_balancer_security_group
+        and not aws.preserve_client_ip
+        and cfg.scheme == "public"
+        and ipaddress.IPv4Network("0.0.0.0/0") not in cidrs
+    ):
+        yield Problem(
+            key_path(["aws", "loadBalancerSecurityGroup"]),
+            "false with a public NLB and preserveClientIp false leaves no place to enforce "
+            "allowedClientCidrs (targets only see the NLB's own addresses); keep the NLB "
+            "security group, or list 0.0.0.0/0 in allowedClientCidrs to accept that",
+        )

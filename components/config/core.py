@@ -1,0 +1,345 @@
+"""The machinery every config model and rule uses: the model base, `field` and each field's
+allowed form, `Problem`/`ConfigError`, the rule registry, pydantic-error translation and loading.
+
+Validation has two phases, both reporting every problem they find in one message:
+1. structure (pydantic): types, formats, ranges, unknown keys, keys another cloud uses;
+2. rules across fields, registered with `@rule` beside the models they read.
+The second phase runs only when the first passed, since rules read a whole, typed config.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar, Union
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
+
+from .scalars import Scalar
+
+if TYPE_CHECKING:
+    from .aws import AwsStack
+    from .azure import AzureStack
+    from .gcp import GcpStack
+    from .shared import Stack
+
+    StackConfig: TypeAlias = AwsStack | AzureStack | GcpStack
+
+NAMESPACE = "kurl-lb"
+
+
+class Model(BaseModel):
+    """Base of every config object: camelCase keys, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+    )
+
+
+# --- fields and their allowed forms -------------------------------------------------------------
+
+
+def field(
+    default: Any = ...,
+    *,
+    doc: str,
+    form: str | None = None,
+    example: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A model field carrying its meaning (for docs) and, when its type and constraints cannot
+    say it, its allowed form (for errors and docs). `example` is appended to a derived form."""
+    extra: dict[str, Any] = {
+        k: v for k, v in (("form", form), ("example", example)) if v is not None
+    }
+    return Field(default, description=doc, json_schema_extra=extra, **kwargs)
+
+
+def _extra(info: FieldInfo) -> dict[str, Any]:
+    extra = info.json_schema_extra
+    return extra if isinstance(extra, dict) else {}
+
+
+def one_of(words: Sequence[str]) -> str:
+    """`a, b or c`."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _derived_form(annotation: Any, metadata: Sequence[Any] = (), plural: bool = False) -> str:
+    """The allowed form a type and its constraints spell, e.g. `integer 5-300`, `ip or instance`."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return _derived_form(args[0], [*metadata, *args[1:]], plural)
+    if origin in (Union, types.UnionType):
+        (inner,) = [a for a in args if a is not type(None)]
+        return _derived_form(inner, metadata, plural)
+    scalar = next((m for m in metadata if isinstance(m, Scalar)), None)
+    if scalar is not None:
+        return scalar.plural if plural else scalar.form
+    if origin is list:
+        return "list of " + _derived_form(args[0], plural=True)
+    if origin is dict and args == (str, str):
+        return "map of string to string"
+    if origin is Literal:
+        return one_of([str(a) for a in args])
+    if annotation is bool:
+        return "true or false"
+    if annotation is int:
+        low = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), None)
+        high = next((m.le for m in metadata if isinstance(m, annotated_types.Le)), None)
+        return "integer" if low is None or high is None else f"integer {low}-{high}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "object"
+    raise TypeError(f"no allowed form can be derived from {annotation!r}; give form=")
+
+
+def form_of(info: FieldInfo | None) -> str | None:
+    """A field's allowed form: given with `form=`, or derived from its type and constraints."""
+    if info is None:
+        return None
+    extra = _extra(info)
+    if "form" in extra:
+        return str(extra["form"])
+    form = _derived_form(info.annotation, info.metadata)
+    return f"{form}, e.g. {extra['example']}" if "example" in extra else form
+
+
+# --- problems -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # as Pulumi users write it: kurl-lb:primaries[1].address
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Every problem of a stack config, in one message."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"invalid stack config ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def key_path(loc: Sequence[str | int]) -> str:
+    out = NAMESPACE + ":"
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += part if i == 0 else f".{part}"
+    return out
+
+
+# --- rules across fields ------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+Check = Callable[[M], Iterable[Problem]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    model: type[BaseModel]  # the rule runs on configs of this stack model (or a subclass)
+    description: str  # one Markdown line; docs/config.md lists it
+    check: Callable[[Any], Iterable[Problem]]
+
+    @property
+    def name(self) -> str:
+        return self.check.__name__
+
+
+RULES: list[Rule] = []
+
+
+def rule(model: type[M], description: str) -> Callable[[Check[M]], Check[M]]:
+    """Register a rule across fields of `model` stacks, in the order problems are reported."""
+
+    def register(check: Check[M]) -> Check[M]:
+        RULES.append(Rule(model, " ".join(description.split()), check))
+        return check
+
+    return register
+
+
+def rules_for(model: type[BaseModel]) -> list[Rule]:
+    return [r for r in RULES if issubclass(model, r.model)]
+
+
+# --- pydantic errors as problems ----------------------------------------------------------------
+
+
+def nested_models(annotation: Any) -> list[Any]:
+    """The model classes an annotation may hold (through Optional, list, dict, Annotated)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return nested_models(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType, list, dict):
+        return [m for arg in typing.get_args(annotation) for m in nested_models(arg)]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return []
+
+
+def field_by_alias(model: type[BaseModel], alias: str) -> FieldInfo | None:
+    for name, info in model.model_fields.items():
+        if alias in (info.alias, name):
+            return info
+    return None
+
+
+def _locate(
+    model: type[BaseModel], loc: Sequence[str | int]
+) -> tuple[type[BaseModel], FieldInfo | None]:
+    """The model owning the last key of `loc`, and that key's field (None when unknown)."""
+    owner, info = model, None
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        info = field_by_alias(owner, part)
+        if info is None or i == len(loc) - 1:
+            break
+        models = nested_models(info.annotation)
+        if not models:
+            break
+        owner = models[0]
+    return owner, info
+
+
+def _allowed_keys(model: type[BaseModel]) -> str:
+    return ", ".join(info.alias or name for name, info in model.model_fields.items())
+
+
+def _structural_problem(model: type[BaseModel], err: Any, cloud: str) -> Problem:
+    loc: tuple[str | int, ...] = tuple(err["loc"])
+    # Errors raised inside a nested validator carry the function name in loc; drop it.
+    loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+    path = key_path(loc)
+    owner, info = _locate(model, loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return Problem(
+            path,
+            f"unknown key (or not used with cloud {cloud}); allowed here: {_allowed_keys(owner)}",
+        )
+    form = form_of(info)
+    allowed = f"; allowed: {form}" if form else ""
+    if kind == "missing":
+        return Problem(path, f"is required{allowed}")
+    value = err.get("input")
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind == "value_error":
+        return Problem(path, f"{json.dumps(value)} {msg}{allowed}")
+    return Problem(path, f"{json.dumps(value, default=str)} is invalid: {msg}{allowed}")
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+# cloud -> its stack model; each cloud module registers its own with `@stack_model`.
+STACK_MODELS: dict[str, type[Stack]] = {}
+S = TypeVar("S", bound="Stack")
+
+
+def stack_model(cloud: str) -> Callable[[type[S]], type[S]]:
+    def register(model: type[S]) -> type[S]:
+        STACK_MODELS[cloud] = model
+        return model
+
+    return register
+
+
+def _decode(value: Any, structured: bool) -> Any:
+    """Config values arrive as strings; objects and lists as JSON (as the Pulumi CLI sends them)."""
+    if not structured or not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value  # pydantic then reports the type error with the key's allowed form
+
+
+def _is_structured(info: FieldInfo) -> bool:
+    origin = typing.get_origin(info.annotation)
+    args = typing.get_args(info.annotation)
+    return (
+        bool(nested_models(info.annotation))
+        or origin in (list, dict)
+        or any(typing.get_origin(a) in (list, dict) for a in args)
+    )
+
+
+def parse_stack_config(
+    config: Mapping[str, Any], provider: Mapping[str, str] | None = None
+) -> StackConfig:
+    """Validate the `kurl-lb:` keys of a stack (full keys, e.g. `kurl-lb:cloud`).
+
+    `provider` holds provider config the rules check against (`aws:region`, `gcp:region`).
+    Raises ConfigError naming every problem.
+    """
+    prefix = NAMESPACE + ":"
+    raw = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
+    cloud = raw.get("cloud")
+    if cloud not in STACK_MODELS:
+        got = "is required" if cloud is None else f"{json.dumps(cloud)} is not a cloud"
+        allowed = one_of(list(STACK_MODELS))
+        raise ConfigError([Problem(key_path(["cloud"]), f"{got}; allowed: {allowed}")])
+    model = STACK_MODELS[cloud]
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        info = field_by_alias(model, key)
+        data[key] = _decode(value, info is not None and _is_structured(info))
+    try:
+        cfg = model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(
+            [_structural_problem(model, e, cloud) for e in exc.errors(include_url=False)]
+        ) from None
+    cfg._provider = dict(provider or {})
+    problems = [p for r in rules_for(model) for p in r.check(cfg)]
+    if problems:
+        raise ConfigError(problems)
+    return cfg  # type: ignore[return-value]
+
+
+PROVIDER_KEYS = (
+    "aws:region",
+    "azure-native:location",
+    "azure:subscriptionId",
+    "gcp:project",
+    "gcp:region",
+)
+# Provider settings their providers also read from the environment.
+PROVIDER_ENV = {"aws:region": "AWS_REGION", "azure:subscriptionId": "ARM_SUBSCRIPTION_ID"}
+
+
+def load_stack_config() -> StackConfig:
+    """Read and validate the running stack's config; a bad config stops the program cleanly."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    # The whole config map, so that unknown `kurl-lb:` keys (typos) are reported too.
+    everything: dict[str, Any] = dict(runtime_config.CONFIG.get())
+    provider = {k: everything[k] for k in PROVIDER_KEYS if k in everything}
+    for key, env in PROVIDER_ENV.items():
+        if key not in provider and os.environ.get(env):
+            provider[key] = os.environ[env]
+    try:
+        return parse_stack_config(everything, provider)
+    except ConfigError as exc:
+        raise pulumi.RunError(str(exc)) from None

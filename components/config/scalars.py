@@ -1,0 +1,152 @@
+"""String types with their own format check and allowed form (addresses, names, cloud IDs).
+
+Each type is `Annotated[str, Scalar(...)]`: the Scalar checks the value and names its form, which
+error messages and docs/config.md use unless a field gives a more specific one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+# Pulumi auto-naming appends "-" and 7 random characters; AWS LB and target group names are
+# at most 32 characters. The longest suffix we add to those names is "-nlb" (4 characters).
+PULUMI_SUFFIX = 8
+AWS_NAME_LIMIT = 32
+LONGEST_AWS_NAME_SUFFIX = len("-nlb")
+NAME_MAX = 16  # 16 + 4 + 8 = 28 <= 32 (tests/test_docs.py checks the sum)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A string type's check (raises ValueError("is not ...")) and its allowed form."""
+
+    form: str
+    check: Callable[[str], str]
+    plural_form: str | None = None
+
+    @property
+    def plural(self) -> str:
+        return self.plural_form or self.form + "s"
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0].lower() in "aeio" else "a"
+
+
+def matching(regex: str, form: str, what: str | None = None) -> Scalar:
+    """A Scalar accepting strings that match `regex` whole; errors say "is not a <what>"."""
+    compiled = re.compile(regex)
+    what = what or form
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"is not {_article(what)} {what}")
+        return value
+
+    return Scalar(form, check)
+
+
+def _private_ipv4(value: str) -> str:
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError("is not an IPv4 address") from None
+    if not address.is_private:
+        raise ValueError("is not a private IPv4 address")
+    return str(address)
+
+
+def _ipv4_cidr(value: str) -> str:
+    if "/" not in value:
+        raise ValueError("has no prefix length")
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"is not an IPv4 CIDR block ({exc})") from None
+    return str(network)
+
+
+def _resource_prefix(value: str) -> str:
+    if not _PREFIX.fullmatch(value):
+        raise ValueError("is not a valid name prefix")
+    # AWS rejects load balancer names that begin with "internal-".
+    if value.startswith("internal-"):
+        raise ValueError('must not begin with "internal-" (AWS reserves it for LB names)')
+    return value
+
+
+_PREFIX = re.compile(rf"[a-z]([a-z0-9-]{{0,{NAME_MAX - 2}}}[a-z0-9])?")
+
+# --- every cloud --------------------------------------------------------------------------------
+
+PrivateIPv4 = Annotated[str, Scalar("private IPv4 address", _private_ipv4)]
+IPv4Cidr = Annotated[str, Scalar("IPv4 CIDR block", _ipv4_cidr)]
+DnsLabel = Annotated[str, matching(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "lowercase DNS label")]
+ResourcePrefix = Annotated[
+    str,
+    Scalar(
+        f"[a-z][a-z0-9-]{{0,{NAME_MAX - 1}}}, not ending in '-', not starting with 'internal-'",
+        _resource_prefix,
+    ),
+]
+
+# --- AWS ----------------------------------------------------------------------------------------
+
+_AWS_ID = "-[0-9a-f]{8}([0-9a-f]{9})?"
+VpcId = Annotated[str, matching("vpc" + _AWS_ID, "VPC ID")]
+SubnetId = Annotated[str, matching("subnet" + _AWS_ID, "subnet ID")]
+SecurityGroupId = Annotated[str, matching("sg" + _AWS_ID, "security group ID")]
+InstanceId = Annotated[str, matching("i" + _AWS_ID, "EC2 instance ID")]
+AwsZone = Annotated[str, matching(r"all|[a-z]{2}(-[a-z]+)+-\d[a-z]", "availability zone or all")]
+
+# --- Azure --------------------------------------------------------------------------------------
+
+_AZ_ID = (
+    r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}/providers/Microsoft\.Network"
+)
+_AZ_ID_FORM = "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/"
+AzureNicId = Annotated[
+    str,
+    matching(
+        _AZ_ID + r"/networkInterfaces/[-\w.]{1,80}",
+        _AZ_ID_FORM + "networkInterfaces/<nic>",
+        "network interface resource ID",
+    ),
+]
+AzureVnetId = Annotated[
+    str,
+    matching(
+        _AZ_ID + r"/virtualNetworks/[-\w.]{2,64}",
+        _AZ_ID_FORM + "virtualNetworks/<vnet>",
+        "virtual network resource ID",
+    ),
+]
+AzureName = Annotated[str, matching(r"[-\w.()]{1,80}", "Azure resource name")]
+DomainNameLabel = Annotated[
+    str,
+    matching(r"[a-z][a-z0-9-]{1,61}[a-z0-9]", "DNS label, 3-63 characters", "DNS name label"),
+]
+
+# --- GCP ----------------------------------------------------------------------------------------
+
+_GCP_NAME = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+GcpName = Annotated[str, matching(_GCP_NAME, "GCP resource name")]
+GcpRef = Annotated[
+    str,
+    matching(
+        _GCP_NAME
+        + r"|(https://www\.googleapis\.com/compute/v1/)?projects/[-a-z0-9.:]+/[-/a-z0-9]+",
+        "GCP resource name or self link",
+    ),
+]
+GcpZone = Annotated[str, matching(r"[a-z]+-[a-z]+\d+-[a-z]", "GCP zone")]

@@ -1,0 +1,1 @@
+"""End-to-end runs of the README's deploy path through the real Pulumi engine (`make e2e`)."""

@@ -1,0 +1,286 @@
+"""What the doubles answer: computed outputs per resource type and lookup results per invoke token.
+
+Every value is a deterministic function of the resource's URN, its inputs and the provider
+config, so two runs of the same stack give the same ids, ARNs and addresses. Only the outputs
+kurl-lb's components read are modelled (a real provider returns many more).
+"""
+
+import hashlib
+import ipaddress
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Json = Any
+
+ACCOUNT = "123456789012"
+SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
+TENANT = "00000000-0000-4000-8000-000000000002"
+GCP_PROJECT_DEFAULT = "kurl-e2e"
+
+
+def digest(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]
+
+
+def fake_ip(network: str, *parts: str) -> str:
+    """A stable host address inside `network`, chosen by the hash of `parts`."""
+    net = ipaddress.ip_network(network)
+    offset = int(digest(*parts, length=8), 16) % (net.num_addresses - 2) + 1
+    return str(net.network_address + offset)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What a computed-output template sees of one resource."""
+
+    urn: str
+    type: str
+    name: str  # the URN's name
+    inputs: Mapping[str, Json]
+    config: Mapping[str, str]  # the provider's config variables, e.g. {"aws:region": ...}
+
+    @property
+    def h(self) -> str:
+        return digest(self.urn)
+
+    def s(self, key: str, default: str = "") -> str:
+        value = self.inputs.get(key)
+        return value if isinstance(value, str) and value else default
+
+
+Computed = Callable[[Resource], dict[str, Json]]
+
+
+# ---- aws ------------------------------------------------------------------------------------
+
+
+def _aws_region(r: Resource) -> str:
+    return r.config.get("aws:region", "us-east-1")
+
+
+def _aws_arn(r: Resource, service: str, path: str) -> str:
+    return f"arn:aws:{service}:{_aws_region(r)}:{ACCOUNT}:{path}"
+
+
+def _aws_lb(r: Resource) -> dict[str, Json]:
+    name = r.s("name", r.name)[:32]
+    kind = "net" if r.s("loadBalancerType", "application") == "network" else "app"
+    return {
+        "arn": _aws_arn(r, "elasticloadbalancing", f"loadbalancer/{kind}/{name}/{r.h[:16]}"),
+        "arnSuffix": f"{kind}/{name}/{r.h[:16]}",
+        "dnsName": f"{name}-{r.h[:10]}.elb.{_aws_region(r)}.amazonaws.com",
+        "zoneId": "Z26RNL4JYFTOTI",
+    }
+
+
+def _aws_target_group(r: Resource) -> dict[str, Json]:
+    name = r.s("name", r.name)[:32]
+    return {
+        "arn": _aws_arn(r, "elasticloadbalancing", f"targetgroup/{name}/{r.h[:16]}"),
+        "arnSuffix": f"targetgroup/{name}/{r.h[:16]}",
+    }
+
+
+AWS: dict[str, Computed] = {
+    "aws:lb/loadBalancer:LoadBalancer": _aws_lb,
+    "aws:lb/targetGroup:TargetGroup": _aws_target_group,
+    "aws:lb/listener:Listener": lambda r: {
+        "arn": _aws_arn(r, "elasticloadbalancing", f"listener/net/{r.name}/{r.h[:16]}")
+    },
+    "aws:ec2/securityGroup:SecurityGroup": lambda r: {
+        "arn": _aws_arn(r, "ec2", f"security-group/sg-{r.h}"),
+        "ownerId": ACCOUNT,
+    },
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": lambda r: {
+        "arn": _aws_arn(r, "ec2", f"security-group-rule/sgr-{r.h}"),
+        "securityGroupRuleId": f"sgr-{r.h}",
+    },
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": lambda r: {
+        "arn": _aws_arn(r, "ec2", f"security-group-rule/sgr-{r.h}"),
+        "securityGroupRuleId": f"sgr-{r.h}",
+    },
+}
+
+AWS_ID_PREFIX = {
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+}
+
+
+def _aws_vpc(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    vpc = str(args.get("id") or "vpc-0e2e0e2e0e2e0e2e0")
+    return {
+        "id": vpc,
+        "arn": f"arn:aws:ec2:{config.get('aws:region', 'us-east-1')}:{ACCOUNT}:vpc/{vpc}",
+        "cidrBlock": "10.0.0.0/16",
+        "ownerId": ACCOUNT,
+        "state": "available",
+    }
+
+
+def _aws_subnet(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    subnet = str(args.get("id") or "subnet-0e2e0e2e0e2e0e2e0")
+    third = int(digest(subnet, length=4), 16) % 250
+    return {
+        "id": subnet,
+        "cidrBlock": f"10.0.{third}.0/24",
+        "vpcId": "vpc-0e2e0e2e0e2e0e2e0",
+        "availabilityZone": f"{config.get('aws:region', 'us-east-1')}a",
+    }
+
+
+# ---- azure-native and azure (classic) -------------------------------------------------------
+
+
+def _arm_id(r: Resource, provider: str, collection: str, name_key: str) -> str:
+    return (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{r.s('resourceGroupName', 'rg')}"
+        f"/providers/{provider}/{collection}/{r.s(name_key, r.name)}"
+    )
+
+
+def _azure_public_ip(r: Resource) -> dict[str, Json]:
+    out: dict[str, Json] = {
+        "ipAddress": fake_ip("20.0.0.0/8", r.urn),
+        "provisioningState": "Succeeded",
+    }
+    dns = r.inputs.get("dnsSettings")
+    if isinstance(dns, Mapping) and isinstance(dns.get("domainNameLabel"), str):
+        location = r.s("location", r.config.get("azure-native:location", "eastus"))
+        out["dnsSettings"] = {
+            **dns,
+            "fqdn": f"{dns['domainNameLabel']}.{location}.cloudapp.azure.com",
+        }
+    return out
+
+
+AZURE_NATIVE: dict[str, Computed] = {
+    "azure-native:network:PublicIPAddress": _azure_public_ip,
+    "azure-native:network:LoadBalancer": lambda r: {"provisioningState": "Succeeded"},
+    "azure-native:network:SecurityRule": lambda r: {"provisioningState": "Succeeded"},
+}
+
+AZURE_NATIVE_ID: dict[str, Callable[[Resource], str]] = {
+    "azure-native:network:PublicIPAddress": lambda r: _arm_id(
+        r, "Microsoft.Network", "publicIPAddresses", "publicIpAddressName"
+    ),
+    "azure-native:network:LoadBalancer": lambda r: _arm_id(
+        r, "Microsoft.Network", "loadBalancers", "loadBalancerName"
+    ),
+    "azure-native:network:SecurityRule": lambda r: (
+        _arm_id(r, "Microsoft.Network", "networkSecurityGroups", "networkSecurityGroupName")
+        + f"/securityRules/{r.s('securityRuleName', r.name)}"
+    ),
+}
+
+AZURE_CLASSIC_ID: dict[str, Callable[[Resource], str]] = {
+    # The classic provider's import id format: <ip configuration id>|<pool id>.
+    "azure:network/networkInterfaceBackendAddressPoolAssociation:"
+    "NetworkInterfaceBackendAddressPoolAssociation": lambda r: (
+        f"{r.s('networkInterfaceId')}/ipConfigurations/{r.s('ipConfigurationName')}"
+        f"|{r.s('backendAddressPoolId')}"
+    ),
+}
+
+
+def _azure_client_config(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    return {
+        "clientId": "00000000-0000-4000-8000-000000000003",
+        "objectId": "00000000-0000-4000-8000-000000000004",
+        "subscriptionId": SUBSCRIPTION,
+        "tenantId": TENANT,
+    }
+
+
+# ---- gcp ------------------------------------------------------------------------------------
+
+_GCP_COLLECTIONS = {
+    "gcp:compute/address:Address": ("regions", "addresses"),
+    "gcp:compute/regionHealthCheck:RegionHealthCheck": ("regions", "healthChecks"),
+    "gcp:compute/regionBackendService:RegionBackendService": ("regions", "backendServices"),
+    "gcp:compute/forwardingRule:ForwardingRule": ("regions", "forwardingRules"),
+    "gcp:compute/instanceGroup:InstanceGroup": ("zones", "instanceGroups"),
+    "gcp:compute/firewall:Firewall": ("global", "firewalls"),
+}
+
+
+def _gcp_scope(r: Resource, kind: str) -> str:
+    project = r.s("project", r.config.get("gcp:project", GCP_PROJECT_DEFAULT))
+    if kind == "regions":
+        region = r.s("region", r.config.get("gcp:region", "us-central1"))
+        return f"projects/{project}/regions/{region}"
+    if kind == "zones":
+        return f"projects/{project}/zones/{r.s('zone', 'us-central1-a')}"
+    return f"projects/{project}/global"
+
+
+def gcp_id(r: Resource) -> str:
+    kind, collection = _GCP_COLLECTIONS[r.type]
+    return f"{_gcp_scope(r, kind)}/{collection}/{r.s('name', r.name)}"
+
+
+def _gcp_self_link(r: Resource) -> dict[str, Json]:
+    rid = gcp_id(r)
+    out: dict[str, Json] = {
+        "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
+        "name": r.s("name", r.name),
+    }
+    if r.type == "gcp:compute/address:Address":
+        internal = r.s("addressType", "EXTERNAL").upper() == "INTERNAL"
+        out["address"] = fake_ip("10.128.0.0/20" if internal else "34.0.0.0/8", r.urn)
+    return out
+
+
+GCP: dict[str, Computed] = {token: _gcp_self_link for token in _GCP_COLLECTIONS}
+
+
+def _gcp_subnetwork(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    name = str(args.get("name") or str(args.get("selfLink", "default")).rsplit("/", 1)[-1])
+    region = str(args.get("region") or config.get("gcp:region", "us-central1"))
+    project = str(args.get("project") or config.get("gcp:project", GCP_PROJECT_DEFAULT))
+    rid = f"projects/{project}/regions/{region}/subnetworks/{name}"
+    return {
+        "id": rid,
+        "name": name,
+        "region": region,
+        "project": project,
+        "ipCidrRange": "10.128.0.0/20",
+        "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
+        "network": f"https://www.googleapis.com/compute/v1/projects/{project}/global/networks/default",
+    }
+
+
+Invoke = Callable[[Mapping[str, Json], Mapping[str, str]], dict[str, Json]]
+
+
+@dataclass(frozen=True)
+class Package:
+    computed: Mapping[str, Computed]
+    invokes: Mapping[str, Invoke]
+    ids: Mapping[str, Callable[[Resource], str]]
+    id_prefix: Mapping[str, str]
+
+
+PACKAGES: dict[str, Package] = {
+    "aws": Package(
+        AWS,
+        {"aws:ec2/getVpc:getVpc": _aws_vpc, "aws:ec2/getSubnet:getSubnet": _aws_subnet},
+        {},
+        AWS_ID_PREFIX,
+    ),
+    "azure-native": Package(
+        AZURE_NATIVE,
+        {"azure-native:authorization:getClientConfig": _azure_client_config},
+        AZURE_NATIVE_ID,
+        {},
+    ),
+    "azure": Package({}, {}, AZURE_CLASSIC_ID, {}),
+    "gcp": Package(
+        GCP,
+        {"gcp:compute/getSubnetwork:getSubnetwork": _gcp_subnetwork},
+        dict.fromkeys(_GCP_COLLECTIONS, gcp_id),
+        {},
+    ),
+}

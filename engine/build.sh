@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the Pulumi CLI and kurl-lb's Python language host into engine/bin (ignored by git).
+# The version is pinned once, in engine/go.mod (github.com/pulumi/pulumi/pkg/v3 and sdk/v3).
+# Called by `make engine`; make skips it when bin/ is newer than go.mod, go.sum and the host.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+die() { printf 'make engine: %s\n' "$*" >&2; exit 1; }
+
+command -v go >/dev/null 2>&1 ||
+  die "the Go toolchain is not on PATH; install Go 1.26 or newer (https://go.dev/doc/install), then run make engine again"
+
+export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly"
+PKG=github.com/pulumi/pulumi/pkg/v3
+SDK=github.com/pulumi/pulumi/sdk/v3
+version=$(go list -m -f '{{.Version}}' "$PKG") || die "cannot read the pinned $PKG version from engine/go.mod"
+
+# Fetch every module first, so an unserved one is named instead of failing inside a build.
+if ! out=$(go mod download -x all 2>&1 >/dev/null); then
+  missing=$(printf '%s\n' "$out" | grep -E '^go: [^ ]+@v[^ ]+: .*(403|404|410)' | head -n 3 || true)
+  die "the Go module proxy ($(go env GOPROXY)) does not serve what engine/go.mod needs:
+${missing:-$out}
+Pin a version the proxy serves in engine/go.mod (go list -m -versions <module>), then run make engine again"
+fi
+
+mkdir -p bin
+ldflags="-s -w -X $SDK/go/common/version.Version=$version"
+echo "make engine: building pulumi $version (a cold build takes several minutes)"
+go build -ldflags "$ldflags" -o bin/pulumi "$PKG/cmd/pulumi"
+echo "make engine: building pulumi-language-python (kurl-lb's host, engine/langhost)"
+go build -ldflags "$ldflags" -o bin/pulumi-language-python ./langhost
+# The exec shim the host runs programs with ships in the sdk/v3 module, not in the wheel.
+sdk_dir=$(go list -m -f '{{.Dir}}' "$SDK")
+install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" bin/pulumi-language-python-exec
+bin/pulumi version

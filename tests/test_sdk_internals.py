@@ -1,0 +1,104 @@
+"""Canary: the Pulumi SDK internals the offline gate and the config loader rely on still exist.
+
+offline/recorder.py drives the SDK's mock engine through names that are not public API, and
+components/config/core.py reads the runtime config map. A pulumi release may rename any of them;
+requirements.lock pins the version we checked, and this test says what to update when a new pin
+breaks one, before the offline gate (every PR's check) fails in a less readable way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import re
+
+import pytest
+
+FIX = (
+    "pulumi {version} no longer has {name}, which {user} relies on: adapt {user} to the new "
+    "SDK (see how pulumi.runtime.mocks.set_mocks does it now), or pin pulumi back in "
+    "requirements.txt and run `make lock`"
+)
+
+# (module, attribute path, the repository file relying on it)
+INTERNALS = [
+    ("pulumi.runtime.rpc", "UNKNOWN", "offline/recorder.py"),
+    ("pulumi.runtime.rpc", "_special_sig_key", "offline/recorder.py"),
+    ("pulumi.runtime.rpc", "_special_secret_sig", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockMonitor", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockMonitor.make_urn", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockMonitor.RegisterResource", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockMonitor.RegisterResourceOutputs", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockMonitor.Invoke", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockMonitor.GetDeploymentInfo", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockSettings", "offline/recorder.py"),
+    ("pulumi.runtime.mocks", "MockEngine", "offline/recorder.py"),
+    ("pulumi.runtime.settings", "ROOT", "offline/recorder.py"),
+    ("pulumi.runtime.settings", "configure", "offline/recorder.py"),
+    ("pulumi.runtime.config", "set_all_config", "offline/recorder.py"),
+    ("pulumi.runtime.config", "CONFIG", "components/config/core.py"),
+    ("pulumi.runtime.stack", "run_in_stack", "offline/recorder.py"),
+    ("pulumi.runtime.proto.resource_pb2", "ResourceInvokeResponse", "offline/recorder.py"),
+    ("pulumi.runtime.proto.analyzer_pb2_grpc", "AnalyzerStub", "offline/analyzer.py"),
+    *[
+        ("pulumi.runtime.proto.analyzer_pb2", name, "offline/analyzer.py")
+        for name in (
+            "ADVISORY",
+            "MANDATORY",
+            "DISABLED",
+            "REMEDIATE",
+            "AnalyzeRequest",
+            "AnalyzeStackRequest",
+            "AnalyzerPropertyDependencies",
+            "AnalyzerResource",
+            "AnalyzerResourceOptions",
+            "ConfigureAnalyzerRequest",
+            "PolicyConfig",
+        )
+    ],
+]
+
+
+def _version() -> str:
+    import pulumi
+
+    return getattr(pulumi, "__version__", "(installed)")
+
+
+@pytest.mark.parametrize(
+    ("module", "path", "user"), INTERNALS, ids=[f"{m}.{p}" for m, p, _ in INTERNALS]
+)
+def test_sdk_name_exists(module: str, path: str, user: str) -> None:
+    name = f"{module}.{path}"
+    fix = FIX.format(version=_version(), name=name, user=user)
+    try:
+        target = importlib.import_module(module)
+    except ImportError:
+        pytest.fail(fix)
+    for part in path.split("."):
+        assert hasattr(target, part), fix
+        target = getattr(target, part)
+
+
+def test_mock_settings_take_the_keywords_the_recorder_passes() -> None:
+    """MockSettings accepts any keyword, so a renamed setting would be silently ignored: the
+    recorder must pass exactly what the SDK's own set_mocks passes."""
+    from pulumi.runtime import mocks
+
+    source = inspect.getsource(mocks.set_mocks)
+    sdk = set(re.findall(r"^\s+(\w+)=", source.split("MockSettings(", 1)[1], re.M))
+    recorder = inspect.getsource(importlib.import_module("offline.recorder").record)
+    ours = set(re.findall(r"^\s+(\w+)=", recorder.split("MockSettings(", 1)[1], re.M))
+    assert ours == sdk, FIX.format(
+        version=_version(),
+        name=f"MockSettings keywords {sorted(sdk ^ ours)}",
+        user="offline/recorder.py",
+    )
+
+
+def test_the_policy_pack_host_module_exists() -> None:
+    # offline/analyzer.py starts `python -m pulumi.policy <engine> <pack>`, as the engine does.
+    assert importlib.util.find_spec("pulumi.policy.__main__") is not None, FIX.format(
+        version="pulumi-policy", name="pulumi.policy.__main__", user="offline/analyzer.py"
+    )
