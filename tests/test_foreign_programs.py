@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.analyzer import PolicyGate, PolicyResult, policy_gate
+from offline.analyzer import Diagnostic, PolicyGate, PolicyResult, policy_gate
 from offline.cli import EXIT_UNVERIFIED, exit_code, preview_graph
 from tests.conftest import PROJECT_ROOT
 from tests.test_offline_preview import run_preview
@@ -86,3 +86,24 @@ def test_a_violation_wins_over_unverified_checks() -> None:
     result = run_preview("--program", str(PROGRAMS / "aws_alb_443_to_6443"), "--stack", "ci")
     assert result.returncode == 1
     assert "[mandatory]  api-layer4-only  (aws:lb:LoadBalancer: api)" in result.stdout
+
+
+def test_exit_codes_return_the_lowest_that_applies() -> None:
+    def result(*messages: tuple[str, str]) -> PolicyResult:
+        return PolicyResult(
+            pack="kurl-lb",
+            version="0",
+            policies={"p": "mandatory"},
+            diagnostics=[Diagnostic("p", level, "urn", message) for level, message in messages],
+        )
+
+    violated = ("mandatory", "description\nthe target group is wrong")
+    unverified = ("mandatory", "description\ncannot verify at preview: p: x unknown")
+    skipped = ("advisory", "can't run policy 'p' from policy pack 'kurl-lb@v0' during preview")
+    assert exit_code(result(violated, unverified), strict=True, address_blocked=True) == 1
+    assert exit_code(result(unverified), strict=True, address_blocked=True) == EXIT_UNVERIFIED
+    assert exit_code(result(skipped), strict=True) == EXIT_UNVERIFIED  # the SDK skipped it
+    assert exit_code(result(unverified), strict=False) == 0
+    assert exit_code(result(unverified), strict=False, address_blocked=True) == 4
+    assert exit_code(result(("advisory", "description\nopen")), strict=True) == 0
+    assert exit_code(None, strict=True) == 0

@@ -37,6 +37,11 @@ AWS_ATTACHMENT = token_matcher(
     "aws:lb/targetGroupAttachment:TargetGroupAttachment",
     "aws:alb/targetGroupAttachment:TargetGroupAttachment",
 )
+AWS_LISTENER_RULE = token_matcher(
+    "aws:lb/listenerRule:ListenerRule",
+    "aws:alb/listenerRule:ListenerRule",
+    "aws-native:elasticloadbalancingv2:ListenerRule",
+)
 AWS_ELB = token_matcher("aws:elb/loadBalancer:LoadBalancer")
 _NATIVE = "aws-native:"
 
@@ -232,10 +237,11 @@ def _target_group(index: StackIndex, tg: PolicyResource) -> AwsTargetGroup:
     )
 
 
-def _target_group_values(listener: PolicyResource) -> list[Any]:
-    """The target group ARNs a listener forwards to (one value per reference written)."""
+def _target_group_values(listener: PolicyResource, key: str = "defaultActions") -> list[Any]:
+    """The target group ARNs a listener (or listener rule) forwards to (one value per reference
+    written)."""
     values: list[Any] = []
-    actions = elements(listener.props, "defaultActions")
+    actions = elements(listener.props, key)
     if is_unknown(actions):
         return [UNKNOWN]
     for action in actions:
@@ -264,7 +270,12 @@ def aws_fronts(index: StackIndex, ports: set[int]) -> list[AwsFront]:
         if not balancers:
             balancers = [_outside_load_balancer(listener, arn)]
         refs = index.resolve(listener, "defaultActions", _target_group_values(listener), AWS_TG)
-        tgs = [groups.setdefault(tg.urn, _target_group(index, tg)) for tg in refs.found]
+        found = list(refs.found)
+        for rule in index.referrers(listener, AWS_LISTENER_RULE, "listenerArn"):
+            more = index.resolve(rule, "actions", _target_group_values(rule, "actions"), AWS_TG)
+            found += [tg for tg in more.found if tg not in found]
+            refs.unresolved = refs.unresolved | more.unresolved
+        tgs = [groups.setdefault(tg.urn, _target_group(index, tg)) for tg in found]
         listener_port = get(listener.props, "port")
         front_api = port_is_api(listener_port, ports, listener, "port")
         protocol = enum(get(listener.props, "protocol"))
