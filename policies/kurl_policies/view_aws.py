@@ -296,14 +296,16 @@ def aws_fronts(index: StackIndex, ports: set[int]) -> list[AwsFront]:
             for tg in tgs
         ]
         if not paths or refs.unresolved.value is None:
-            paths.append(AwsPath(listener, listener_port, protocol, None, front_api))
+            # Target groups linked only by an unknown value: their ports may be the API's too.
+            unlinked = front_api | refs.unresolved if refs.unresolved.value is None else front_api
+            paths.append(AwsPath(listener, listener_port, protocol, None, unlinked))
         paths = [p for p in paths if p.serves_api.value is not False]
         if not paths:
             continue
         for lb in balancers:
             front = fronts.setdefault(lb.urn, AwsFront(lb, []))
             front.paths += paths
-            if refs.unresolved.value is None and front_api.value is not False:
+            if refs.unresolved.value is None:
                 front.unresolved_targets = front.unresolved_targets | refs.unresolved
     return list(fronts.values())
 
