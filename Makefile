@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+# Lookup results the example stacks ship (see offline/invokes/); used when the file exists.
+INVOKES ?= offline/invokes/$(STACK).yaml
 STAMP := $(VENV)/.installed
 # Exact versions and hashes of everything requirements-dev.txt pulls in (the pack's too), for Python 3.11 on
 # linux x86_64 (`make lock` after editing a requirements*.txt; tests/test_lock.py checks it).
@@ -39,14 +41,20 @@ lock:
 DIFF_FLAGS = $(if $(AGAINST), --against $(AGAINST))$(if $(ALLOW_ADDRESS_CHANGE), --allow-address-change)
 
 preview: $(STAMP)
-	$(PY) -m offline preview --stack $(STACK)$(DIFF_FLAGS)
+	$(PY) -m offline preview --stack $(STACK)$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))$(DIFF_FLAGS)
 
 # Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
 # Quiet when clean; the first failing stack stops it, with its preview shown.
 previews: $(STAMP)
 	@for stack_file in Pulumi.*.yaml; do \
 		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
+<<<<<<< HEAD
 		out=$$($(PY) -m offline preview --strict --stack "$$stack"$(DIFF_FLAGS) 2>&1) || { rc=$$?; \
+=======
+		invokes=offline/invokes/$$stack.yaml; [ -f "$$invokes" ] || invokes=; \
+		out=$$($(PY) -m offline preview --stack "$$stack" $${invokes:+--invokes "$$invokes"}$(DIFF_FLAGS) 2>&1) \
+			|| { rc=$$?; \
+>>>>>>> main
 			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
 		echo "offline preview of stack $$stack: ok"; \
 	done
@@ -82,3 +90,4 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.policy_scaling
+	$(PY) -m bench.gate_overhead

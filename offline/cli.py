@@ -1,6 +1,7 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
-Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error, 3 a mandatory
+Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error (including a
+program that ended its process early, crashed, or missed the --timeout deadline), 3 a mandatory
 check could not be verified at preview (an unknown value; `--no-strict` reports it and exits 0 for
 it), 4 the plan against `--against REV` moves the API address (offline.address) and
 `--allow-address-change` was not given. When several apply, the lowest non-zero code is returned.
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
+import time
 from pathlib import Path
-
-import pulumi
+from typing import TYPE_CHECKING, Any
 
 from .address import (
     EXIT_ADDRESS_CHANGE,
@@ -24,11 +24,24 @@ from .address import (
     replacement_warnings,
 )
 from .against import RevisionError, program_at, stack_config_at
-from .analyzer import PolicyPackError, PolicyResult, analyze
-from .diff import Change, diff
-from .recorder import Graph, main_program, program_directory, record
-from .render import render_diff_text, render_json, render_text
+from .policyconfig import PolicyConfigError, read_policy_config
+from .runner import (
+    DEFAULT_TIMEOUT_SECONDS,
+    InvokesFileError,
+    ProgramError,
+    RunningProgram,
+    read_invokes,
+    run_program,
+)
 from .stackfile import MissingStackFile, StackFileError, read_stack
+
+if TYPE_CHECKING:
+    from .analyzer import PolicyResult
+    from .diff import Change
+    from .recorder import Graph
+
+# The Pulumi SDK, gRPC and the renderer are imported in main() once the program has started in
+# its own process: the gate's start-up overlaps the program's run instead of preceding it.
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR, EXIT_UNVERIFIED = 0, 1, 2, 3
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -74,31 +87,46 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --against: a planned move of the API address does not fail the preview",
     )
+    preview.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="one deadline for the whole preview: a program still running then is stopped and "
+        f"the resources it was waiting on are named (default: {DEFAULT_TIMEOUT_SECONDS:.0f})",
+    )
+    preview.add_argument(
+        "--invokes",
+        type=Path,
+        metavar="FILE",
+        help="known results of lookups (invokes): a YAML list of token, args, result",
+    )
+    preview.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        metavar="FILE",
+        help="policy configuration, as `pulumi preview --policy-pack-config` takes it (JSON)",
+    )
     return parser
 
 
-def preview_graph(program: Path, stack: str) -> tuple[Graph, list[str]]:
-    """Record a stack of a program directory; raises StackFileError or the program's error."""
-    files = read_stack(program, stack)
-    directory = program.resolve()
-    with program_directory(directory):
-        graph = record(
-            main_program(directory),
-            project=files.project,
-            stack=stack,
-            config=files.config,
-            secret_keys=files.secret_keys,
-        )
-    return graph, files.warnings
-
-
-def _graph_at(program: Path, stack: str, revision: str) -> Graph:
+def _graph_at(program: Path, stack: str, revision: str, *, deadline: float, invokes: Any) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
+    from .recorder import Graph
+
     with program_at(program, revision) as old_program:
         try:
-            return preview_graph(old_program, stack)[0]
+            files = read_stack(old_program, stack)
         except MissingStackFile:
             return Graph(project="", stack=stack)
+        # A relative virtualenv is not in the temporary tree: the working tree's serves.
+        return run_program(
+            files,
+            old_program.resolve(),
+            deadline=deadline,
+            invokes=invokes,
+            venv_base=program.resolve(),
+        )
 
 
 def _address_gate(
@@ -116,21 +144,49 @@ def _address_gate(
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    deadline = time.monotonic() + args.timeout
+    running: RunningProgram | None = None
     try:
-        old = _graph_at(args.program, args.stack, args.against) if args.against else None
-        graph, warnings = preview_graph(args.program, args.stack)
-    except (RevisionError, StackFileError, pulumi.RunError) as exc:
-        # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
+        invokes = read_invokes(args.invokes) if args.invokes else None
+        policy_config = (
+            read_policy_config(args.policy_pack_config) if args.policy_pack_config else None
+        )
+        files = read_stack(args.program, args.stack)
+        running = RunningProgram(files, args.program.resolve(), deadline=deadline, invokes=invokes)
+        old = (
+            _graph_at(args.program, args.stack, args.against, deadline=deadline, invokes=invokes)
+            if args.against
+            else None
+        )
+        from .analyzer import START_TIMEOUT_SECONDS, PolicyPackError, analyze
+        from .diff import diff
+        from .render import render_diff_text, render_json, render_text
+
+        graph = running.result()
+    except (
+        RevisionError,
+        StackFileError,
+        InvokesFileError,
+        PolicyConfigError,
+        ProgramError,
+    ) as exc:
+        # A clean user error (bad config) is the message alone, as the Pulumi CLI shows it; a
+        # program failure carries the program's traceback.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except Exception:
-        print("error: the program failed:", file=sys.stderr)
-        traceback.print_exc()
-        return EXIT_ERROR
+    finally:
+        if running is not None:
+            running.stop()
+    warnings = files.warnings
     policy = None
     if not args.no_policy:
         try:
-            policy = analyze(graph, args.policy_pack.resolve())
+            policy = analyze(
+                graph,
+                args.policy_pack.resolve(),
+                timeout=max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic())),
+                config=policy_config,
+            )
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR

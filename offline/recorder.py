@@ -64,6 +64,7 @@ class RecordedResource:
 class RecordedInvoke:
     token: str
     args: dict[str, Any]
+    answered: bool = False  # by a fixture (`--invokes`); otherwise unknown, as in a first preview
 
 
 @dataclass
@@ -106,6 +107,42 @@ def plain(value: Any) -> Any:
 def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
     result: dict[str, Any] = plain(json_format.MessageToDict(struct))
     return result
+
+
+def engine_urn(project: str, stack: str, parent: str, type_: str, name: str) -> str:
+    """The URN the engine gives a registration (pkg resource.NewURN): the parent's whole
+    qualified type prefixes the child's, except for the root stack's direct children. The SDK's
+    mock monitor differs (it keeps the stack type and only the parent's last segment), so the
+    recorder and the harness both build URNs here; `make e2e` compares them with the engine's."""
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != ROOT_STACK_TYPE:
+            type_ = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+def make_urn(project: str, stack: str, request: Any) -> str:
+    """The URN the engine gives a registration request."""
+    return engine_urn(project, stack, request.parent, request.type, request.name)
+
+
+def resource_from_request(request: Any, urn: str) -> RecordedResource:
+    """What the engine would hand a policy pack, from a RegisterResourceRequest."""
+    inputs = struct_pb2.Struct()
+    inputs.CopyFrom(request.object)
+    return RecordedResource(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        parent=request.parent,
+        custom=bool(request.custom),
+        inputs=struct_to_plain(inputs),
+        wire_inputs=inputs,
+        dependencies=list(request.dependencies),
+        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+        protect=bool(request.protect),
+        provider=request.provider,
+    )
 
 
 class PreviewMocks(pulumi.runtime.Mocks):
@@ -166,36 +203,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.thread_loops.clear()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # As the engine builds URNs (pkg resource.NewURN): the parent's whole qualified type
-        # prefixes the child's, except for the root stack's direct children. The SDK's mock
-        # keeps the stack type and only the parent's last segment.
-        if parent:
-            parent_type = parent.split("::")[2]
-            if parent_type != ROOT_STACK_TYPE:
-                type_ = f"{parent_type}${type_}"
-        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+        return engine_urn(pulumi.get_project(), pulumi.get_stack(), parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:
-        urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = struct_pb2.Struct()
-        inputs.CopyFrom(request.object)
-        self.graph.resources.append(
-            RecordedResource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                inputs=struct_to_plain(inputs),
-                wire_inputs=inputs,
-                dependencies=list(request.dependencies),
-                property_dependencies={
-                    k: list(v.urns) for k, v in request.propertyDependencies.items()
-                },
-                protect=bool(request.protect),
-                provider=request.provider,
-            )
-        )
+        urn = make_urn(self.graph.project, self.graph.stack, request)
+        self.graph.resources.append(resource_from_request(request, urn))
         try:
             return super().RegisterResource(request)
         finally:

@@ -136,8 +136,12 @@ def render_text(
             out += _table(settings, "        ")
 
     if graph.invokes:
-        out += ["", "Lookups `pulumi preview` makes in your account (unknown offline):"]
-        out += [f"    {i.token} {format_value(i.args)}" for i in graph.invokes]
+        out += ["", "Lookups `pulumi preview` makes in your account:"]
+        out += [
+            f"    {i.token} {format_value(i.args)}  "
+            + ("(answered by --invokes)" if i.answered else "[unknown offline]")
+            for i in graph.invokes
+        ]
 
     if graph.outputs:
         out += ["", "Outputs:"]
@@ -165,7 +169,9 @@ def render_json(
         "resources": [r.to_json() for r in graph.resources],
         "outputs": graph.outputs,
         "policy": policy.to_json() if policy else {"pack": None, "diagnostics": []},
-        "lookups": [{"token": i.token, "args": i.args} for i in graph.invokes],
+        "lookups": [
+            {"token": i.token, "args": i.args, "answered": i.answered} for i in graph.invokes
+        ],
         "warnings": _notes(graph, warnings),
     }
     if changes is not None:

@@ -28,6 +28,8 @@ class StackFiles:
     config: dict[str, str]
     secret_keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    main: str | None = None  # Pulumi.yaml `main`: the program's file or folder
+    runtime_options: dict[str, Any] = field(default_factory=dict)  # Pulumi.yaml runtime.options
 
 
 def _scalar(value: Any) -> str:
@@ -62,7 +64,9 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise MissingStackFile(f"{path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        # libyaml when present: a stack listing a thousand primaries parses 10x faster.
+        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = data or {}
     except yaml.YAMLError as exc:
         raise StackFileError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -87,6 +91,13 @@ def read_stack(directory: Path, stack: str) -> StackFiles:
         )
     stack_file = _load_yaml(stack_path)
     result = StackFiles(project=project, stack=stack, config={})
+    main = project_file.get("main")
+    if main is not None and not isinstance(main, str):
+        raise StackFileError(f"{directory / 'Pulumi.yaml'}: main must be a path")
+    result.main = main
+    runtime = project_file.get("runtime")
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    result.runtime_options = options if isinstance(options, dict) else {}
 
     # Project-level config: defaults for keys the stack does not set.
     for key, spec in (project_file.get("config") or {}).items():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, share_venv
 from tests.test_offline_preview import run_preview
 
 
@@ -37,6 +37,7 @@ def repo(tmp_path: Path) -> Path:
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "initial")
+    share_venv(root)  # after the commit: the virtualenv is not part of the program
     return root
 
 

@@ -73,6 +73,17 @@ def test_the_makefile_passes_against_to_the_preview() -> None:
     assert "--against $(AGAINST)" in makefile
 
 
+def test_the_gate_flags_and_the_timeout_default_are_documented() -> None:
+    from offline.runner import DEFAULT_TIMEOUT_SECONDS
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    policies = (PROJECT_ROOT / "docs" / "policies.md").read_text()
+    for flag in ("--timeout", "--invokes", "--policy-pack-config"):
+        assert flag in readme and flag in policies
+    default = f"(default {DEFAULT_TIMEOUT_SECONDS:.0f})"
+    assert default in readme and default in policies
+
+
 def test_architecture_names_only_paths_that_exist() -> None:
     text = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
     assert "docs/architecture.md" in (PROJECT_ROOT / "README.md").read_text()

@@ -3,12 +3,13 @@
 Each directory in tests/programs/ holds Pulumi.yaml, __main__.py, Pulumi.ci.yaml and
 expected.yaml: the gate's exit code and its verdicts as (policy, resource name) pairs, split into
 mandatory violations, mandatory checks unverified at preview, and (when listed) advisories. The
-programs run as `python -m offline preview --program DIR --stack ci` runs them (same recording,
-same pack over gRPC, same exit code), with one pack process for the whole module.
+programs run as `python -m offline preview --program DIR --stack ci` runs them (each in its own
+process, the same pack over gRPC, the same exit code), with one pack process for the module.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ import pytest
 import yaml
 
 from offline.analyzer import Diagnostic, PolicyGate, PolicyResult, policy_gate
-from offline.cli import EXIT_UNVERIFIED, exit_code, preview_graph
+from offline.cli import EXIT_UNVERIFIED, exit_code
+from offline.runner import run_program
+from offline.stackfile import read_stack
 from tests.conftest import PROJECT_ROOT
 from tests.test_offline_preview import run_preview
 
@@ -55,7 +58,7 @@ def test_there_are_enough_foreign_programs() -> None:
 @pytest.mark.parametrize("program", EXPECTED, ids=lambda p: p.name)
 def test_foreign_program_verdict(gate: PolicyGate, program: Path) -> None:
     expected = yaml.safe_load((program / "expected.yaml").read_text())
-    graph, _ = preview_graph(program, "ci")
+    graph = run_program(read_stack(program, "ci"), program, deadline=time.monotonic() + 120)
     result = gate.analyze(graph)
     # Never the SDK's generic "can't run policy" note: the pack reads unknowns itself.
     assert not [d for d in result.diagnostics if d.skipped], result.diagnostics
