@@ -49,7 +49,7 @@ previews: $(STAMP)
 	@for stack_file in Pulumi.*.yaml; do \
 		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
 		invokes=offline/invokes/$$stack.yaml; [ -f "$$invokes" ] || invokes=; \
-		out=$$($(PY) -m offline preview --stack "$$stack" $${invokes:+--invokes "$$invokes"}$(DIFF_FLAGS) 2>&1) \
+		out=$$($(PY) -m offline preview --strict --stack "$$stack" $${invokes:+--invokes "$$invokes"}$(DIFF_FLAGS) 2>&1) \
 			|| { rc=$$?; \
 			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
 		echo "offline preview of stack $$stack: ok"; \

@@ -37,6 +37,9 @@ LEVELS = {
     analyzer_pb2.REMEDIATE: "remediate",
 }
 SKIPPED_PREFIX = "can't run policy"
+# The kurl-lb pack's marker of a mandatory check it cannot verify at preview (an unknown value):
+# kept equal to kurl_policies.verdict.UNVERIFIED (tests check it).
+UNVERIFIED_MARKER = "cannot verify at preview"
 
 
 STDERR_TAIL_BYTES = 64 * 1024
@@ -82,6 +85,13 @@ class Diagnostic:
         """The SDK could not run the policy (it read an unknown value during preview)."""
         return self.message.startswith(SKIPPED_PREFIX)
 
+    @property
+    def unverified(self) -> bool:
+        """A mandatory check the pack could not verify at preview (it names what was unknown)."""
+        return self.level == "mandatory" and any(
+            line.startswith(UNVERIFIED_MARKER) for line in self.message.splitlines()
+        )
+
     def to_json(self) -> dict[str, str]:
         return {
             "policy": self.policy,
@@ -100,7 +110,19 @@ class PolicyResult:
 
     @property
     def mandatory(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level == "mandatory"]
+        """Mandatory violations: checks that ran on known values and failed."""
+        return [d for d in self.diagnostics if d.level == "mandatory" and not d.unverified]
+
+    @property
+    def unverified(self) -> list[Diagnostic]:
+        """Mandatory checks not verified at preview: the pack's "cannot verify at preview"
+        results, and mandatory policies the SDK skipped ("can't run policy ... during preview",
+        which it reports as advisory)."""
+        return [
+            d
+            for d in self.diagnostics
+            if d.unverified or (d.skipped and self.policies.get(d.policy) == "mandatory")
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,9 +1,10 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
 Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error (including a
-program that ended its process early, crashed, or missed the --timeout deadline), 4 the plan
-against `--against REV` moves the API address (offline.address) and `--allow-address-change` was
-not given. When several apply, the lowest non-zero code is returned.
+program that ended its process early, crashed, or missed the --timeout deadline), 3 a mandatory
+check could not be verified at preview (an unknown value; `--no-strict` reports it and exits 0 for
+it), 4 the plan against `--against REV` moves the API address (offline.address) and
+`--allow-address-change` was not given. When several apply, the lowest non-zero code is returned.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ from .runner import (
 from .stackfile import MissingStackFile, StackFileError, read_stack
 
 if TYPE_CHECKING:
+    from .analyzer import PolicyResult
     from .diff import Change
     from .recorder import Graph
 
 # The Pulumi SDK, gRPC and the renderer are imported in main() once the program has started in
 # its own process: the gate's start-up overlaps the program's run instead of preceding it.
 
-EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_POLICY, EXIT_ERROR, EXIT_UNVERIFIED = 0, 1, 2, 3
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -67,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--no-policy", action="store_true", help="skip the policy pack (plan only)"
+    )
+    preview.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="exit 3 when a mandatory check cannot be verified at preview (default); "
+        "--no-strict reports such checks and exits 0 for them",
     )
     preview.add_argument(
         "--against",
@@ -212,6 +221,14 @@ def main(argv: list[str] | None = None) -> int:
             f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)",
             file=sys.stderr,
         )
+    return exit_code(policy, strict=args.strict, address_blocked=blocked)
+
+
+def exit_code(policy: PolicyResult | None, *, strict: bool, address_blocked: bool = False) -> int:
+    """The lowest that applies: 1 a mandatory violation, 3 an unverified mandatory check (when
+    strict), 4 a blocked API address change; else 0."""
     if policy and policy.mandatory:
         return EXIT_POLICY
-    return EXIT_ADDRESS_CHANGE if blocked else EXIT_OK
+    if policy and policy.unverified and strict:
+        return EXIT_UNVERIFIED
+    return EXIT_ADDRESS_CHANGE if address_blocked else EXIT_OK

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .address import ADDRESS_PROCEDURE, EXIT_ADDRESS_CHANGE, FLAG, AddressGate, forced_by
-from .analyzer import PolicyResult
+from .analyzer import Diagnostic, PolicyResult
 from .diff import ACTIONS, REPLACE, UPDATE, Change, summary
 from .recorder import UNKNOWN, Graph, RecordedResource
 
@@ -90,18 +90,26 @@ def _table(rows: Iterable[tuple[str, ...]], indent: str) -> list[str]:
 def render_policy(graph: Graph, result: PolicyResult) -> list[str]:
     """Policy verdicts as `pulumi preview` lists them: level, policy, resource, message."""
     names = {r.urn: f"{display_type(r.type)}: {r.name}" for r in graph.resources}
+    unverified = result.unverified
     counts = {
-        level: sum(d.level == level for d in result.diagnostics)
+        level: sum(d.level == level and d not in unverified for d in result.diagnostics)
         for level in ("mandatory", "advisory")
     }
     head = f"Policies ({result.pack}@v{result.version}, {len(result.policies)} policies):"
     if not result.diagnostics:
         return [head, "    no violations"]
-    out = [head + f" {counts['mandatory']} mandatory, {counts['advisory']} advisory"]
-    order = {"mandatory": 0, "advisory": 1}
-    for d in sorted(result.diagnostics, key=lambda d: (order.get(d.level, 2), d.policy, d.urn)):
+    out = [
+        head + f" {counts['mandatory']} mandatory, {len(unverified)} unverified at preview, "
+        f"{counts['advisory']} advisory"
+    ]
+
+    def label(d: Diagnostic) -> str:
+        return "unverified" if d in unverified else d.level
+
+    order = {"mandatory": 0, "unverified": 1, "advisory": 2}
+    for d in sorted(result.diagnostics, key=lambda d: (order.get(label(d), 3), d.policy, d.urn)):
         where = names.get(d.urn, d.urn or "the stack")
-        out.append(f"    [{d.level}]  {d.policy}  ({where})")
+        out.append(f"    [{label(d)}]  {d.policy}  ({where})")
         out += [f"        {line}" for line in d.message.splitlines()]
     return out
 

@@ -93,3 +93,14 @@ def test_architecture_names_only_paths_that_exist() -> None:
     assert paths
     for path in paths:
         assert (PROJECT_ROOT / path).exists(), path
+
+
+def test_the_pr_workflow_runs_the_strict_gate() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert '-m offline preview --strict --stack "$$stack"' in makefile  # `make previews`
+    assert "make previews" in (PROJECT_ROOT / ".ci" / "run").read_text()
+    workflow = (PROJECT_ROOT / ".github" / "workflows" / "pr.yml").read_text()
+    assert "bash .ci/run" in workflow
+    for doc in ("README.md", "docs/policies.md"):
+        text = (PROJECT_ROOT / doc).read_text()
+        assert "3 when a mandatory" in text or "| 3 |" in text, doc

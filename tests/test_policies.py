@@ -166,16 +166,21 @@ def test_internal_nlb_on_another_port_is_left_alone(gate: PolicyGate) -> None:
     assert result.mandatory == []
 
 
-def test_unknown_target_type_neither_crashes_nor_skips_the_policy(gate: PolicyGate) -> None:
-    """targetType computed from another resource: unknown in preview; the check must not read it
-    (that would turn the policy into a "can't run" note); verdicts() asserts no such note."""
+def test_unknown_target_type_is_reported_unverified_not_skipped(gate: PolicyGate) -> None:
+    """targetType computed from another resource: unknown in preview. Neither a silent pass nor
+    the SDK's "can't run" note (verdicts() asserts none): a mandatory "cannot verify at preview"
+    result naming the resource and property, which the gate counts as unverified, not violated."""
 
     def program() -> None:
         kind = aws.ssm.Parameter("kind", type="String", value="ip")
         aws_nlb(tg_args={"target_type": kind.arn, "preserve_client_ip": "false"})()
 
     result = verdicts(gate, program)
-    assert_no_violation(result, "aws-internal-nlb-ip-targets")
+    [finding] = violations(result, "aws-internal-nlb-ip-targets")
+    assert finding.urn.endswith("TargetGroup::api") and finding.level == "mandatory"
+    assert "cannot verify at preview: aws-internal-nlb-ip-targets" in finding.message
+    assert "TargetGroup 'api' property targetType unknown during preview" in finding.message
+    assert result.mandatory == [] and result.unverified == [finding]
 
 
 # --- aws-internal-nlb-no-client-ip-preservation ----------------------------------------------
@@ -215,6 +220,9 @@ def test_ip_targets_without_explicit_preservation_pass(gate: PolicyGate) -> None
 # --- azure-lb-public-standard ----------------------------------------------------------------
 
 
+LB_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/api"
+
+
 def azure_lb(
     *, private: bool = False, sku: str | None = "Standard", port: int = 6443, probe: str = "Tcp"
 ) -> Callable[[], None]:
@@ -239,7 +247,14 @@ def azure_lb(
             probes=[network.ProbeArgs(name="probe", protocol=probe, port=port, request_path="/")],
             load_balancing_rules=[
                 network.LoadBalancingRuleArgs(
-                    name="api", protocol="Tcp", frontend_port=port, backend_port=port
+                    name="api",
+                    protocol="Tcp",
+                    frontend_port=port,
+                    backend_port=port,
+                    frontend_ip_configuration=network.SubResourceArgs(
+                        id=f"{LB_ID}/frontendIPConfigurations/fe"
+                    ),
+                    probe=network.SubResourceArgs(id=f"{LB_ID}/probes/probe"),
                 )
             ],
             opts=pulumi.ResourceOptions(protect=True),
@@ -435,6 +450,7 @@ def test_gcp_http_health_checks_are_rejected(gate: PolicyGate) -> None:
 
 def test_api_open_to_the_internet_is_advisory(gate: PolicyGate) -> None:
     def program() -> None:
+        aws_nlb(tg_args=IP_TARGETS)()
         aws.vpc.SecurityGroupIngressRule(
             "open",
             security_group_id="sg-0a1b2c3d",
@@ -476,6 +492,20 @@ def test_api_open_to_the_internet_is_advisory(gate: PolicyGate) -> None:
     assert result.mandatory == []
 
 
+def test_api_open_to_the_internet_is_silent_without_an_api_load_balancer(gate: PolicyGate) -> None:
+    def program() -> None:
+        aws.vpc.SecurityGroupIngressRule(
+            "open",
+            security_group_id="sg-0a1b2c3d",
+            ip_protocol="tcp",
+            from_port=6443,
+            to_port=6443,
+            cidr_ipv4="0.0.0.0/0",
+        )
+
+    assert verdicts(gate, program).diagnostics == []
+
+
 def test_unprotected_single_zone_nlb_is_advisory(gate: PolicyGate) -> None:
     result = verdicts(gate, aws_nlb(tg_args=IP_TARGETS, subnets=1, protection=False))
     assert_has_violation(result, "api-lb-deletion-protection", "api", level="advisory")
@@ -509,7 +539,14 @@ def test_every_type_token_the_policies_match_exists_in_the_provider_sdks() -> No
         from kurl_policies.graph import KNOWN_TOKENS
     finally:
         sys.path.pop(0)
-    packages = {"aws": aws, "azure-native": azure_native, "gcp": gcp}
+    import pulumi_aws_native
+
+    packages = {
+        "aws": aws,
+        "azure-native": azure_native,
+        "gcp": gcp,
+        "aws-native": pulumi_aws_native,
+    }
     import pulumi_azure
 
     packages["azure"] = pulumi_azure

@@ -7,22 +7,17 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
-    StackValidationArgs,
     StackValidationPolicy,
 )
 
-from .discovery import (
-    AZURE_NATIVE_LB,
-    GCP_BACKEND_SERVICE,
-    aws_api_load_balancers,
-    azure_api_load_balancers,
-    gcp_api_forwarding_rules,
-)
-from .graph import StackIndex, token_matcher
-from .props import API_PORTS_SCHEMA, MISSING, api_ports, as_port, covers, get, items
+from .discovery import Views, stack_validator
+from .graph import token_matcher
+from .props import API_PORTS_SCHEMA, as_port, covers, get, is_unknown, items
+from .verdict import Reporter
 
 _CONFIG = PolicyConfigSchema(properties=API_PORTS_SCHEMA)
 ANYWHERE = {"0.0.0.0/0", "::/0", "*", "Internet", "Any", "any", "internet"}
@@ -36,6 +31,15 @@ AZURE_SECURITY_RULE = token_matcher(
 AZURE_NSG = token_matcher("azure-native:network:NetworkSecurityGroup")
 GCP_FIREWALL = token_matcher("gcp:compute/firewall:Firewall")
 GCP_TARGET_POOL = token_matcher("gcp:compute/targetPool:TargetPool")
+OPENINGS = token_matcher(
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:ec2/securityGroupRule:SecurityGroupRule",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "azure-native:network:SecurityRule",
+    "azure:network/networkSecurityRule:NetworkSecurityRule",
+    "azure-native:network:NetworkSecurityGroup",
+    "gcp:compute/firewall:Firewall",
+)
 
 
 def _aws_range_covers(rule: Any, ports: set[int]) -> bool:
@@ -45,25 +49,25 @@ def _aws_range_covers(rule: Any, ports: set[int]) -> bool:
     low, high = as_port(get(rule, "fromPort")), as_port(get(rule, "toPort"))
     return (
         protocol.lower() in ("tcp", "6")
-        and low is not None
-        and high is not None
+        and isinstance(low, int)
+        and isinstance(high, int)
         and any(low <= p <= high for p in ports)
     )
 
 
-def _open_aws(args: ResourceValidationArgs, ports: set[int]) -> bool:
-    props = args.props
-    if AWS_SG_INGRESS_RULE.match(args.resource_type):
+def _open_aws(resource: PolicyResource, ports: set[int]) -> bool:
+    props = resource.props
+    if AWS_SG_INGRESS_RULE.match(resource.resource_type):
         sources = {get(props, "cidrIpv4"), get(props, "cidrIpv6")}
         return bool(sources & ANYWHERE) and _aws_range_covers(props, ports)
-    if AWS_SG_RULE.match(args.resource_type):
+    if AWS_SG_RULE.match(resource.resource_type):
         sources = set(items(props, "cidrBlocks")) | set(items(props, "ipv6CidrBlocks"))
         return (
             get(props, "type") == "ingress"
             and bool(sources & ANYWHERE)
             and _aws_range_covers(props, ports)
         )
-    if AWS_SG.match(args.resource_type):
+    if AWS_SG.match(resource.resource_type):
         return any(
             bool((set(items(r, "cidrBlocks")) | set(items(r, "ipv6CidrBlocks"))) & ANYWHERE)
             and _aws_range_covers(r, ports)
@@ -79,7 +83,9 @@ def _open_azure_rule(rule: Any, ports: set[int]) -> bool:
         return False
     sources = {get(rule, "sourceAddressPrefix")} | set(items(rule, "sourceAddressPrefixes"))
     port_specs = [get(rule, "destinationPortRange"), *items(rule, "destinationPortRanges")]
-    return bool(sources & ANYWHERE) and any(s == "*" or covers(s, ports) for s in port_specs)
+    return bool(sources & ANYWHERE) and any(
+        s == "*" or covers(s, ports) is True for s in port_specs
+    )
 
 
 def _open_gcp(props: Any, ports: set[int]) -> bool:
@@ -91,68 +97,69 @@ def _open_gcp(props: Any, ports: set[int]) -> bool:
         protocol = str(get(allow, "protocol") or "").lower()
         port_specs = items(allow, "ports")
         if protocol in ("all", "tcp", "6") and (
-            not port_specs or any(covers(s, ports) for s in port_specs)
+            not port_specs or any(covers(s, ports) is True for s in port_specs)
         ):
             return True
     return False
 
 
-def _validate_open(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    ports = api_ports(args)
-    kind = args.resource_type
+def _is_open(resource: PolicyResource, ports: set[int]) -> bool:
+    kind = resource.resource_type
     if AZURE_SECURITY_RULE.match(kind):
-        is_open = _open_azure_rule(args.props, ports)
-    elif AZURE_NSG.match(kind):
-        is_open = any(_open_azure_rule(r, ports) for r in items(args.props, "securityRules"))
-    elif GCP_FIREWALL.match(kind):
-        is_open = _open_gcp(args.props, ports)
-    else:
-        is_open = _open_aws(args, ports)
-    if is_open:
-        report(
-            f"'{args.name}' admits the Kubernetes API port(s) {sorted(ports)} from anywhere "
-            "(0.0.0.0/0). List the clients that need the API (workers, admins, CI, the nodes' "
-            "egress IPs) instead, unless the API is meant to be public.",
-            None,
-        )
+        return _open_azure_rule(resource.props, ports)
+    if AZURE_NSG.match(kind):
+        return any(_open_azure_rule(r, ports) for r in items(resource.props, "securityRules"))
+    if GCP_FIREWALL.match(kind):
+        return _open_gcp(resource.props, ports)
+    return _open_aws(resource, ports)
 
 
-api_open_to_internet = ResourceValidationPolicy(
+def check_open_to_internet(views: Views, report: Reporter) -> None:
+    if not views.any_api:
+        return  # no load balancer serves the API: the port is someone else's
+    ports = views.ports
+    for resource in views.index.of_type(OPENINGS):
+        if _is_open(resource, ports):
+            report(
+                f"'{resource.name}' admits the Kubernetes API port(s) {sorted(ports)} from "
+                "anywhere (0.0.0.0/0). List the clients that need the API (workers, admins, CI, "
+                "the nodes' egress IPs) instead, unless the API is meant to be public.",
+                resource.urn,
+            )
+
+
+api_open_to_internet = StackValidationPolicy(
     name="api-open-to-internet",
     description=(
         "The Kubernetes API port is reachable from 0.0.0.0/0 (security group, NSG or firewall "
-        "rule). Narrow the sources to the clients that need the API."
+        "rule) in a stack where a load balancer serves the API. Narrow the sources to the "
+        "clients that need the API."
     ),
-    validate=_validate_open,
+    validate=stack_validator(check_open_to_internet),
     enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=_CONFIG,
 )
 
 
-def _validate_deletion_protection(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex(args.resources)
-    ports = api_ports(args)
-    for path in aws_api_load_balancers(index, ports):
-        lb = path.load_balancer
-        if get(lb.props, "enableDeletionProtection") in (MISSING, False):
+def check_deletion_protection(views: Views, report: Reporter) -> None:
+    for front in views.aws:
+        lb = front.load_balancer
+        if lb.resource is not None and lb.deletion_protection in (None, False):
             report(
-                f"load balancer '{lb.name}' serves the Kubernetes API without deletion protection: "
-                "a replacement changes the API address every node uses. Set "
-                "enableDeletionProtection: true.",
+                f"{lb.label} serves the Kubernetes API without deletion protection: a "
+                "replacement changes the API address every node uses. Set "
+                "enableDeletionProtection: true (aws-native: the deletion_protection.enabled "
+                "attribute).",
                 lb.urn,
             )
-    fronts = [
-        lb
-        for lb in azure_api_load_balancers(index, ports)
-        if AZURE_NATIVE_LB.match(lb.resource_type)
-    ]
-    fronts += gcp_api_forwarding_rules(index, ports)
-    for front in fronts:
-        if not front.opts.protect:
+    protectable = [f.load_balancer for f in views.azure] + [f.rule for f in views.gcp]
+    for resource in protectable:
+        if not resource.opts.protect:
             report(
-                f"'{front.name}' fronts the Kubernetes API without Pulumi protect: a replacement "
-                "changes the API address every node uses. Set the resource option protect=True.",
-                front.urn,
+                f"'{resource.name}' fronts the Kubernetes API without Pulumi protect: a "
+                "replacement changes the API address every node uses. Set the resource option "
+                "protect=True.",
+                resource.urn,
             )
 
 
@@ -162,35 +169,28 @@ api_lb_deletion_protection = StackValidationPolicy(
         "The load balancer in front of the Kubernetes API can be deleted or replaced: enable AWS "
         "deletion protection, or Pulumi protect on the Azure LB / GCP forwarding rule."
     ),
-    validate=_validate_deletion_protection,
+    validate=stack_validator(check_deletion_protection),
     enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=_CONFIG,
 )
 
 
-def _validate_multi_zone(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex(args.resources)
-    ports = api_ports(args)
-    for path in aws_api_load_balancers(index, ports):
-        lb = path.load_balancer
-        subnets = items(lb.props, "subnets") or items(lb.props, "subnetMappings")
-        if len(subnets) == 1:
+def check_multi_zone(views: Views, report: Reporter) -> None:
+    for front in views.aws:
+        lb = front.load_balancer
+        if not is_unknown(lb.subnets) and len(lb.subnets) == 1:
             report(
-                f"load balancer '{lb.name}' lives in a single subnet (one availability zone): the "
-                "API goes down with that zone. Give it one subnet per zone of the primaries.",
+                f"{lb.label} lives in a single subnet (one availability zone): the API goes down "
+                "with that zone. Give it one subnet per zone of the primaries.",
                 lb.urn,
             )
-    backends = {
-        backend.urn: backend
-        for rule in gcp_api_forwarding_rules(index, ports)
-        for backend in index.referenced(rule, GCP_BACKEND_SERVICE, "backendService")
-    }
+    backends = {b.resource.urn: b for f in views.gcp for b in f.backends}
     for backend in backends.values():
-        if len(items(backend.props, "backends")) == 1:
+        if len(backend.groups) == 1 and not is_unknown(backend.groups[0]):
             report(
-                f"backend service '{backend.name}' has a single backend group (one zone): "
+                f"backend '{backend.resource.name}' has a single backend group (one zone): "
                 "spread the primaries over zones, one instance group per zone.",
-                backend.urn,
+                backend.resource.urn,
             )
 
 
@@ -200,7 +200,7 @@ api_lb_multi_zone = StackValidationPolicy(
         "The load balancer in front of the Kubernetes API spans a single subnet or zone, so the "
         "HA control plane is not highly available across zones."
     ),
-    validate=_validate_multi_zone,
+    validate=stack_validator(check_multi_zone),
     enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=_CONFIG,
 )

@@ -1,110 +1,144 @@
-"""AWS: internal NLBs in front of the API must be able to hairpin."""
+"""AWS: internal NLBs in front of the API must be able to hairpin (rules over AwsFront views)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    PolicyResource,
-    ReportViolation,
-    StackValidationArgs,
     StackValidationPolicy,
 )
 
-from .discovery import AWS_ATTACHMENT, aws_api_paths
-from .graph import StackIndex
-from .props import API_PORTS_SCHEMA, MISSING, api_ports, get, is_unknown
+from .discovery import Views, stack_validator
+from .props import API_PORTS_SCHEMA, MISSING, is_unknown
+from .verdict import TRUE, Reporter, Tri, test, unknown
+from .view_aws import ALWAYS_PRESERVING, AwsFront, AwsTargetGroup
 
 INSTANCE_ID = "i-"
+IP_TARGETS = "aws-internal-nlb-ip-targets"
+NO_PRESERVATION = "aws-internal-nlb-no-client-ip-preservation"
 
 
-def _internal_nlb_target_groups(
-    args: StackValidationArgs,
-) -> Iterator[tuple[StackIndex, PolicyResource, PolicyResource]]:
-    """(index, load balancer, target group) for internal NLBs serving an API port."""
-    index = StackIndex(args.resources)
-    ports = api_ports(args)
-    for path in aws_api_paths(index, ports):
-        props = path.load_balancer.props
-        # Omitted loadBalancerType is "application"; omitted internal is false.
-        if get(props, "loadBalancerType") != "network" or get(props, "internal") is not True:
-            continue
-        for tg in path.target_groups:
-            yield index, path.load_balancer, tg
+def _hairpinning(front: AwsFront) -> Tri:
+    """An internal NLB: the load balancer that cannot hairpin with instance targets."""
+    return front.load_balancer.network & front.load_balancer.internal
 
 
-def _validate_ip_targets(args: StackValidationArgs, report: ReportViolation) -> None:
-    for index, lb, tg in _internal_nlb_target_groups(args):
-        target_type = get(tg.props, "targetType")
-        if not is_unknown(target_type) and target_type in (MISSING, "instance"):
-            shown = (
-                "instance" if target_type == "instance" else "omitted (provider default: instance)"
-            )
-            report(
-                f"target group '{tg.name}' behind internal NLB '{lb.name}' has targetType "
-                f"{shown}: internal NLBs do not support hairpinning with instance targets, so a "
-                'kURL primary cannot reach the API through the NLB. Set targetType to "ip" and '
-                "register the primaries' private IPs.",
-                tg.urn,
-            )
-        for attachment in index.referrers(tg, AWS_ATTACHMENT, "targetGroupArn"):
-            target = get(attachment.props, "targetId")
-            if isinstance(target, str) and target.startswith(INSTANCE_ID):
-                report(
-                    f"attachment '{attachment.name}' registers instance ID {target} with internal "
-                    f"NLB '{lb.name}' (target group '{tg.name}'): register the instance's private "
-                    'IP instead (target group targetType "ip"), or hairpinning fails.',
-                    attachment.urn,
-                )
+def _unlinked(front: AwsFront, report: Reporter, policy: str) -> None:
+    lb = front.load_balancer
+    report.judge(
+        _hairpinning(front) & front.unresolved_targets,
+        lb.urn,
+        "",
+        f"{policy}: the target groups behind {lb.label}",
+    )
 
 
-def _validate_no_client_ip_preservation(args: StackValidationArgs, report: ReportViolation) -> None:
-    for _index, lb, tg in _internal_nlb_target_groups(args):
-        preserve = get(tg.props, "preserveClientIp")
-        target_type = get(tg.props, "targetType")
-        if is_unknown(preserve):
-            continue
-        if preserve is MISSING:
-            # Provider default: on for instance targets, off for IP targets (TCP/TLS).
-            if is_unknown(target_type) or target_type == "ip":
+def check_ip_targets(views: Views, report: Reporter) -> None:
+    for front in views.aws:
+        lb = front.load_balancer
+        internal_nlb = _hairpinning(front)
+        for path in front.paths:
+            tg = path.target_group
+            if tg is None:
                 continue
-            shown = "omitted (on by default for instance targets)"
-        elif str(preserve).lower() == "true":
-            shown = '"true"'
-        else:
-            continue
-        report(
-            f"target group '{tg.name}' behind internal NLB '{lb.name}' has preserveClientIp "
-            f"{shown}: NLBs with client IP preservation do not support hairpinning. Set "
-            'preserveClientIp to "false" (with targetType "ip").',
-            tg.urn,
-        )
+            on_path = path.serves_api & internal_nlb
+            instance = test(
+                tg.target_type, lambda t: t in (MISSING, "instance"), tg.resource, "targetType"
+            )
+            shown = (
+                "omitted (provider default: instance)"
+                if tg.target_type is MISSING
+                else str(tg.target_type)
+            )
+            report.judge(
+                on_path & instance,
+                tg.resource.urn,
+                (
+                    f"target group '{tg.resource.name}' behind internal NLB ({lb.label}) has "
+                    f"targetType {shown}: internal NLBs do not support hairpinning with instance "
+                    "targets, so a kURL primary cannot reach the API through the NLB. Set "
+                    'targetType to "ip" and register the primaries\' private IPs.'
+                ),
+                f"{IP_TARGETS}: target group '{tg.resource.name}' behind {lb.label}",
+            )
+            for attachment in tg.attachments:
+                target = attachment.target_id
+                if isinstance(target, str) and target.startswith(INSTANCE_ID):
+                    report.judge(
+                        on_path,
+                        attachment.resource.urn,
+                        (
+                            f"'{attachment.resource.name}' registers instance ID {target} with "
+                            f"internal NLB ({lb.label}, target group '{tg.resource.name}'): "
+                            "register the instance's private IP instead (target group targetType "
+                            '"ip"), or hairpinning fails.'
+                        ),
+                        f"{IP_TARGETS}: instance target {target} behind {lb.label}",
+                    )
+        _unlinked(front, report, IP_TARGETS)
+
+
+def _preserving(tg: AwsTargetGroup) -> tuple[Tri, str]:
+    """Whether the target group preserves client IPs, as AWS will apply it, and how to say so."""
+    always = test(tg.protocol, lambda p: p in ALWAYS_PRESERVING, tg.resource, "protocol")
+    if always.value is True:
+        return TRUE, f"protocol {str(tg.protocol).upper()} (client IP preservation always on)"
+    if is_unknown(tg.preserve):
+        return always | unknown(tg.resource, tg.preserve_prop), ""
+    if tg.preserve is True:
+        return TRUE, f'{tg.preserve_prop} "true"'
+    if tg.preserve is False:
+        return always, ""
+    by_default = test(
+        tg.target_type, lambda t: t in (MISSING, "instance"), tg.resource, "targetType"
+    )
+    return always | by_default, f"{tg.preserve_prop} omitted (on by default for instance targets)"
+
+
+def check_no_client_ip_preservation(views: Views, report: Reporter) -> None:
+    for front in views.aws:
+        lb = front.load_balancer
+        internal_nlb = _hairpinning(front)
+        for path in front.paths:
+            tg = path.target_group
+            if tg is None:
+                continue
+            preserving, shown = _preserving(tg)
+            report.judge(
+                path.serves_api & internal_nlb & preserving,
+                tg.resource.urn,
+                (
+                    f"target group '{tg.resource.name}' behind internal NLB ({lb.label}) has "
+                    f"{shown}: NLBs with client IP preservation do not support hairpinning. Use "
+                    'a TCP target group with targetType "ip" and preserveClientIp "false".'
+                ),
+                f"{NO_PRESERVATION}: target group '{tg.resource.name}' behind {lb.label}",
+            )
+        _unlinked(front, report, NO_PRESERVATION)
 
 
 _CONFIG = PolicyConfigSchema(properties=API_PORTS_SCHEMA)
 
 aws_internal_nlb_ip_targets = StackValidationPolicy(
-    name="aws-internal-nlb-ip-targets",
+    name=IP_TARGETS,
     description=(
         "An internal AWS NLB serving the Kubernetes API registers targets by IP: target groups "
         'use targetType "ip" (omitted means "instance") and no attachment targets an '
         "instance ID. Internal NLBs cannot hairpin with instance targets."
     ),
-    validate=_validate_ip_targets,
+    validate=stack_validator(check_ip_targets),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_CONFIG,
 )
 
 aws_internal_nlb_no_client_ip_preservation = StackValidationPolicy(
-    name="aws-internal-nlb-no-client-ip-preservation",
+    name=NO_PRESERVATION,
     description=(
         "An internal AWS NLB serving the Kubernetes API does not preserve client IPs: set the "
-        'target groups\' preserveClientIp to "false" (it defaults to on for instance targets). '
-        "Client IP preservation breaks hairpinning."
+        'target groups\' preserveClientIp to "false" (it defaults to on for instance targets, '
+        "and is always on for UDP, TCP_UDP and QUIC). Client IP preservation breaks hairpinning."
     ),
-    validate=_validate_no_client_ip_preservation,
+    validate=stack_validator(check_no_client_ip_preservation),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_CONFIG,
 )

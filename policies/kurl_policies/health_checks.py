@@ -1,117 +1,126 @@
-"""Health checks of API backends are TCP (HTTPS accepted), never HTTP: the API serves TLS only."""
+"""Health checks on API paths are TCP (TLS/HTTPS accepted), never HTTP, HTTP/2 or gRPC: the API
+serves TLS only. Only health checks on an API path are judged, never because of their own port."""
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    PolicyResource,
-    ReportViolation,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationPolicy
 
-from .discovery import (
-    AZURE_CLASSIC_PROBE,
-    AZURE_NATIVE_LB,
-    GCP_BACKEND_SERVICE,
-    GCP_TARGET_POOL,
-    aws_api_target_groups,
-    azure_api_load_balancers,
-    gcp_api_forwarding_rules,
-)
-from .graph import StackIndex, token_matcher
-from .props import API_PORTS_SCHEMA, MISSING, api_ports, get, is_unknown, items
+from .azure import candidates_verdict
+from .discovery import Views, stack_validator
+from .props import API_PORTS_SCHEMA, enum
+from .verdict import Reporter, test
 
-GCP_HEALTH_CHECK = token_matcher(
-    "gcp:compute/healthCheck:HealthCheck",
-    "gcp:compute/regionHealthCheck:RegionHealthCheck",
-    "gcp:compute/httpHealthCheck:HttpHealthCheck",
-    "gcp:compute/httpsHealthCheck:HttpsHealthCheck",
-)
-GCP_LEGACY_HTTP = token_matcher("gcp:compute/httpHealthCheck:HttpHealthCheck")
-GCP_HTTP_KINDS = ("httpHealthCheck", "http2HealthCheck", "grpcHealthCheck")
+POLICY = "api-health-check-tcp"
 FIX = "Use a TCP health check on the API port (HTTPS is accepted)."
+AWS_OK = ("tcp", "https")
+GCP_OK = ("tcp", "ssl", "https", "legacy https")
 
 
-def _aws(index: StackIndex, ports: set[int], report: ReportViolation) -> None:
-    for tg in aws_api_target_groups(index, ports):
-        check = get(tg.props, "healthCheck")
-        if check is MISSING or is_unknown(check) or get(check, "enabled") is False:
-            continue  # no block: AWS uses TCP for TCP target groups
-        protocol = get(check, "protocol")
-        if is_unknown(protocol) or str(protocol).upper() in ("TCP", "HTTPS"):
-            continue
-        shown = (
-            "omitted, which the provider turns into HTTP when a healthCheck block is given"
-            if protocol is MISSING
-            else f'"{protocol}"'
+def _aws(views: Views, report: Reporter) -> None:
+    for front in views.aws:
+        for path in front.paths:
+            tg = path.target_group
+            if tg is None or tg.health_protocol is None:
+                continue  # no healthCheck block: AWS checks TCP target groups over TCP
+            bad = test(tg.health_protocol, lambda p: p not in AWS_OK, tg.resource, "healthCheck")
+            report.judge(
+                path.serves_api & bad,
+                tg.resource.urn,
+                (
+                    f"target group '{tg.resource.name}' serves the Kubernetes API with "
+                    f'{tg.health_shown}. Set the health check protocol to "TCP" (and port '
+                    '"traffic-port").'
+                ),
+                f"{POLICY}: the health check of target group '{tg.resource.name}'",
+            )
+    for elb in views.elb:
+        target = elb.health_target
+        bad = test(
+            enum(target),
+            lambda t: t is not None and str(t).split(":")[0] == "http",
+            elb.resource,
+            "healthCheck.target",
         )
-        report(
-            f"target group '{tg.name}' serves the Kubernetes API with health check protocol "
-            f'{shown}. Set healthCheck.protocol to "TCP" (and port "traffic-port").',
-            tg.urn,
+        serves = elb.listeners[0].serves_api
+        for listener in elb.listeners[1:]:
+            serves = serves | listener.serves_api
+        report.judge(
+            serves & bad,
+            elb.resource.urn,
+            (
+                f"classic ELB '{elb.resource.name}' serves the Kubernetes API with health check "
+                f'target "{target}". Use "TCP:<api port>" or "SSL:<api port>".'
+            ),
+            f"{POLICY}: the health check of classic ELB '{elb.resource.name}'",
         )
 
 
-def _azure(index: StackIndex, ports: set[int], report: ReportViolation) -> None:
-    for lb in azure_api_load_balancers(index, ports):
-        if AZURE_NATIVE_LB.match(lb.resource_type):
-            probes = [(lb, probe) for probe in items(lb.props, "probes")]
-        else:
-            probes = [
-                (p, p.props) for p in index.referrers(lb, AZURE_CLASSIC_PROBE, "loadbalancerId")
+def _azure(views: Views, report: Reporter) -> None:
+    for front in views.azure:
+        lb = front.load_balancer
+        for rule in front.rules:
+            probes, link = front.probes_of(rule)
+            verdicts = [
+                test(p.protocol, lambda x: x == "http", p.owner, "protocol") for p in probes
             ]
-        for owner, probe in probes:
-            protocol = get(probe, "protocol")
-            if isinstance(protocol, str) and protocol.lower() == "http":
-                report(
+            bad = candidates_verdict(verdicts, link)
+            owner = probes[0].owner if len(probes) == 1 else lb
+            names = ", ".join(str(p.name) for p in probes if p.protocol == "http")
+            report.judge(
+                rule.serves_api & bad,
+                owner.urn,
+                (
                     f"load balancer '{lb.name}' serves the Kubernetes API with HTTP probe "
-                    f"'{get(probe, 'name') or owner.name}'. {FIX}",
-                    owner.urn,
+                    f"'{names}'. {FIX}"
+                ),
+                f"{POLICY}: the probe of an API rule of load balancer '{lb.name}'",
+            )
+
+
+def _gcp(views: Views, report: Reporter) -> None:
+    for front in views.gcp:
+        for backend in front.backends:
+            for hc in backend.health_checks:
+                bad = test(
+                    hc.kind, lambda k: k is not None and k not in GCP_OK, hc.resource, hc.block
                 )
+                report.judge(
+                    front.serves_api & bad,
+                    hc.resource.urn,
+                    (
+                        f"health check '{hc.resource.name}' of '{backend.resource.name}' (behind "
+                        f"API forwarding rule '{front.rule.name}') is "
+                        + (
+                            "a legacy HTTP health check"
+                            if hc.kind == "legacy http"
+                            else f"an {hc.block} block ({str(hc.kind).upper()})"
+                        )
+                        + f". {FIX}"
+                    ),
+                    f"{POLICY}: health check '{hc.resource.name}'",
+                )
+            report.judge(
+                front.serves_api & backend.unresolved_health_checks,
+                backend.resource.urn,
+                "",
+                f"{POLICY}: the health checks of '{backend.resource.name}'",
+            )
 
 
-def _gcp_check(hc: PolicyResource) -> str | None:
-    if GCP_LEGACY_HTTP.match(hc.resource_type):
-        return "a legacy HTTP health check"
-    http = [kind for kind in GCP_HTTP_KINDS if get(hc.props, kind) is not MISSING]
-    return f"an {http[0]} block" if http else None
-
-
-def _gcp(index: StackIndex, ports: set[int], report: ReportViolation) -> None:
-    seen: set[str] = set()
-    for rule in gcp_api_forwarding_rules(index, ports):
-        backends = index.referenced(rule, GCP_BACKEND_SERVICE, "backendService")
-        backends += index.referenced(rule, GCP_TARGET_POOL, "target")
-        for backend in backends:
-            for hc in index.referenced(backend, GCP_HEALTH_CHECK, "healthChecks"):
-                problem = _gcp_check(hc)
-                if problem and hc.urn not in seen:
-                    seen.add(hc.urn)
-                    report(
-                        f"health check '{hc.name}' of '{backend.name}' (behind API forwarding "
-                        f"rule '{rule.name}') is {problem}. {FIX}",
-                        hc.urn,
-                    )
-
-
-def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex(args.resources)
-    ports = api_ports(args)
-    _aws(index, ports, report)
-    _azure(index, ports, report)
-    _gcp(index, ports, report)
+def check_health_checks(views: Views, report: Reporter) -> None:
+    _aws(views, report)
+    _azure(views, report)
+    _gcp(views, report)
 
 
 api_health_check_tcp = StackValidationPolicy(
-    name="api-health-check-tcp",
+    name=POLICY,
     description=(
-        "Health checks of Kubernetes API backends are TCP (HTTPS accepted), never HTTP: AWS "
-        "target groups (an omitted protocol in a healthCheck block becomes HTTP), Azure probes "
-        "and GCP health checks."
+        "Health checks on Kubernetes API paths are TCP (TLS/HTTPS accepted), never HTTP, HTTP/2 "
+        "or gRPC: AWS target groups (an omitted protocol in a healthCheck block becomes HTTP) "
+        "and classic ELBs, Azure probes, GCP health checks."
     ),
-    validate=_validate,
+    validate=stack_validator(check_health_checks),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties=API_PORTS_SCHEMA),
 )

@@ -2,84 +2,135 @@
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    ReportViolation,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationPolicy
 
-from .discovery import aws_api_load_balancers, gcp_api_forwarding_rules
-from .graph import StackIndex, token_matcher
-from .props import API_PORTS_SCHEMA, MISSING, api_ports, as_port, get, is_unknown, items
+from .discovery import Views, stack_validator
+from .graph import token_matcher
+from .props import API_PORTS_SCHEMA, as_port, get, items
+from .verdict import Reporter, any_of, test
+
+POLICY = "api-layer4-only"
+TERMINATING = ("tls", "http", "https", "ssl")  # protocols the load balancer terminates
 
 AZURE_APP_GATEWAY = token_matcher(
     "azure-native:network:ApplicationGateway",
     "azure:network/applicationGateway:ApplicationGateway",
 )
-GCP_PROXY = token_matcher(
-    "gcp:compute/targetHttpProxy:TargetHttpProxy",
-    "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
-    "gcp:compute/targetSSLProxy:TargetSSLProxy",
-    "gcp:compute/targetTCPProxy:TargetTCPProxy",
-    "gcp:compute/targetGrpcProxy:TargetGrpcProxy",
-    "gcp:compute/regionTargetHttpProxy:RegionTargetHttpProxy",
-    "gcp:compute/regionTargetHttpsProxy:RegionTargetHttpsProxy",
-    "gcp:compute/regionTargetTcpProxy:RegionTargetTcpProxy",
-)
 
 
-def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex(args.resources)
-    ports = api_ports(args)
-    for path in aws_api_load_balancers(index, ports):
-        lb = path.load_balancer
-        kind = get(lb.props, "loadBalancerType")
-        if is_unknown(kind) or kind == "network":
-            continue
-        shown = "omitted (provider default: application)" if kind is MISSING else f'"{kind}"'
-        report(
-            f"load balancer '{lb.name}' has loadBalancerType {shown} and a listener on API port "
-            f"{get(path.listener.props, 'port')}: kURL needs a Layer-4 TCP load balancer. Use "
-            'loadBalancerType "network" with a TCP listener.',
+def _aws(views: Views, report: Reporter) -> None:
+    for front in views.aws:
+        lb = front.load_balancer
+        serves = any_of(p.serves_api for p in front.paths)
+        port = next((p.listener_port for p in front.paths), None)
+        kind = "omitted (provider default: application)" if lb.kind_omitted else f'"{lb.kind}"'
+        report.judge(
+            serves & ~lb.network,
             lb.urn,
+            (
+                f"{lb.label} has loadBalancerType {kind} and a listener on the API path (port "
+                f"{port}): kURL needs a Layer-4 TCP load balancer. Use loadBalancerType "
+                '"network" with a TCP listener.'
+            ),
+            f"{POLICY}: the type of {lb.label}",
         )
-    for gateway in index.of_type(AZURE_APP_GATEWAY):
-        served = sorted(
-            {
-                p
-                for p in (as_port(get(fp, "port")) for fp in items(gateway.props, "frontendPorts"))
-                if p in ports
-            }
-        )
+        for path in front.paths:
+            terminating = test(path.protocol, lambda p: p in TERMINATING, path.listener, "protocol")
+            report.judge(
+                path.serves_api & lb.network & terminating,
+                path.listener.urn,
+                (
+                    f"listener '{path.listener.name}' of {lb.label} uses protocol "
+                    f"{str(path.protocol).upper()} on the API path: the NLB terminates TLS, so "
+                    "kube-apiserver never sees client certificates (kubelets, admins). Use a TCP "
+                    "listener (TLS passthrough)."
+                ),
+                f"{POLICY}: the protocol of listener '{path.listener.name}'",
+            )
+    for elb in views.elb:
+        for listener in elb.listeners:
+            terminating = test(
+                listener.lb_protocol,
+                lambda p: p in TERMINATING,
+                elb.resource,
+                "listeners.lbProtocol",
+            ) | test(
+                listener.instance_protocol,
+                lambda p: p in TERMINATING,
+                elb.resource,
+                "listeners.instanceProtocol",
+            )
+            report.judge(
+                listener.serves_api & terminating,
+                elb.resource.urn,
+                (
+                    f"classic ELB '{elb.resource.name}' has a {str(listener.lb_protocol).upper()}"
+                    f" -> {str(listener.instance_protocol).upper()} listener on the API path "
+                    f"({listener.lb_port} -> {listener.instance_port}): it terminates TLS. Use "
+                    "TCP listeners, or better an NLB."
+                ),
+                f"{POLICY}: the listeners of classic ELB '{elb.resource.name}'",
+            )
+
+
+def _azure(views: Views, report: Reporter, ports: set[int]) -> None:
+    for gateway in views.index.of_type(AZURE_APP_GATEWAY):
+        props = gateway.props
+        front = [as_port(get(p, "port")) for p in items(props, "frontendPorts")]
+        back = [
+            as_port(get(s, "port"))
+            for key in ("backendHttpSettingsCollection", "backendHttpSettings")
+            for s in items(props, key)
+        ]
+        served = sorted({p for p in front + back if p in ports})
         if served:
             report(
-                f"application gateway '{gateway.name}' listens on API port(s) {served}: an "
-                "Application Gateway is a Layer-7 proxy. Put a public Standard Azure Load Balancer "
-                "in front of the Kubernetes API instead.",
+                f"application gateway '{gateway.name}' has API port(s) {served} on a path: an "
+                "Application Gateway is a Layer-7 proxy. Put a public Standard Azure Load "
+                "Balancer in front of the Kubernetes API instead.",
                 gateway.urn,
             )
-    for rule in gcp_api_forwarding_rules(index, ports):
-        for proxy in index.referenced(rule, GCP_PROXY, "target"):
-            report(
-                f"forwarding rule '{rule.name}' sends the API port to proxy '{proxy.name}' "
-                f"({proxy.resource_type.rsplit(':', 1)[-1]}): proxies terminate connections. Use a "
-                "backend-service-based passthrough Network Load Balancer (forwarding rule with "
-                "backendService).",
+
+
+def _gcp(views: Views, report: Reporter) -> None:
+    for front in views.gcp:
+        rule = front.rule
+        for proxy in front.proxies:
+            report.judge(
+                front.serves_api,
                 proxy.urn,
+                (
+                    f"forwarding rule '{rule.name}' sends the API to proxy '{proxy.name}' "
+                    f"({proxy.resource_type.rsplit(':', 1)[-1]}): proxies terminate connections. "
+                    "Use a backend-service-based passthrough Network Load Balancer (forwarding "
+                    "rule with backendService)."
+                ),
+                f"{POLICY}: proxy '{proxy.name}'",
             )
+        report.judge(
+            front.serves_api & front.unresolved,
+            rule.urn,
+            "",
+            f"{POLICY}: what forwarding rule '{rule.name}' forwards to",
+        )
+
+
+def check_layer4(views: Views, report: Reporter) -> None:
+    _aws(views, report)
+    _azure(views, report, views.ports)
+    _gcp(views, report)
 
 
 api_layer4_only = StackValidationPolicy(
-    name="api-layer4-only",
+    name=POLICY,
     description=(
-        "Only Layer-4 load balancers front the Kubernetes API: AWS application (and gateway) "
-        "load balancers, Azure Application Gateways and GCP HTTP(S)/SSL/TCP proxies are "
-        "rejected on API ports. Use an AWS NLB, a public Standard Azure LB or a GCP passthrough "
-        "NLB."
+        "Only Layer-4 passthrough load balancers front the Kubernetes API: AWS application (and "
+        "gateway) load balancers, TLS listeners on NLBs, classic ELB HTTP/HTTPS/SSL listeners, "
+        "Azure Application Gateways and GCP HTTP(S)/SSL/TCP/gRPC proxies are rejected on API "
+        "paths. Use an AWS NLB with TCP listeners, a public Standard Azure LB or a GCP "
+        "passthrough NLB."
     ),
-    validate=_validate,
+    validate=stack_validator(check_layer4),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties=API_PORTS_SCHEMA),
 )

@@ -1,9 +1,10 @@
-"""Reading resource properties without ever touching an unknown (preview) value.
+"""Reading resource properties without ever touching an unknown (preview) value, and reading them
+as the provider will (coercions).
 
 The policy SDK wraps properties in proxies that raise UnknownValueError on an unknown value, and
-then turns the WHOLE policy into an advisory "can't run policy during preview" note. Mandatory
-checks read properties through `get`, which returns UNKNOWN instead of raising, and decide what an
-unknown means themselves.
+then turns the WHOLE policy into an advisory "can't run policy during preview" note. The pack reads
+properties through `get`, which returns UNKNOWN instead of raising; rules decide what an unknown
+means (a "cannot verify at preview" result, never a silent pass).
 """
 
 from __future__ import annotations
@@ -11,18 +12,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pulumi_policy import StackValidationArgs
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+)
 
-# The engine's unknown sentinels (pulumi_policy.proxy), one per value kind.
+# The engine's unknown sentinels, one per value kind, as the policy SDK defines them.
 _UNKNOWN_SENTINELS = frozenset(
     {
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
     }
 )
 
@@ -76,30 +85,69 @@ def get(props: Any, *path: str | int) -> Any:
 
 
 def items(props: Any, *path: str | int) -> list[Any]:
-    """The elements of a list property (empty when missing or unknown)."""
+    """The elements of a list property (empty when missing or unknown; see `elements`)."""
+    value = elements(props, *path)
+    return [] if is_unknown(value) else value
+
+
+def elements(props: Any, *path: str | int) -> Any:
+    """The elements of a list property: a list, or UNKNOWN when the list itself is unknown. A
+    single value where the provider also takes a list (GCP healthChecks) is a list of one."""
     value = get(props, *path)
-    if value is MISSING or is_unknown(value) or isinstance(value, (str, Mapping)):
+    if is_unknown(value):
+        return UNKNOWN
+    if value is MISSING or value == "":
         return []
+    if isinstance(value, (str, Mapping)):
+        return [value]
     return [_raw(v) for v in value]
 
 
-def api_ports(args: StackValidationArgs | Any) -> set[int]:
+def api_ports(args: Any) -> set[int]:
     configured = args.get_config().get("apiPorts") if args.get_config() else None
     return {int(p) for p in (configured or DEFAULT_API_PORTS)}
 
 
-def as_port(value: Any) -> int | None:
-    if value is MISSING or is_unknown(value):
-        return None
+def as_port(value: Any) -> Any:
+    """A port as the provider reads it (numeric strings too); UNKNOWN, MISSING, or None."""
+    if is_unknown(value):
+        return UNKNOWN
+    if value is MISSING or isinstance(value, bool):
+        return MISSING
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else MISSING
     try:
-        return int(value)
+        return int(str(value).strip())
     except (TypeError, ValueError):
-        return None
+        return MISSING
 
 
-def covers(port_spec: Any, ports: Iterable[int]) -> bool:
-    """Whether a port, "a-b" range or "80,443" list names any of `ports`."""
-    if port_spec is MISSING or is_unknown(port_spec):
+def as_bool(value: Any) -> Any:
+    """A boolean as a bridged provider reads it: "true"/"false" strings (any case) too."""
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, bool) or value is MISSING:
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    return MISSING
+
+
+def enum(value: Any) -> Any:
+    """An enum value compared as the provider compares it: case-insensitively (lower case)."""
+    if is_unknown(value) or value is MISSING:
+        return value
+    return str(value).strip().lower()
+
+
+def covers(port_spec: Any, ports: Iterable[int]) -> Any:
+    """Whether a port, "a-b" range or "80,443" list names any of `ports` (UNKNOWN if unknown)."""
+    if is_unknown(port_spec):
+        return UNKNOWN
+    if port_spec is MISSING:
         return False
     wanted = set(ports)
     for part in str(port_spec).split(","):
@@ -111,3 +159,16 @@ def covers(port_spec: Any, ports: Iterable[int]) -> bool:
         elif part.isdigit() and int(part) in wanted:
             return True
     return False
+
+
+def last_segment(reference: Any, kind: str) -> Any:
+    """The name after `/<kind>/` in an ID or self link (case-insensitive kind); UNKNOWN or None."""
+    if is_unknown(reference):
+        return UNKNOWN
+    if not isinstance(reference, str):
+        return None
+    parts = reference.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == kind.lower():
+            return parts[i + 1]
+    return None

@@ -1,0 +1,338 @@
+"""AWS discovery: one normalised view per load balancer with a path to the Kubernetes API.
+
+ELBv2 from pulumi-aws (`aws:lb`/`aws:alb`) and from aws-native (`elasticloadbalancingv2`) are
+read into the same shape (field names and provider defaults reconciled); classic ELBs
+(`aws:elb`) have their own, smaller view. A path is listener -> target group (-> attachments);
+it serves the API when either end is an API port: the listener port, the target group port, or
+an attachment's port override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import PolicyResource
+
+from .graph import StackIndex, token_matcher
+from .props import MISSING, UNKNOWN, as_bool, as_port, elements, enum, get, is_unknown, items
+from .verdict import FALSE, Tri, any_of, test, unknown
+
+AWS_LB = token_matcher(
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:alb/loadBalancer:LoadBalancer",
+    "aws-native:elasticloadbalancingv2:LoadBalancer",
+)
+AWS_LISTENER = token_matcher(
+    "aws:lb/listener:Listener",
+    "aws:alb/listener:Listener",
+    "aws-native:elasticloadbalancingv2:Listener",
+)
+AWS_TG = token_matcher(
+    "aws:lb/targetGroup:TargetGroup",
+    "aws:alb/targetGroup:TargetGroup",
+    "aws-native:elasticloadbalancingv2:TargetGroup",
+)
+AWS_ATTACHMENT = token_matcher(
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:alb/targetGroupAttachment:TargetGroupAttachment",
+)
+AWS_LISTENER_RULE = token_matcher(
+    "aws:lb/listenerRule:ListenerRule",
+    "aws:alb/listenerRule:ListenerRule",
+    "aws-native:elasticloadbalancingv2:ListenerRule",
+)
+AWS_ELB = token_matcher("aws:elb/loadBalancer:LoadBalancer")
+_NATIVE = "aws-native:"
+
+ARN_KINDS = {"net": "network", "app": "application", "gwy": "gateway"}
+PRESERVE_ATTRIBUTE = "preserve_client_ip.enabled"
+ALWAYS_PRESERVING = ("udp", "tcp_udp", "quic", "tcp_quic")  # client IP preservation always on
+
+
+@dataclass
+class AwsLoadBalancer:
+    resource: PolicyResource | None  # None: outside the stack (ARN from a lookup or config)
+    label: str  # "load balancer 'api'", as messages name it
+    urn: str  # where findings about it are reported
+    kind: Any  # "network", "application", "gateway", or UNKNOWN (omitted = application)
+    kind_omitted: bool
+    network: Tri
+    internal: Tri
+    deletion_protection: Any  # bool, UNKNOWN or MISSING
+    subnets: Any  # list or UNKNOWN
+
+
+@dataclass
+class AwsAttachment:
+    resource: PolicyResource
+    target_id: Any
+    port: Any
+
+
+@dataclass
+class AwsTargetGroup:
+    resource: PolicyResource
+    port: Any
+    protocol: Any  # lower case, UNKNOWN or MISSING
+    target_type: Any  # lower case, UNKNOWN or MISSING (provider default: instance)
+    preserve: Any  # bool, UNKNOWN or MISSING (default: by target type)
+    preserve_prop: str
+    health_protocol: Any  # lower case, UNKNOWN, or None (no health check to judge)
+    health_shown: str
+    attachments: list[AwsAttachment] = field(default_factory=list)
+
+
+@dataclass
+class AwsPath:
+    listener: PolicyResource
+    listener_port: Any
+    protocol: Any  # listener protocol, lower case
+    target_group: AwsTargetGroup | None
+    serves_api: Tri
+
+
+@dataclass
+class AwsFront:
+    """A load balancer and its paths that serve (or may serve) the API."""
+
+    load_balancer: AwsLoadBalancer
+    paths: list[AwsPath]
+    unresolved_targets: Tri = FALSE  # a listener whose target groups could not be linked
+
+    @property
+    def target_groups(self) -> list[AwsTargetGroup]:
+        seen: dict[str, AwsTargetGroup] = {}
+        for path in self.paths:
+            if path.target_group is not None:
+                seen.setdefault(path.target_group.resource.urn, path.target_group)
+        return list(seen.values())
+
+
+@dataclass
+class ElbListener:
+    lb_port: Any
+    lb_protocol: Any
+    instance_port: Any
+    instance_protocol: Any
+    serves_api: Tri
+
+
+@dataclass
+class ElbFront:
+    """A classic ELB (`aws:elb`) with listeners that serve (or may serve) the API."""
+
+    resource: PolicyResource
+    listeners: list[ElbListener]
+    health_target: Any  # "TCP:6443", "HTTP:6443/healthz", UNKNOWN or MISSING
+
+
+def port_is_api(value: Any, ports: set[int], resource: PolicyResource, prop: str) -> Tri:
+    return test(as_port(value), lambda p: p in ports, resource, prop)
+
+
+def _load_balancer(lb: PolicyResource) -> AwsLoadBalancer:
+    props = lb.props
+    native = lb.resource_type.startswith(_NATIVE)
+    kind_prop = "type" if native else "loadBalancerType"
+    kind = enum(get(props, kind_prop))
+    if native:
+        scheme = enum(get(props, "scheme"))
+        internal = test(scheme, lambda s: s == "internal", lb, "scheme")
+        protection: Any = MISSING
+        for attribute in items(props, "loadBalancerAttributes"):
+            if get(attribute, "key") == "deletion_protection.enabled":
+                protection = as_bool(get(attribute, "value"))
+    else:
+        internal = test(as_bool(get(props, "internal")), lambda v: v is True, lb, "internal")
+        protection = as_bool(get(props, "enableDeletionProtection"))
+    subnets = elements(props, "subnets")
+    if subnets == [] or is_unknown(subnets):
+        mappings = elements(props, "subnetMappings")
+        subnets = mappings if mappings != [] else subnets
+    effective = "application" if kind is MISSING else kind
+    return AwsLoadBalancer(
+        resource=lb,
+        label=f"load balancer '{lb.name}'",
+        urn=lb.urn,
+        kind=effective,
+        kind_omitted=kind is MISSING,
+        network=test(effective, lambda k: k == "network", lb, kind_prop),
+        internal=internal,
+        deletion_protection=protection,
+        subnets=subnets,
+    )
+
+
+def _outside_load_balancer(listener: PolicyResource, arn: Any) -> AwsLoadBalancer:
+    """The load balancer of a listener whose loadBalancerArn names nothing in the stack."""
+    kind: Any = UNKNOWN
+    if isinstance(arn, str) and not is_unknown(arn):
+        segment = arn.split(":loadbalancer/")[-1].split("/")[0] if ":loadbalancer/" in arn else ""
+        kind = ARN_KINDS.get(segment, UNKNOWN)
+    where = unknown(listener, "loadBalancerArn")
+    return AwsLoadBalancer(
+        resource=None,
+        label=f"the load balancer of listener '{listener.name}'",
+        urn=listener.urn,
+        kind=kind,
+        kind_omitted=False,
+        network=where if is_unknown(kind) else Tri(kind == "network"),
+        internal=where,
+        deletion_protection=MISSING,
+        subnets=UNKNOWN,
+    )
+
+
+def _target_group(index: StackIndex, tg: PolicyResource) -> AwsTargetGroup:
+    props = tg.props
+    native = tg.resource_type.startswith(_NATIVE)
+    protocol = enum(get(props, "protocol"))
+    if native:
+        preserve: Any = MISSING
+        for attribute in items(props, "targetGroupAttributes"):
+            if get(attribute, "key") == PRESERVE_ATTRIBUTE:
+                preserve = as_bool(get(attribute, "value"))
+        preserve_prop = f"targetGroupAttributes[{PRESERVE_ATTRIBUTE}]"
+        enabled = as_bool(get(props, "healthCheckEnabled"))
+        health = enum(get(props, "healthCheckProtocol"))
+        health_protocol: Any = None if enabled is False or health is MISSING else health
+        health_shown = f'healthCheckProtocol "{health}"'
+        attachments = [
+            AwsAttachment(tg, get(t, "id"), get(t, "port")) for t in items(props, "targets")
+        ]
+    else:
+        preserve = as_bool(get(props, "preserveClientIp"))
+        preserve_prop = "preserveClientIp"
+        check = get(props, "healthCheck")
+        health_protocol, health_shown = None, ""
+        if is_unknown(check):
+            health_protocol = UNKNOWN
+        elif check is not MISSING and as_bool(get(check, "enabled")) is not False:
+            raw = get(check, "protocol")
+            health_protocol = "http" if raw is MISSING else enum(raw)
+            health_shown = (
+                "health check protocol omitted, which the provider turns into HTTP when a "
+                "healthCheck block is given"
+                if raw is MISSING
+                else f'health check protocol "{raw}"'
+            )
+        attachments = []
+    for attachment in index.referrers(tg, AWS_ATTACHMENT, "targetGroupArn"):
+        attachments.append(
+            AwsAttachment(
+                attachment, get(attachment.props, "targetId"), get(attachment.props, "port")
+            )
+        )
+    return AwsTargetGroup(
+        resource=tg,
+        port=get(props, "port"),
+        protocol=protocol,
+        target_type=enum(get(props, "targetType")),
+        preserve=preserve,
+        preserve_prop=preserve_prop,
+        health_protocol=health_protocol,
+        health_shown=health_shown,
+        attachments=attachments,
+    )
+
+
+def _target_group_values(listener: PolicyResource, key: str = "defaultActions") -> list[Any]:
+    """The target group ARNs a listener (or listener rule) forwards to (one value per reference
+    written)."""
+    values: list[Any] = []
+    actions = elements(listener.props, key)
+    if is_unknown(actions):
+        return [UNKNOWN]
+    for action in actions:
+        values.append(get(action, "targetGroupArn"))
+        forward = get(action, "forward")
+        if is_unknown(forward):
+            values.append(UNKNOWN)
+        else:
+            values += [get(t, "arn") for t in items(forward, "targetGroups")]
+        config = get(action, "forwardConfig")
+        if is_unknown(config):
+            values.append(UNKNOWN)
+        else:
+            values += [get(t, "targetGroupArn") for t in items(config, "targetGroups")]
+    return values
+
+
+def aws_fronts(index: StackIndex, ports: set[int]) -> list[AwsFront]:
+    """Every AWS load balancer with a listener path that serves, or may serve, an API port."""
+    groups: dict[str, AwsTargetGroup] = {}
+    fronts: dict[str, AwsFront] = {}
+    for listener in index.of_type(AWS_LISTENER):
+        arn = get(listener.props, "loadBalancerArn")
+        lbs = index.resolve(listener, "loadBalancerArn", [arn], AWS_LB)
+        balancers = [_load_balancer(lb) for lb in lbs.found]
+        if not balancers:
+            balancers = [_outside_load_balancer(listener, arn)]
+        refs = index.resolve(listener, "defaultActions", _target_group_values(listener), AWS_TG)
+        found = list(refs.found)
+        for rule in index.referrers(listener, AWS_LISTENER_RULE, "listenerArn"):
+            more = index.resolve(rule, "actions", _target_group_values(rule, "actions"), AWS_TG)
+            found += [tg for tg in more.found if tg not in found]
+            refs.unresolved = refs.unresolved | more.unresolved
+        tgs = [groups.setdefault(tg.urn, _target_group(index, tg)) for tg in found]
+        listener_port = get(listener.props, "port")
+        front_api = port_is_api(listener_port, ports, listener, "port")
+        protocol = enum(get(listener.props, "protocol"))
+        paths = [
+            AwsPath(
+                listener,
+                listener_port,
+                protocol,
+                tg,
+                front_api
+                | port_is_api(tg.port, ports, tg.resource, "port")
+                | any_of(
+                    port_is_api(a.port, ports, a.resource, "port")
+                    for a in tg.attachments
+                    if a.port is not MISSING
+                ),
+            )
+            for tg in tgs
+        ]
+        if not paths or refs.unresolved.value is None:
+            # Target groups linked only by an unknown value: their ports may be the API's too.
+            unlinked = front_api | refs.unresolved if refs.unresolved.value is None else front_api
+            paths.append(AwsPath(listener, listener_port, protocol, None, unlinked))
+        paths = [p for p in paths if p.serves_api.value is not False]
+        if not paths:
+            continue
+        for lb in balancers:
+            front = fronts.setdefault(lb.urn, AwsFront(lb, []))
+            front.paths += paths
+            if refs.unresolved.value is None:
+                front.unresolved_targets = front.unresolved_targets | refs.unresolved
+    return list(fronts.values())
+
+
+def elb_fronts(index: StackIndex, ports: set[int]) -> list[ElbFront]:
+    fronts = []
+    for elb in index.of_type(AWS_ELB):
+        listeners = []
+        raw = elements(elb.props, "listeners")
+        if is_unknown(raw):
+            listeners.append(
+                ElbListener(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, unknown(elb, "listeners"))
+            )
+        for listener in [] if is_unknown(raw) else raw:
+            serves = port_is_api(get(listener, "lbPort"), ports, elb, "listeners.lbPort") | (
+                port_is_api(get(listener, "instancePort"), ports, elb, "listeners.instancePort")
+            )
+            if serves.value is not False:
+                listeners.append(
+                    ElbListener(
+                        get(listener, "lbPort"),
+                        enum(get(listener, "lbProtocol")),
+                        get(listener, "instancePort"),
+                        enum(get(listener, "instanceProtocol")),
+                        serves,
+                    )
+                )
+        if listeners:
+            fronts.append(ElbFront(elb, listeners, get(elb.props, "healthCheck", "target")))
+    return fronts

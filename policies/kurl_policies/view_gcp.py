@@ -1,0 +1,257 @@
+"""GCP discovery: one normalised view per forwarding rule that serves the API.
+
+A path is forwarding rule -> (target proxy -> URL map ->) backend service or target pool ->
+health checks and instance groups. It serves the API when a front port is an API port (`ports`,
+`portRange`), when the backend's named port is, or for all ports (`allPorts`, or no ports): an
+external all-ports rule serves the API; an internal one (a network appliance) only when its
+backends are the API's (a backend also behind an API rule, or its health check on an API port).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import PolicyResource
+
+from .graph import StackIndex, token_matcher
+from .props import MISSING, UNKNOWN, as_bool, as_port, covers, elements, enum, get, is_unknown
+from .verdict import FALSE, TRUE, Tri, any_of, test, unknown
+
+GCP_FORWARDING_RULE = token_matcher(
+    "gcp:compute/forwardingRule:ForwardingRule",
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+)
+GCP_BACKEND_SERVICE = token_matcher(
+    "gcp:compute/regionBackendService:RegionBackendService",
+    "gcp:compute/backendService:BackendService",
+)
+GCP_TARGET_POOL = token_matcher("gcp:compute/targetPool:TargetPool")
+GCP_TARGET_INSTANCE = token_matcher("gcp:compute/targetInstance:TargetInstance")
+GCP_BACKEND_PROXY = token_matcher(  # proxies that name a backend service
+    "gcp:compute/targetTCPProxy:TargetTCPProxy",
+    "gcp:compute/targetSSLProxy:TargetSSLProxy",
+    "gcp:compute/regionTargetTcpProxy:RegionTargetTcpProxy",
+)
+GCP_URL_MAP_PROXY = token_matcher(  # proxies that name a URL map
+    "gcp:compute/targetHttpProxy:TargetHttpProxy",
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+    "gcp:compute/targetGrpcProxy:TargetGrpcProxy",
+    "gcp:compute/regionTargetHttpProxy:RegionTargetHttpProxy",
+    "gcp:compute/regionTargetHttpsProxy:RegionTargetHttpsProxy",
+)
+GCP_URL_MAP = token_matcher("gcp:compute/uRLMap:URLMap", "gcp:compute/regionUrlMap:RegionUrlMap")
+GCP_HEALTH_CHECK = token_matcher(
+    "gcp:compute/healthCheck:HealthCheck",
+    "gcp:compute/regionHealthCheck:RegionHealthCheck",
+    "gcp:compute/httpHealthCheck:HttpHealthCheck",
+    "gcp:compute/httpsHealthCheck:HttpsHealthCheck",
+)
+GCP_INSTANCE_GROUP = token_matcher(
+    "gcp:compute/instanceGroup:InstanceGroup",
+    "gcp:compute/instanceGroupManager:InstanceGroupManager",
+    "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+)
+_LEGACY = {
+    "gcp:compute/httpHealthCheck:HttpHealthCheck": "legacy http",
+    "gcp:compute/httpsHealthCheck:HttpsHealthCheck": "legacy https",
+}
+HEALTH_BLOCKS = {
+    "tcpHealthCheck": "tcp",
+    "sslHealthCheck": "ssl",
+    "httpsHealthCheck": "https",
+    "httpHealthCheck": "http",
+    "http2HealthCheck": "http2",
+    "grpcHealthCheck": "grpc",
+    "grpcTlsHealthCheck": "grpc-tls",
+}
+INTERNAL_SCHEMES = ("internal", "internal_managed", "internal_self_managed")
+
+
+@dataclass
+class GcpHealthCheck:
+    resource: PolicyResource
+    kind: Any  # "tcp", "ssl", "https", "http", "http2", "grpc", "grpc-tls", "legacy http"...
+    block: str  # the property that says so
+    port: Any
+
+
+@dataclass
+class GcpBackend:
+    resource: PolicyResource  # backend service or target pool
+    health_checks: list[GcpHealthCheck]
+    unresolved_health_checks: Tri
+    groups: list[Any]  # backends[].group values (or target pool instances)
+    named_port_api: Tri
+
+
+@dataclass
+class GcpFront:
+    rule: PolicyResource
+    internal: bool
+    all_ports: bool
+    proxies: list[PolicyResource]
+    backends: list[GcpBackend]
+    unresolved: Tri  # target / backendService / URL map that could not be linked
+    serves_api: Tri = FALSE
+    front_api: Tri = FALSE
+    extras: list[PolicyResource] = field(default_factory=list)
+
+
+def _health_check(hc: PolicyResource) -> GcpHealthCheck:
+    legacy = _LEGACY.get(hc.resource_type)
+    if legacy:
+        return GcpHealthCheck(hc, legacy, "type", as_port(get(hc.props, "port")))
+    for block, kind in HEALTH_BLOCKS.items():
+        value = get(hc.props, block)
+        if is_unknown(value):
+            return GcpHealthCheck(hc, UNKNOWN, block, UNKNOWN)
+        if value is not MISSING:
+            return GcpHealthCheck(hc, kind, block, as_port(get(value, "port")))
+    return GcpHealthCheck(hc, MISSING, "", MISSING)
+
+
+def _backend(
+    index: StackIndex, backend: PolicyResource, ports: set[int], cache: dict[str, GcpBackend]
+) -> GcpBackend:
+    if backend.urn in cache:
+        return cache[backend.urn]
+    refs = index.resolve(
+        backend, "healthChecks", _values(backend.props, "healthChecks"), GCP_HEALTH_CHECK
+    )
+    raw_groups = elements(backend.props, "backends")
+    groups: list[Any] = (
+        [UNKNOWN] if is_unknown(raw_groups) else [get(b, "group") for b in raw_groups]
+    )
+    if GCP_TARGET_POOL.match(backend.resource_type):
+        groups = elements(backend.props, "instances")
+        groups = [UNKNOWN] if is_unknown(groups) else groups
+    named_port_api = FALSE
+    port_name = get(backend.props, "portName")
+    if port_name is not MISSING:
+        group_refs = index.resolve(backend, "backends", groups, GCP_INSTANCE_GROUP)
+        for group in group_refs.found:
+            named_ports = elements(group.props, "namedPorts")
+            if is_unknown(named_ports):
+                named_port_api = named_port_api | unknown(group, "namedPorts")
+                continue
+            for named in named_ports:
+                if get(named, "name") in (port_name, UNKNOWN):
+                    named_port_api = named_port_api | test(
+                        as_port(get(named, "port")), lambda p: p in ports, group, "namedPorts"
+                    )
+    result = GcpBackend(
+        backend, [_health_check(hc) for hc in refs.found], refs.unresolved, groups, named_port_api
+    )
+    cache[backend.urn] = result
+    return result
+
+
+def _values(props: Any, key: str) -> list[Any]:
+    """A reference property's values: one UNKNOWN when the whole list is unknown."""
+    values = elements(props, key)
+    return [UNKNOWN] if is_unknown(values) else list(values)
+
+
+def _front_ports(rule: PolicyResource, ports: set[int]) -> tuple[Tri, bool]:
+    """Whether the rule's own ports name an API port, and whether it takes all ports."""
+    props = rule.props
+    all_ports = as_bool(get(props, "allPorts"))
+    if all_ports is True:
+        return TRUE, True
+    port_range, listed = get(props, "portRange"), elements(props, "ports")
+    if is_unknown(all_ports):
+        return unknown(rule, "allPorts"), False
+    if port_range in (MISSING, "") and listed == []:
+        return TRUE, True  # no ports: every port
+    front = test(port_range, lambda spec: covers(spec, ports) is True, rule, "portRange")
+    if is_unknown(listed):
+        return front | unknown(rule, "ports"), False
+    return front | any_of(
+        test(p, lambda spec: covers(spec, ports) is True, rule, "ports") for p in listed
+    ), False
+
+
+def gcp_fronts(index: StackIndex, ports: set[int]) -> list[GcpFront]:
+    """Every forwarding rule with a path that serves, or may serve, an API port."""
+    cache: dict[str, GcpBackend] = {}
+    candidates: list[GcpFront] = []
+    for rule in index.of_type(GCP_FORWARDING_RULE):
+        props = rule.props
+        backends: list[PolicyResource] = []
+        proxies: list[PolicyResource] = []
+        unresolved = FALSE
+        service = index.resolve(
+            rule, "backendService", [get(props, "backendService")], GCP_BACKEND_SERVICE
+        )
+        backends += service.found
+        unresolved = unresolved | service.unresolved
+        target_value = [get(props, "target")]
+        for matcher in (GCP_TARGET_POOL, GCP_BACKEND_PROXY, GCP_URL_MAP_PROXY, GCP_TARGET_INSTANCE):
+            target = index.resolve(rule, "target", target_value, matcher)
+            if matcher is GCP_TARGET_POOL:
+                backends += target.found
+            elif matcher is not GCP_TARGET_INSTANCE:
+                proxies += target.found
+            if target.found:
+                break
+        else:
+            unresolved = unresolved | target.unresolved
+        for proxy in proxies:
+            if GCP_BACKEND_PROXY.match(proxy.resource_type):
+                refs = index.resolve(
+                    proxy,
+                    "backendService",
+                    [get(proxy.props, "backendService")],
+                    GCP_BACKEND_SERVICE,
+                )
+                backends += refs.found
+                unresolved = unresolved | refs.unresolved
+                continue
+            maps = index.resolve(proxy, "urlMap", [get(proxy.props, "urlMap")], GCP_URL_MAP)
+            unresolved = unresolved | maps.unresolved
+            for url_map in maps.found:
+                refs = index.resolve(
+                    url_map,
+                    "defaultService",
+                    [get(url_map.props, "defaultService")],
+                    GCP_BACKEND_SERVICE,
+                )
+                backends += refs.found
+                unresolved = unresolved | refs.unresolved
+        front_api, all_ports = _front_ports(rule, ports)
+        scheme = enum(get(props, "loadBalancingScheme"))
+        candidates.append(
+            GcpFront(
+                rule=rule,
+                internal=scheme in INTERNAL_SCHEMES,
+                all_ports=all_ports,
+                proxies=proxies,
+                backends=[_backend(index, b, ports, cache) for b in backends],
+                unresolved=unresolved,
+                front_api=front_api,
+            )
+        )
+    # Backends behind an explicit API port: an internal all-ports rule to them serves the API too.
+    api_backends = {
+        b.resource.urn
+        for f in candidates
+        if not f.all_ports and f.front_api.value is True
+        for b in f.backends
+    }
+    fronts = []
+    for front in candidates:
+        named = any_of(b.named_port_api for b in front.backends)
+        if front.all_ports and front.internal:
+            probed = any_of(
+                test(hc.port, lambda p: p in ports, hc.resource, hc.block or "port")
+                for b in front.backends
+                for hc in b.health_checks
+            )
+            shared = TRUE if any(b.resource.urn in api_backends for b in front.backends) else FALSE
+            front.serves_api = shared | probed | named
+        else:
+            front.serves_api = front.front_api | named
+        if front.serves_api.value is not False:
+            fronts.append(front)
+    return fronts

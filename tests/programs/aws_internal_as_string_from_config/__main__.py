@@ -1,0 +1,36 @@
+"""internal read from stack config as the string "true" (the bridged provider reads it as a
+boolean).
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+
+def nlb(name, internal=True, **kw):
+    return aws.lb.LoadBalancer(
+        name,
+        load_balancer_type="network",
+        internal=internal,
+        subnets=["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
+        enable_deletion_protection=True,
+        **kw,
+    )
+
+
+def forward(tg):
+    return [aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=tg.arn)]
+
+
+config = pulumi.Config()
+lb = nlb("api", internal=config.require("internal"))
+tg = aws.lb.TargetGroup(
+    "api",
+    port=6443,
+    protocol="TCP",
+    target_type="instance",
+    preserve_client_ip="false",
+    vpc_id="vpc-0a1b2c3d",
+)
+aws.lb.Listener(
+    "api", load_balancer_arn=lb.arn, port=6443, protocol="TCP", default_actions=forward(tg)
+)

@@ -1,0 +1,38 @@
+"""Listener port given as a string from config; preserveClientIp "True" in mixed case."""
+
+import pulumi
+import pulumi_aws as aws
+
+
+def nlb(name, internal=True, **kw):
+    return aws.lb.LoadBalancer(
+        name,
+        load_balancer_type="network",
+        internal=internal,
+        subnets=["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
+        enable_deletion_protection=True,
+        **kw,
+    )
+
+
+def forward(tg):
+    return [aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=tg.arn)]
+
+
+config = pulumi.Config()
+lb = nlb("api")
+tg = aws.lb.TargetGroup(
+    "api",
+    port=config.require("port"),
+    protocol="TCP",
+    target_type="ip",
+    preserve_client_ip="True",
+    vpc_id="vpc-0a1b2c3d",
+)
+aws.lb.Listener(
+    "api",
+    load_balancer_arn=lb.arn,
+    port=config.require("port"),
+    protocol="TCP",
+    default_actions=forward(tg),
+)

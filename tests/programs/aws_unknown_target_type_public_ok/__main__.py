@@ -1,0 +1,34 @@
+"""targetType computed from a new resource's ARN, unknown at preview, but the NLB is internet-
+facing: the verdict does not depend on it.
+"""
+
+import pulumi_aws as aws
+
+
+def nlb(name, internal=True, **kw):
+    return aws.lb.LoadBalancer(
+        name,
+        load_balancer_type="network",
+        internal=internal,
+        subnets=["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
+        enable_deletion_protection=True,
+        **kw,
+    )
+
+
+def forward(tg):
+    return [aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=tg.arn)]
+
+
+param = aws.ssm.Parameter("target-type", type="String", value="instance")
+lb = nlb("api", internal=False)
+tg = aws.lb.TargetGroup(
+    "api",
+    port=6443,
+    protocol="TCP",
+    target_type=param.arn.apply(lambda _: "instance"),
+    vpc_id="vpc-0a1b2c3d",
+)
+aws.lb.Listener(
+    "api", load_balancer_arn=lb.arn, port=6443, protocol="TCP", default_actions=forward(tg)
+)

@@ -1,0 +1,76 @@
+"""A classic public Standard LB with a classic rule and TCP probe, its pool an azure-native
+LoadBalancerBackendAddressPool joined by NIC associations.
+"""
+
+import pulumi
+import pulumi_azure as azure
+import pulumi_azure_native as azure_native
+
+network = azure_native.network
+LB_ID = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/api-lb"
+
+
+def ref(kind, name):
+    return network.SubResourceArgs(id=f"{LB_ID}/{kind}/{name}")
+
+
+def public_frontend():
+    pip = network.PublicIPAddress(
+        "api",
+        resource_group_name="rg",
+        sku={"name": "Standard"},
+        public_ip_allocation_method="Static",
+    )
+    return network.FrontendIPConfigurationArgs(
+        name="fe", public_ip_address=network.PublicIPAddressArgs(id=pip.id)
+    )
+
+
+def private_frontend():
+    return network.FrontendIPConfigurationArgs(
+        name="fe",
+        subnet=network.SubnetArgs(
+            id="/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/primaries"
+        ),
+    )
+
+
+pip = azure.network.PublicIp(
+    "api",
+    resource_group_name="rg",
+    location="westeurope",
+    allocation_method="Static",
+    sku="Standard",
+)
+lb = azure.lb.LoadBalancer(
+    "api",
+    name="api-lb",
+    resource_group_name="rg",
+    location="westeurope",
+    sku="Standard",
+    frontend_ip_configurations=[{"name": "fe", "public_ip_address_id": pip.id}],
+    opts=pulumi.ResourceOptions(protect=True),
+)
+pool = network.LoadBalancerBackendAddressPool(
+    "pool",
+    resource_group_name="rg",
+    load_balancer_name=lb.name,
+    backend_address_pool_name="primaries",
+)
+probe = azure.lb.Probe("api-probe", loadbalancer_id=lb.id, protocol="Tcp", port=6443)
+azure.lb.Rule(
+    "api",
+    loadbalancer_id=lb.id,
+    protocol="Tcp",
+    frontend_port=6443,
+    backend_port=6443,
+    frontend_ip_configuration_name="fe",
+    probe_id=probe.id,
+    backend_address_pool_ids=[pool.id],
+)
+azure.network.NetworkInterfaceBackendAddressPoolAssociation(
+    "primary-1",
+    network_interface_id="/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/primary-1",
+    ip_configuration_name="ipconfig1",
+    backend_address_pool_id=pool.id,
+)

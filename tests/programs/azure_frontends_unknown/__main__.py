@@ -1,0 +1,48 @@
+"""Frontend configurations computed in an apply over a new subnet's ID: unknown at preview."""
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+network = azure_native.network
+LB_ID = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/api-lb"
+
+
+def ref(kind, name):
+    return network.SubResourceArgs(id=f"{LB_ID}/{kind}/{name}")
+
+
+def public_frontend():
+    pip = network.PublicIPAddress(
+        "api",
+        resource_group_name="rg",
+        sku={"name": "Standard"},
+        public_ip_allocation_method="Static",
+    )
+    return network.FrontendIPConfigurationArgs(
+        name="fe", public_ip_address=network.PublicIPAddressArgs(id=pip.id)
+    )
+
+
+def private_frontend():
+    return network.FrontendIPConfigurationArgs(
+        name="fe",
+        subnet=network.SubnetArgs(
+            id="/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/primaries"
+        ),
+    )
+
+
+subnet = network.Subnet(
+    "primaries", resource_group_name="rg", virtual_network_name="vnet", address_prefix="10.0.1.0/24"
+)
+network.LoadBalancer(
+    "api",
+    load_balancer_name="api-lb",
+    resource_group_name="rg",
+    sku={"name": "Standard"},
+    frontend_ip_configurations=subnet.id.apply(lambda id: [{"name": "fe", "subnet": {"id": id}}]),
+    load_balancing_rules=[
+        {"name": "api", "protocol": "Tcp", "frontend_port": 6443, "backend_port": 6443}
+    ],
+    opts=pulumi.ResourceOptions(protect=True),
+)

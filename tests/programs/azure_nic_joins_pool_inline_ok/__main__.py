@@ -1,0 +1,72 @@
+"""A public Standard LB; a NIC joins its pool inline
+(ipConfigurations.loadBalancerBackendAddressPools).
+"""
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+network = azure_native.network
+LB_ID = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/api-lb"
+
+
+def ref(kind, name):
+    return network.SubResourceArgs(id=f"{LB_ID}/{kind}/{name}")
+
+
+def public_frontend():
+    pip = network.PublicIPAddress(
+        "api",
+        resource_group_name="rg",
+        sku={"name": "Standard"},
+        public_ip_allocation_method="Static",
+    )
+    return network.FrontendIPConfigurationArgs(
+        name="fe", public_ip_address=network.PublicIPAddressArgs(id=pip.id)
+    )
+
+
+def private_frontend():
+    return network.FrontendIPConfigurationArgs(
+        name="fe",
+        subnet=network.SubnetArgs(
+            id="/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/primaries"
+        ),
+    )
+
+
+lb = network.LoadBalancer(
+    "api",
+    load_balancer_name="api-lb",
+    resource_group_name="rg",
+    sku={"name": "Standard"},
+    frontend_ip_configurations=[public_frontend()],
+    backend_address_pools=[{"name": "pool"}],
+    probes=[{"name": "api", "protocol": "Tcp", "port": 6443}],
+    load_balancing_rules=[
+        {
+            "name": "api",
+            "protocol": "Tcp",
+            "frontend_port": 6443,
+            "backend_port": 6443,
+            "frontend_ip_configuration": ref("frontendIPConfigurations", "fe"),
+            "probe": ref("probes", "api"),
+            "backend_address_pool": ref("backendAddressPools", "pool"),
+        }
+    ],
+    opts=pulumi.ResourceOptions(protect=True),
+)
+network.NetworkInterface(
+    "primary-1",
+    resource_group_name="rg",
+    ip_configurations=[
+        {
+            "name": "ipconfig1",
+            "subnet": {
+                "id": "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/primaries"
+            },
+            "load_balancer_backend_address_pools": [
+                {"id": lb.backend_address_pools.apply(lambda pools: pools[0].id)}
+            ],
+        }
+    ],
+)

@@ -1,0 +1,38 @@
+"""An external passthrough forwarding rule without ports (every port) to a backend with an HTTP
+health check.
+"""
+
+import pulumi
+import pulumi_gcp as gcp
+
+compute = gcp.compute
+PROTECT = pulumi.ResourceOptions(protect=True)
+
+
+def groups():
+    return [
+        compute.InstanceGroup(
+            f"primaries-{zone}",
+            zone=f"europe-west1-{zone}",
+            named_ports=[{"name": "kube", "port": 6443}],
+        )
+        for zone in ("b", "c")
+    ]
+
+
+hc = compute.RegionHealthCheck("api", region="europe-west1", http_health_check={"port": 10256})
+backend = compute.RegionBackendService(
+    "api",
+    region="europe-west1",
+    protocol="TCP",
+    load_balancing_scheme="EXTERNAL",
+    health_checks=hc.id,
+    backends=[{"group": g.self_link} for g in groups()],
+)
+compute.ForwardingRule(
+    "api",
+    region="europe-west1",
+    backend_service=backend.id,
+    load_balancing_scheme="EXTERNAL",
+    opts=PROTECT,
+)

@@ -1,0 +1,112 @@
+"""Foreign programs (ordinary Pulumi programs, no kurl-lb components) through the offline gate.
+
+Each directory in tests/programs/ holds Pulumi.yaml, __main__.py, Pulumi.ci.yaml and
+expected.yaml: the gate's exit code and its verdicts as (policy, resource name) pairs, split into
+mandatory violations, mandatory checks unverified at preview, and (when listed) advisories. The
+programs run as `python -m offline preview --program DIR --stack ci` runs them (each in its own
+process, the same pack over gRPC, the same exit code), with one pack process for the module.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline.analyzer import Diagnostic, PolicyGate, PolicyResult, policy_gate
+from offline.cli import EXIT_UNVERIFIED, exit_code
+from offline.runner import run_program
+from offline.stackfile import read_stack
+from tests.conftest import PROJECT_ROOT
+from tests.test_offline_preview import run_preview
+
+PROGRAMS = PROJECT_ROOT / "tests" / "programs"
+EXPECTED = sorted(p.parent for p in PROGRAMS.glob("*/expected.yaml"))
+
+
+@pytest.fixture(scope="module")
+def gate() -> Iterator[PolicyGate]:
+    with policy_gate(PROJECT_ROOT / "policies") as running:
+        yield running
+
+
+def _pairs(diagnostics: Any) -> list[list[str]]:
+    return sorted([d.policy, d.urn.rsplit("::", 1)[-1]] for d in diagnostics)
+
+
+def summary(result: PolicyResult) -> dict[str, list[list[str]]]:
+    unverified = result.unverified
+    return {
+        "mandatory": _pairs(result.mandatory),
+        "unverified": _pairs(unverified),
+        "advisory": _pairs(
+            d for d in result.diagnostics if d.level == "advisory" and d not in unverified
+        ),
+    }
+
+
+def test_there_are_enough_foreign_programs() -> None:
+    assert len(EXPECTED) >= 40
+    clouds = {p.name.split("_")[0] for p in EXPECTED}
+    assert clouds == {"aws", "azure", "gcp"}
+
+
+@pytest.mark.parametrize("program", EXPECTED, ids=lambda p: p.name)
+def test_foreign_program_verdict(gate: PolicyGate, program: Path) -> None:
+    expected = yaml.safe_load((program / "expected.yaml").read_text())
+    graph = run_program(read_stack(program, "ci"), program, deadline=time.monotonic() + 120)
+    result = gate.analyze(graph)
+    # Never the SDK's generic "can't run policy" note: the pack reads unknowns itself.
+    assert not [d for d in result.diagnostics if d.skipped], result.diagnostics
+    got = summary(result)
+    assert got["mandatory"] == sorted(expected.get("mandatory", [])), result.diagnostics
+    assert got["unverified"] == sorted(expected.get("unverified", [])), result.diagnostics
+    if "advisory" in expected:
+        assert got["advisory"] == sorted(expected["advisory"]), result.diagnostics
+    assert exit_code(result, strict=True) == expected["exit"]
+    for d in result.unverified:
+        assert "cannot verify at preview" in d.message and "property" in d.message
+
+
+def test_unverified_exits_3_strict_and_0_with_no_strict() -> None:
+    program = str(PROGRAMS / "aws_listener_on_looked_up_lb")
+    strict = run_preview("--program", program, "--stack", "ci")
+    assert strict.returncode == EXIT_UNVERIFIED, strict.stdout + strict.stderr
+    assert "[unverified]  aws-internal-nlb-ip-targets  (aws:lb:TargetGroup: api)" in strict.stdout
+    assert "0 mandatory, 3 unverified at preview" in strict.stdout
+    lenient = run_preview("--program", program, "--stack", "ci", "--no-strict", "--json")
+    assert lenient.returncode == 0
+    doc = yaml.safe_load(lenient.stdout)
+    assert {d["level"] for d in doc["policy"]["diagnostics"]} == {"mandatory"}
+    assert all("cannot verify at preview" in d["message"] for d in doc["policy"]["diagnostics"])
+
+
+def test_a_violation_wins_over_unverified_checks() -> None:
+    result = run_preview("--program", str(PROGRAMS / "aws_alb_443_to_6443"), "--stack", "ci")
+    assert result.returncode == 1
+    assert "[mandatory]  api-layer4-only  (aws:lb:LoadBalancer: api)" in result.stdout
+
+
+def test_exit_codes_return_the_lowest_that_applies() -> None:
+    def result(*messages: tuple[str, str]) -> PolicyResult:
+        return PolicyResult(
+            pack="kurl-lb",
+            version="0",
+            policies={"p": "mandatory"},
+            diagnostics=[Diagnostic("p", level, "urn", message) for level, message in messages],
+        )
+
+    violated = ("mandatory", "description\nthe target group is wrong")
+    unverified = ("mandatory", "description\ncannot verify at preview: p: x unknown")
+    skipped = ("advisory", "can't run policy 'p' from policy pack 'kurl-lb@v0' during preview")
+    assert exit_code(result(violated, unverified), strict=True, address_blocked=True) == 1
+    assert exit_code(result(unverified), strict=True, address_blocked=True) == EXIT_UNVERIFIED
+    assert exit_code(result(skipped), strict=True) == EXIT_UNVERIFIED  # the SDK skipped it
+    assert exit_code(result(unverified), strict=False) == 0
+    assert exit_code(result(unverified), strict=False, address_blocked=True) == 4
+    assert exit_code(result(("advisory", "description\nopen")), strict=True) == 0
+    assert exit_code(None, strict=True) == 0

@@ -1,0 +1,335 @@
+"""Every mandatory rule in-process, as pulumi-policy's own tests run policies:
+`policy.validate(args, report)` on StackValidationArgs built from a recorded program (see
+tests/policy_harness.py). Each rule in both directions (violated, passing), with values known
+and unknown at preview: a rule whose verdict depends on an unknown value reports "cannot verify at
+preview" naming the resource and property; one whose verdict does not, stays silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi_aws as aws
+import pulumi_azure_native as azure_native
+import pulumi_gcp as gcp
+import pytest
+
+from offline.analyzer import UNVERIFIED_MARKER
+from tests.policy_harness import Finding, run_policy
+
+from kurl_policies.aws import (  # isort: skip
+    aws_internal_nlb_ip_targets,
+    aws_internal_nlb_no_client_ip_preservation,
+)
+from kurl_policies.azure import azure_lb_public_standard  # isort: skip
+from kurl_policies.health_checks import api_health_check_tcp  # isort: skip
+from kurl_policies.layer4 import api_layer4_only  # isort: skip
+from kurl_policies.props import UNKNOWN, as_bool, as_port, covers, enum, get  # isort: skip
+from kurl_policies.verdict import FALSE, TRUE, UNVERIFIED, Tri  # isort: skip
+
+Program = Callable[[], None]
+
+
+class computed:
+    """A value computed from a new resource's output: unknown during preview. Made inside the
+    program (`live`), since resources can only be registered while a program runs."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def live(value: Any) -> Any:
+    if isinstance(value, computed):
+        source = aws.ssm.Parameter(f"src-{id(value)}", type="String", value="x")
+        return source.arn.apply(lambda _: value.value)
+    if isinstance(value, dict):
+        return {k: live(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [live(v) for v in value]
+    return value
+
+
+def nlb(
+    *,
+    internal: Any = True,
+    lb_type: Any = "network",
+    listener_port: Any = 6443,
+    listener_protocol: Any = "TCP",
+    **tg: Any,
+) -> Program:
+    def program() -> None:
+        lb = aws.lb.LoadBalancer(
+            "api", load_balancer_type=live(lb_type), internal=live(internal), subnets=["s-1"]
+        )
+        args = {"port": 6443, "protocol": "TCP", "vpc_id": "vpc-1", **live(tg)}
+        group = aws.lb.TargetGroup("api", **args)
+        aws.lb.Listener(
+            "api",
+            load_balancer_arn=lb.arn,
+            port=live(listener_port),
+            protocol=listener_protocol,
+            default_actions=[{"type": "forward", "target_group_arn": group.arn}],
+        )
+
+    return program
+
+
+def summary(findings: list[Finding]) -> list[tuple[str, bool]]:
+    return sorted((f.name, f.unverified) for f in findings)
+
+
+V, U = False, True  # a violation, an unverified result
+
+CASES: list[tuple[str, Any, Program, list[tuple[str, bool]]]] = [
+    # aws-internal-nlb-ip-targets
+    ("ip: default instance", aws_internal_nlb_ip_targets, nlb(), [("api", V)]),
+    ("ip: ip targets", aws_internal_nlb_ip_targets, nlb(target_type="ip"), []),
+    ("ip: public", aws_internal_nlb_ip_targets, nlb(internal=False), []),
+    ("ip: internal 'true'", aws_internal_nlb_ip_targets, nlb(internal="true"), [("api", V)]),
+    (
+        "ip: internal unknown",
+        aws_internal_nlb_ip_targets,
+        nlb(internal=computed(True)),
+        [("api", U)],
+    ),
+    (
+        "ip: internal unknown, ip targets",
+        aws_internal_nlb_ip_targets,
+        nlb(internal=computed(True), target_type="ip"),
+        [],
+    ),
+    (
+        "ip: type unknown",
+        aws_internal_nlb_ip_targets,
+        nlb(target_type=computed("ip")),
+        [("api", U)],
+    ),
+    ("ip: 443 -> 6443", aws_internal_nlb_ip_targets, nlb(listener_port=443), [("api", V)]),
+    ("ip: 443 -> 8443", aws_internal_nlb_ip_targets, nlb(listener_port=443, port=8443), []),
+    (
+        "ip: port unknown",
+        aws_internal_nlb_ip_targets,
+        nlb(listener_port=computed(6443), port=8443),
+        [("api", U)],
+    ),
+    (
+        "ip: port '6443'",
+        aws_internal_nlb_ip_targets,
+        nlb(listener_port="6443", port="8443"),
+        [("api", V)],
+    ),
+    # aws-internal-nlb-no-client-ip-preservation
+    (
+        "preserve: 'true'",
+        aws_internal_nlb_no_client_ip_preservation,
+        nlb(target_type="ip", preserve_client_ip="true"),
+        [("api", V)],
+    ),
+    (
+        "preserve: 'False'",
+        aws_internal_nlb_no_client_ip_preservation,
+        nlb(target_type="ip", preserve_client_ip="False"),
+        [],
+    ),
+    (
+        "preserve: UDP",
+        aws_internal_nlb_no_client_ip_preservation,
+        nlb(target_type="ip", protocol="UDP", preserve_client_ip="false"),
+        [("api", V)],
+    ),
+    (
+        "preserve: unknown",
+        aws_internal_nlb_no_client_ip_preservation,
+        nlb(target_type="ip", preserve_client_ip=computed("false")),
+        [("api", U)],
+    ),
+    (
+        "preserve: unknown, public",
+        aws_internal_nlb_no_client_ip_preservation,
+        nlb(internal=False, preserve_client_ip=computed("true")),
+        [],
+    ),
+    # api-layer4-only
+    ("l4: ALB", api_layer4_only, nlb(lb_type="application"), [("api", V)]),
+    ("l4: omitted type", api_layer4_only, nlb(lb_type=None), [("api", V)]),
+    ("l4: NLB TCP", api_layer4_only, nlb(), []),
+    ("l4: NLB TLS", api_layer4_only, nlb(listener_protocol="tls"), [("api", V)]),
+    ("l4: type unknown", api_layer4_only, nlb(lb_type=computed("network")), [("api", U)]),
+    (
+        "l4: ALB on another port",
+        api_layer4_only,
+        nlb(lb_type="application", listener_port=443, port=8080),
+        [],
+    ),
+    # api-health-check-tcp
+    ("hc: HTTP", api_health_check_tcp, nlb(health_check={"protocol": "HTTP"}), [("api", V)]),
+    (
+        "hc: omitted in block",
+        api_health_check_tcp,
+        nlb(health_check={"port": "traffic-port"}),
+        [("api", V)],
+    ),
+    ("hc: tcp", api_health_check_tcp, nlb(health_check={"protocol": "tcp"}), []),
+    (
+        "hc: unknown",
+        api_health_check_tcp,
+        nlb(health_check={"protocol": computed("HTTP")}),
+        [("api", U)],
+    ),
+    (
+        "hc: HTTP off the API path",
+        api_health_check_tcp,
+        nlb(listener_port=443, port=8080, health_check={"protocol": "HTTP"}),
+        [],
+    ),
+]
+
+
+def azure(frontend: Any, *, sku: Any = "Standard", probe: Any = "Tcp", port: Any = 6443) -> Program:
+    lb_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/api"
+
+    def program() -> None:
+        network = azure_native.network
+        subnet = {"id": "/subscriptions/s/subnets/primaries"}
+        frontends = (
+            {
+                "private": [{"name": "fe", "subnet": subnet}],
+                "public": [{"name": "fe", "public_ip_address": {"id": "/subscriptions/s/pip"}}],
+            }[frontend]
+            if isinstance(frontend, str)
+            else live(frontend)
+        )
+        network.LoadBalancer(
+            "api",
+            resource_group_name="rg",
+            sku={"name": live(sku)},
+            frontend_ip_configurations=frontends,
+            probes=[{"name": "p", "protocol": live(probe), "port": 6443}],
+            load_balancing_rules=[
+                {
+                    "name": "api",
+                    "protocol": "Tcp",
+                    "frontend_port": live(port),
+                    "backend_port": live(port),
+                    "frontend_ip_configuration": {"id": f"{lb_id}/frontendIPConfigurations/fe"},
+                    "probe": {"id": f"{lb_id}/probes/p"},
+                }
+            ],
+        )
+
+    return program
+
+
+def gcp_lb(hc_block: str, *, ports: Any = ("6443",), scheme: str = "EXTERNAL") -> Program:
+    def program() -> None:
+        hc = gcp.compute.RegionHealthCheck("hc", **{hc_block: {"port": 6443}})
+        backend = gcp.compute.RegionBackendService(
+            "api", protocol="TCP", load_balancing_scheme=scheme, health_checks=hc.id
+        )
+        gcp.compute.ForwardingRule(
+            "api", backend_service=backend.id, ports=list(ports), load_balancing_scheme=scheme
+        )
+
+    return program
+
+
+CASES += [
+    ("az: private", azure_lb_public_standard, azure("private"), [("api", V)]),
+    ("az: public", azure_lb_public_standard, azure("public"), []),
+    ("az: basic", azure_lb_public_standard, azure("public", sku="Basic"), [("api", V)]),
+    ("az: 'standard'", azure_lb_public_standard, azure("public", sku="standard"), []),
+    (
+        "az: sku unknown",
+        azure_lb_public_standard,
+        azure("public", sku=computed("Standard")),
+        [("api", U)],
+    ),
+    (
+        "az: frontends unknown",
+        azure_lb_public_standard,
+        azure(computed([{"name": "fe"}])),
+        [("api", U)],
+    ),
+    ("az: private, other port", azure_lb_public_standard, azure("private", port=443), []),
+    (
+        "az: private, port unknown",
+        azure_lb_public_standard,
+        azure("private", port=computed(6443)),
+        [("api", U)],
+    ),
+    ("az probe: Http", api_health_check_tcp, azure("public", probe="Http"), [("api", V)]),
+    ("az probe: HTTP upper", api_health_check_tcp, azure("public", probe="HTTP"), [("api", V)]),
+    ("az probe: Tcp", api_health_check_tcp, azure("public"), []),
+    (
+        "az probe: unknown",
+        api_health_check_tcp,
+        azure("public", probe=computed("Http")),
+        [("api", U)],
+    ),
+    ("gcp hc: grpc", api_health_check_tcp, gcp_lb("grpc_health_check"), [("hc", V)]),
+    ("gcp hc: http2", api_health_check_tcp, gcp_lb("http2_health_check"), [("hc", V)]),
+    ("gcp hc: tcp", api_health_check_tcp, gcp_lb("tcp_health_check"), []),
+    (
+        "gcp hc: http, other port",
+        api_health_check_tcp,
+        gcp_lb("http_health_check", ports=("80",)),
+        [],
+    ),
+    (
+        "gcp hc: http, no ports",
+        api_health_check_tcp,
+        gcp_lb("http_health_check", ports=()),
+        [("hc", V)],
+    ),
+    (
+        "gcp hc: http, internal no ports",
+        api_health_check_tcp,
+        gcp_lb("http_health_check", ports=(), scheme="INTERNAL"),
+        [("hc", V)],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "program", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_rule(policy: Any, program: Program, expected: list[tuple[str, bool]]) -> None:
+    findings = run_policy(policy, program)
+    assert summary(findings) == expected, findings
+    for finding in findings:
+        if finding.unverified:
+            assert f"{UNVERIFIED}: {policy.name}" in finding.message
+            assert "property" in finding.message and "unknown during preview" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("policy", "program", "expected"),
+    [c[1:] for c in CASES if any(u for _, u in c[3])],
+    ids=[c[0] for c in CASES if any(u for _, u in c[3])],
+)
+def test_unverified_becomes_a_verdict_when_known(
+    policy: Any, program: Program, expected: list[tuple[str, bool]]
+) -> None:
+    """At `pulumi up` the values are known: no unverified result is left."""
+    findings = run_policy(policy, program, preview=False)
+    assert not [f for f in findings if f.unverified], findings
+
+
+def test_the_gate_and_the_pack_share_the_marker() -> None:
+    assert UNVERIFIED_MARKER == UNVERIFIED
+
+
+def test_values_are_read_as_the_provider_reads_them() -> None:
+    assert as_bool("TRUE") is True and as_bool("false") is False and as_bool(UNKNOWN) is UNKNOWN
+    assert as_port("6443") == 6443 and as_port(6443.0) == 6443 and as_port("http") is None
+    assert enum("Tcp") == "tcp" and covers("6000-7000", {6443}) is True
+    assert covers(UNKNOWN, {6443}) is UNKNOWN and get({"a": {"b": 1}}, "a", "c") is None
+
+
+def test_three_valued_logic() -> None:
+    unknown = Tri(None, ("x",))
+    assert (FALSE & unknown) is FALSE and (TRUE | unknown) is TRUE
+    assert (TRUE & unknown).unknown == ("x",) and (~unknown).value is None
+    with pytest.raises(TypeError):
+        bool(unknown)
