@@ -96,7 +96,7 @@ def test_a_stack_new_since_the_revision_is_all_creates(repo: Path) -> None:
         "--program", str(repo), "--stack", "azure-dev", "--against", "HEAD", "--json"
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["diff"]["summary"] == {"create": 6, "update": 0, "delete": 0}
+    assert json.loads(result.stdout)["diff"]["summary"] == {"create": 7, "update": 0, "delete": 0}
 
 
 def test_an_unknown_revision_exits_2(repo: Path) -> None:

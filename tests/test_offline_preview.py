@@ -200,7 +200,8 @@ PLANS = {
         '"disableOutboundSnat": false',
         'loadBalancerAddress  : "kurl-dev-api.eastus.cloudapp.azure.com:6443"',
         "azure-native:authorization:getClientConfig",
-        "+ 6 to create",
+        "pulumi:providers:azure",
+        "+ 7 to create",
     ],
     "gcp-dev": [
         "└─ kurl:index:GcpKurlLb",

@@ -106,19 +106,8 @@ def members_match_the_backend_pool(cfg: AzureStack) -> Iterator[Problem]:
         yield from by_mode(("azure", "backendPool"), pool, ("primaries", i), p, used_in)
 
 
-@rule(
-    AzureStack,
-    "NIC pools need `azure:subscriptionId` (or `ARM_SUBSCRIPTION_ID`) for the classic provider; "
-    "`domainNameLabel` needs `azure-native:location` (it is part of the FQDN).",
-)
+@rule(AzureStack, "`domainNameLabel` needs `azure-native:location` (it is part of the FQDN).")
 def provider_settings_are_given(cfg: AzureStack) -> Iterator[Problem]:
-    if cfg.azure.backend_pool == "nic" and not cfg.provider_setting("azure:subscriptionId"):
-        yield Problem(
-            "azure:subscriptionId",
-            "is required with backendPool nic: NIC registrations use the classic azure "
-            "provider, which needs it (pulumi config set azure:subscriptionId <id>, or set "
-            "ARM_SUBSCRIPTION_ID)",
-        )
     if cfg.azure.domain_name_label and not cfg.location:
         yield Problem(
             "azure-native:location",
