@@ -259,7 +259,8 @@ AWS_CASES: list[BadConfigCase] = [
         {"deletionProtection": "sometimes"},
         ["kurl-lb:deletionProtection", "true or false"],
     ),
-    ("tag-not-string", {"tags": {"team": 5}}, ["kurl-lb:tags.team", "map of string to string"]),
+    ("tag-not-scalar", {"tags": {"team": [5]}}, ["kurl-lb:tags.team", "map of string to string"]),
+    ("tags-empty", {"tags": ""}, ["kurl-lb:tags: is empty (the key has no value)"]),
     (
         "reserved-tag",
         {"tags": {"kurl-lb-stack": "x"}},
@@ -340,3 +341,29 @@ def test_defaults() -> None:
     assert aws.preserve_client_ip is False
     hc = config.health_check
     assert (hc.interval_seconds, hc.healthy_threshold, hc.unhealthy_threshold) == (10, 3, 3)  # type: ignore[union-attr]
+
+
+def test_numbers_and_booleans_are_accepted_where_strings_are_expected() -> None:
+    """What `pulumi config set --path 'kurl-lb:tags.costcenter' 1234` stores is a number (and
+    `true` a boolean): string fields take them as the strings they were written as."""
+    config = with_changes(
+        AWS_DEV,
+        {
+            "tags": {"costcenter": 1234, "billable": True, "ratio": 1.5, "big": 1e3},
+            "primaries.0.name": 1,
+            "name": "kurl",
+        },
+    )
+    cfg = parse_stack_config(encode(config), {"aws:region": "us-east-1"})
+    assert cfg.tags == {
+        "costcenter": "1234",
+        "billable": "true",
+        "ratio": "1.5",
+        "big": "1000",
+    }
+    assert cfg.primaries[0].name == "1"  # type: ignore[union-attr]
+    # Non-string fields keep their types: a number is still no boolean or list.
+    with pytest.raises(ConfigError, match=r"kurl-lb:aws\.subnetIds"):
+        parse_stack_config(
+            encode(with_changes(AWS_DEV, {"aws.subnetIds": 5})), {"aws:region": "us-east-1"}
+        )
