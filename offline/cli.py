@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program e
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -17,7 +18,14 @@ from .analyzer import PolicyPackError, analyze
 from .diff import diff
 from .recorder import Graph, main_program, program_directory, record
 from .render import render_diff_text, render_json, render_text
-from .stackfile import MissingStackFile, StackFileError, read_stack
+from .stackfile import (
+    MissingStackFile,
+    StackFileError,
+    StackFiles,
+    explain_secrets,
+    read_stack,
+    scrub,
+)
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,19 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def preview_graph(program: Path, stack: str) -> tuple[Graph, list[str]]:
+def preview_graph(program: Path, stack: str) -> tuple[Graph, StackFiles]:
     """Record a stack of a program directory; raises StackFileError or the program's error."""
     files = read_stack(program, stack)
     directory = program.resolve()
-    with program_directory(directory):
-        graph = record(
-            main_program(directory),
-            project=files.project,
-            stack=stack,
-            config=files.config,
-            secret_keys=files.secret_keys,
-        )
-    return graph, files.warnings
+    try:
+        with program_directory(directory):
+            graph = record(
+                main_program(directory),
+                project=files.project,
+                stack=stack,
+                config=files.config,
+                secret_keys=files.secret_keys,
+            )
+    except pulumi.RunError as exc:
+        # Secrets it could not decrypt named as such; decrypted ones never shown.
+        raise pulumi.RunError(explain_secrets(str(exc), files)) from None
+    return graph, files
 
 
 def _graph_at(program: Path, stack: str, revision: str) -> Graph:
@@ -76,13 +88,29 @@ def _graph_at(program: Path, stack: str, revision: str) -> Graph:
             return preview_graph(old_program, stack)[0]
         except MissingStackFile:
             return Graph(project="", stack=stack)
+        except (StackFileError, pulumi.RunError) as exc:
+            # Say it is the old revision's config, with paths as git names them there.
+            message = str(exc).replace(f"{old_program}{os.sep}", f"{revision}:")
+            raise StackFileError(
+                f"in --against {revision} (Pulumi.{stack}.yaml as of {revision}, not the "
+                f"working tree): {message}"
+            ) from None
+        except Exception as exc:
+            raise RevisionProgramError(
+                f"the program as of --against {revision} failed (not the working tree's)"
+            ) from exc
+
+
+class RevisionProgramError(Exception):
+    """The program at the --against revision raised (exit code 2, with its traceback)."""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         old = _graph_at(args.program, args.stack, args.against) if args.against else None
-        graph, warnings = preview_graph(args.program, args.stack)
+        graph, files = preview_graph(args.program, args.stack)
+        warnings = files.warnings
     except (RevisionError, StackFileError, pulumi.RunError) as exc:
         # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
         print(f"error: {exc}", file=sys.stderr)
@@ -100,13 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
     changes = diff(old, graph) if old is not None else None
     if args.json:
-        print(
-            render_json(
-                graph, warnings=warnings, policy=policy, changes=changes, against=args.against
-            )
+        out = render_json(
+            graph, warnings=warnings, policy=policy, changes=changes, against=args.against
         )
     elif changes is not None:
-        print(render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy))
+        out = render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy)
     else:
-        print(render_text(graph, warnings=warnings, policy=policy))
+        out = render_text(graph, warnings=warnings, policy=policy)
+    print(scrub(out, files.plaintexts))  # a decrypted secret is never printed
     return EXIT_POLICY if policy and policy.mandatory else EXIT_OK

@@ -139,8 +139,8 @@ def test_secure_values_are_reported_not_crashed_on(tmp_path: Path) -> None:
     assert sorted(files.secret_keys) == ["app:token", "kurl-lb:tags"]
     result = run_preview("--program", str(program), "--stack", "secret")
     assert result.returncode == 0, result.stderr
-    assert "kurl-lb:tags.owner is a secret: offline preview cannot decrypt it" in result.stdout
-    assert "app:token is a secret" in result.stdout
+    assert "kurl-lb:tags.owner is a secret the offline preview cannot decrypt" in result.stdout
+    assert "app:token is a secret the offline preview cannot decrypt" in result.stdout
 
 
 def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
