@@ -103,3 +103,35 @@ def test_an_unknown_revision_exits_2(repo: Path) -> None:
     result = run_preview("--program", str(repo), "--stack", "dev", "--against", "no-such-rev")
     assert result.returncode == 2
     assert "--against no-such-rev: not a commit" in result.stderr
+
+
+def test_an_error_in_the_older_revision_says_which_revision_and_file(repo: Path) -> None:
+    """The working tree is fine; the config at HEAD~1 is not: the message says it is HEAD~1's."""
+    stack_file = repo / "Pulumi.dev.yaml"
+    good = stack_file.read_text()
+    stack_file.write_text(good.replace("kurl-lb:port: 6443", "kurl-lb:port: 70000"))
+    git(repo, "commit", "-qam", "bad port")
+    stack_file.write_text(good)
+    git(repo, "commit", "-qam", "fix port")
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
+    assert result.returncode == 2
+    assert "in --against HEAD~1 (Pulumi.dev.yaml as of HEAD~1, not the working tree)" in (
+        result.stderr
+    )
+    assert 'kurl-lb:port: "70000" is invalid' in result.stderr
+
+
+def test_a_malformed_stack_file_in_the_older_revision_is_named_as_git_names_it(
+    repo: Path,
+) -> None:
+    stack_file = repo / "Pulumi.dev.yaml"
+    good = stack_file.read_text()
+    stack_file.write_text(good + "  kurl-lb:port: 1\n")  # a repeated key
+    git(repo, "commit", "-qam", "repeated key")
+    stack_file.write_text(good)
+    git(repo, "commit", "-qam", "fixed")
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
+    assert result.returncode == 2
+    assert "HEAD~1:Pulumi.dev.yaml:" in result.stderr
+    assert 'mapping key "kurl-lb:port" already defined' in result.stderr
+    assert "kurl-lb-against-" not in result.stderr  # no temporary worktree path
