@@ -226,3 +226,24 @@ def test_example_stack_preview_shows_the_plan(stack: str) -> None:
     assert result.returncode == 0, result.stderr
     for fragment in PLANS[stack]:
         assert fragment in result.stdout, fragment
+
+
+def test_non_ascii_values_are_shown_as_written_in_text(tmp_path: Path) -> None:
+    config = dev_stack_config()
+    config["kurl-lb:tags"]["owner"] = "Zoë Müller"
+    program = copy_program(tmp_path, "utf", config)
+    (program / "Pulumi.utf.yaml").write_text(
+        yaml.safe_dump({"config": config}, allow_unicode=True), encoding="utf-8"
+    )
+    result = run_preview("--program", str(program), "--stack", "utf", "--no-policy")
+    assert result.returncode == 0, result.stderr
+    assert '"owner": "Zoë Müller"' in result.stdout
+    assert "\\u00eb" not in result.stdout
+
+
+def test_the_json_reference_documents_the_unknown_sentinel() -> None:
+    """--json shows unknowns as the engine's sentinel: docs/architecture.md names it exactly."""
+    reference = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
+    assert f'`"{UNKNOWN}"`' in reference
+    doc = json.loads(run_preview("--stack", "dev", "--json", "--no-policy").stdout)
+    assert doc["outputs"]["kurlInstallFlags"] == UNKNOWN
