@@ -33,8 +33,15 @@ lock:
 		$(LOCK_TOOLS)/bin/pip install --quiet "uv>=0.5,<1")
 	$(UV_COMPILE) requirements-dev.txt -o $(LOCK)
 
+# GNU make exits 2 whenever a recipe fails, whatever the recipe's own exit status (its manual:
+# "the exit status of make is always one of three values"). So the tool's code (0 clean,
+# 1 mandatory policy violation, 2 invalid config or program error) is printed here, and scripts
+# that branch on it run `$(PY) -m offline preview ...` directly (after `make venv`).
 preview: $(STAMP)
-	$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST))
+	@$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST)) || { rc=$$?; \
+		case $$rc in 1) why="mandatory policy violation";; 2) why="invalid config or program error";; \
+		*) why="unexpected";; esac; \
+		echo "offline preview exited $$rc ($$why); make itself exits 2 on any failure" >&2; exit $$rc; }
 
 # Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
 # Quiet when clean; the first failing stack stops it, with its preview shown.

@@ -247,3 +247,16 @@ def test_the_json_reference_documents_the_unknown_sentinel() -> None:
     assert f'`"{UNKNOWN}"`' in reference
     doc = json.loads(run_preview("--stack", "dev", "--json", "--no-policy").stdout)
     assert doc["outputs"]["kurlInstallFlags"] == UNKNOWN
+
+
+def test_make_preview_prints_the_tools_exit_code() -> None:
+    """make exits 2 on any recipe failure; `make preview` says which code the tool gave."""
+    result = subprocess.run(
+        ["make", "-s", "preview", "STACK=nosuchstack"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "offline preview exited 2 (invalid config or program error)" in result.stderr
