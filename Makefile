@@ -59,6 +59,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	@test -d .mypy_cache || echo "mypy: first run, building .mypy_cache for the cloud SDKs" \
+		"(several minutes and close to 1 GB; later runs take seconds)"
 	$(PY) -m mypy
 	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run
 

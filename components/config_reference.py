@@ -78,6 +78,9 @@ def render() -> str:
         "Unknown keys, and keys another cloud uses, are rejected. An invalid config stops the "
         "program before any resource is registered, with one message naming every bad key path "
         f"(`{NAMESPACE}:primaries[1].address`), its value and the allowed form.",
+        "The program (and this validation) runs on Python 3.11: `make venv` installs "
+        "`requirements.lock`, whose wheels are for CPython 3.11 on linux x86_64, and `pulumi up` "
+        "uses that `.venv`; on another Python, install `requirements.txt`'s ranges yourself.",
         "",
         "## Top-level keys",
         "",

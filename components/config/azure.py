@@ -46,7 +46,10 @@ class AzureSettings(Model):
         None, doc="Virtual network of the primaries (backendPool ip only)."
     )
     network_security_group_name: AzureName | None = field(
-        None, form="NSG name", doc="NSG of the primaries: gets the inbound rule for the port."
+        None,
+        form="NSG name",
+        doc="NSG of the primaries: gets the inbound rule for the port. It must be in "
+        "`azure.resourceGroupName` (the rule is created in that resource group).",
     )
     network_security_rule_priority: int = field(
         310, ge=100, le=4096, doc="Priority of that NSG rule."
