@@ -1,12 +1,14 @@
 """Reads a project's Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands config
 to a program: a flat map of `namespace:key` -> string, objects and lists as JSON.
 
-YAML is read with the CLI's semantics (Go's yaml.v3 and Pulumi's config.Value), not PyYAML's:
-- a top-level scalar is passed as written: `port: 0x1F` is "0x1F", `on: yes` is "yes",
-  `expires: 2025-12-31` is "2025-12-31", an empty value or `null` is "";
-- inside objects and lists, plain scalars resolve as YAML 1.2: only true/True/TRUE and
-  false/False/FALSE are booleans, `~`/null/empty are null, integers take 0x/0o/0b and `_`,
-  timestamps stay strings as written (never dates), everything else is a string;
+YAML is read with the CLI's semantics (Go's yaml.v3 and Pulumi's config values; checked against
+`pulumi config --json` of the CLI), not PyYAML's YAML 1.1:
+- plain scalars resolve as YAML 1.2: only true/True/TRUE and false/False/FALSE are booleans
+  (`yes`, `on` are strings), `~`/null/empty are null, integers take 0x/0o/0b, a leading 0
+  (octal) and `_`; timestamps become Go's time.Time.String() (`2025-12-31` is
+  "2025-12-31 00:00:00 +0000 UTC"), never Python dates;
+- a top-level value is passed as a string (`port: 0x1F` is "31", `flag: True` is "true", an
+  empty value is ""), objects and lists as JSON;
 - a mapping that repeats a key is an error, as in the CLI ("mapping key ... already defined");
 - `secure:` values are decrypted with the passphrase provider when the passphrase is available
   (offline/passphrase.py), else passed as SECRET_PLACEHOLDER and reported by key.
@@ -14,6 +16,8 @@ YAML is read with the CLI's semantics (Go's yaml.v3 and Pulumi's config.Value), 
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 import math
 import re
@@ -97,6 +101,56 @@ class _Loader(yaml.SafeLoader):
         return super().resolve(kind, value, implicit)
 
 
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2}))"
+    r"|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?))?"
+)
+
+
+def _timestamp(text: str) -> str | None:
+    """A YAML timestamp as the CLI passes it: Go's time.Time.String() of what yaml.v3 parsed
+    (`2025-12-31` -> `2025-12-31 00:00:00 +0000 UTC`); None when `text` is no timestamp."""
+    match = _TIMESTAMP.fullmatch(text)
+    if not match:
+        return None
+    g = match.groups()
+    hour, minute, second, fraction, zone = g[3:8] if g[3] is not None else (*g[8:12], None)
+    try:
+        moment = datetime.datetime(
+            int(g[0]), int(g[1]), int(g[2]), int(hour or 0), int(minute or 0), int(second or 0)
+        )
+    except ValueError:
+        return None
+    digits = (fraction or ".")[1:10].rstrip("0")
+    out = moment.strftime("%Y-%m-%d %H:%M:%S") + (f".{digits}" if digits else "")
+    if zone in (None, "Z") or zone[1:] == "00:00":
+        return out + " +0000 UTC"
+    offset = zone.replace(":", "")
+    return f"{out} {offset} {offset}"
+
+
+def _go_float(value: float) -> str:
+    """A float as Go's encoding/json writes it (shortest digits, exponent only when tiny/huge)."""
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    if value != 0 and (abs(value) < 1e-6 or abs(value) >= 1e21):
+        return re.sub(r"e([+-])0(\d)", r"e\1\2", repr(value))
+    return format(decimal.Decimal(repr(value)), "f")
+
+
+def _top_level(node: yaml.ScalarNode) -> str:
+    """A top-level config scalar as the CLI passes it: resolved as YAML, then as a string."""
+    value = _resolve(node)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _go_float(value)
+    return str(value)
+
+
 def _resolve(node: yaml.ScalarNode) -> Any:
     """A scalar inside an object or list, as yaml.v3 decodes it into interface{}."""
     text = node.value
@@ -106,6 +160,8 @@ def _resolve(node: yaml.ScalarNode) -> Any:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
+    if node.tag == _PLAIN and (moment := _timestamp(text)) is not None:
+        return moment
     number = _go_int(text)
     if number is not None:
         return number
@@ -336,9 +392,7 @@ def read_stack(directory: Path, stack: str) -> StackFiles:
     for key, node in reader.pairs(config_node) if config_node is not None else ():
         full = _full_key(key, project)
         if isinstance(node, yaml.ScalarNode):
-            # A top-level scalar reaches the program as written (Pulumi reads it as a string).
-            plain_null = node.tag == _PLAIN and node.value in _NULLS
-            result.config[full] = "" if plain_null else node.value
+            result.config[full] = _top_level(node)
             continue
         value, secret = _open_secrets(reader.value(node), full, secrets, result)
         if secret:

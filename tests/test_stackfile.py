@@ -24,17 +24,28 @@ def stack(tmp_path: Path, text: str, name: str = "s") -> Path:
 
 
 def test_scalars_reach_the_program_as_the_cli_passes_them(tmp_path: Path) -> None:
+    """Expected values are what `pulumi config --json` of the Pulumi CLI (v3, yaml.v3) showed
+    for the same stack file."""
     files = read_stack(
         stack(
             tmp_path,
             """config:
   proj:expires: 2025-12-31
+  proj:at: 2025-12-31T10:00:00.5+02:00
   proj:port: 0x1F
+  proj:old: 017
   proj:flag: yes
+  proj:yes: True
+  proj:ratio: 1.50
+  proj:big: 1e6
+  proj:small: 0.00001
+  proj:quoted: "0x1F"
   proj:empty:
   proj:tags:
     expires: 2025-12-31
     at: 2025-12-31T10:00:00Z
+    spaced: 2025-12-31 10:00:00
+    short: 2025-1-2
     cost: 1_234
     hex: 0x1F
     octal: 0o17
@@ -44,6 +55,7 @@ def test_scalars_reach_the_program_as_the_cli_passes_them(tmp_path: Path) -> Non
     whole: 1e3
     quoted: "1234"
     none: ~
+    notadate: 2025-13-01
   proj:nothing: {}
   proj:list: []
 """,
@@ -51,15 +63,22 @@ def test_scalars_reach_the_program_as_the_cli_passes_them(tmp_path: Path) -> Non
         "s",
     )
     config = files.config
-    # A top-level scalar is passed as written (Pulumi reads it as a string).
-    assert config["proj:expires"] == "2025-12-31"
-    assert config["proj:port"] == "0x1F"
+    assert config["proj:expires"] == "2025-12-31 00:00:00 +0000 UTC"
+    assert config["proj:at"] == "2025-12-31 10:00:00.5 +0200 +0200"
+    assert config["proj:port"] == "31"
+    assert config["proj:old"] == "15"
     assert config["proj:flag"] == "yes"
+    assert config["proj:yes"] == "true"
+    assert config["proj:ratio"] == "1.5"
+    assert config["proj:big"] == "1000000"
+    assert config["proj:small"] == "0.00001"
+    assert config["proj:quoted"] == "0x1F"
     assert config["proj:empty"] == ""
-    # Inside objects: YAML 1.2 as yaml.v3 resolves it, timestamps kept as written.
     assert json.loads(config["proj:tags"]) == {
-        "expires": "2025-12-31",
-        "at": "2025-12-31T10:00:00Z",
+        "expires": "2025-12-31 00:00:00 +0000 UTC",
+        "at": "2025-12-31 10:00:00 +0000 UTC",
+        "spaced": "2025-12-31 10:00:00 +0000 UTC",
+        "short": "2025-01-02 00:00:00 +0000 UTC",
         "cost": 1234,
         "hex": 31,
         "octal": 15,
@@ -69,6 +88,7 @@ def test_scalars_reach_the_program_as_the_cli_passes_them(tmp_path: Path) -> Non
         "whole": 1000,
         "quoted": "1234",
         "none": None,
+        "notadate": "2025-13-01",
     }
     assert '"whole": 1000,' in config["proj:tags"]  # as Go's encoding/json writes 1e3
     # An empty mapping or list is passed as empty, not as "".
@@ -104,7 +124,7 @@ def test_an_unquoted_date_in_tags_previews_instead_of_crashing(tmp_path: Path) -
     (program / "Pulumi.dated.yaml").write_text(text)
     result = run_preview("--program", str(program), "--stack", "dated", "--no-policy")
     assert result.returncode == 0, result.stderr
-    assert '"expires": "2025-12-31"' in result.stdout
+    assert '"expires": "2025-12-31 00:00:00 +0000 UTC"' in result.stdout
     assert "Traceback" not in result.stderr
 
 
