@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+# Lookup results the example stacks ship (see offline/invokes/); used when the file exists.
+INVOKES ?= offline/invokes/$(STACK).yaml
 STAMP := $(VENV)/.installed
 # Exact versions and hashes of everything requirements-dev.txt pulls in (the pack's too), for Python 3.11 on
 # linux x86_64 (`make lock` after editing a requirements*.txt; tests/test_lock.py checks it).
@@ -13,6 +15,7 @@ LOCK := requirements.lock
 
 .PHONY: preview test lint docs bench venv clean-venv
 .PHONY: previews lock
+.PHONY: engine e2e
 
 venv: $(STAMP)
 
@@ -33,22 +36,30 @@ lock:
 		$(LOCK_TOOLS)/bin/pip install --quiet "uv>=0.5,<1")
 	$(UV_COMPILE) requirements-dev.txt -o $(LOCK)
 
+# AGAINST=<rev>: the plan against a git revision, exit 4 when it moves the API address;
+# ALLOW_ADDRESS_CHANGE=1: the move is planned (docs/runbook.md, section 6.3).
+DIFF_FLAGS = $(if $(AGAINST), --against $(AGAINST))$(if $(ALLOW_ADDRESS_CHANGE), --allow-address-change)
+
 # GNU make exits 2 whenever a recipe fails, whatever the recipe's own exit status (its manual:
 # "the exit status of make is always one of three values"). So the tool's code (0 clean,
-# 1 mandatory policy violation, 2 invalid config or program error) is printed here, and scripts
-# that branch on it run `$(PY) -m offline preview ...` directly (after `make venv`).
+# 1 mandatory policy violation, 2 invalid config or program error, 4 API address moved) is
+# printed here, and scripts that branch on it run `$(PY) -m offline preview ...` directly.
 preview: $(STAMP)
-	@$(PY) -m offline preview --stack $(STACK)$(if $(AGAINST), --against $(AGAINST)) || { rc=$$?; \
-		case $$rc in 1) why="mandatory policy violation";; 2) why="invalid config or program error";; \
+	@$(PY) -m offline preview --stack $(STACK)$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))$(DIFF_FLAGS) \
+		|| { rc=$$?; case $$rc in 1) why="mandatory policy violation";; \
+		2) why="invalid config or program error";; 4) why="the plan moves the API address";; \
 		*) why="unexpected";; esac; \
-		echo "offline preview exited $$rc ($$why); make itself exits 2 on any failure" >&2; exit $$rc; }
+		echo "offline preview exited $$rc ($$why); make itself exits 2 on any failure" >&2; \
+		exit $$rc; }
 
 # Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
 # Quiet when clean; the first failing stack stops it, with its preview shown.
 previews: $(STAMP)
 	@for stack_file in Pulumi.*.yaml; do \
 		stack=$${stack_file#Pulumi.}; stack=$${stack%.yaml}; \
-		out=$$($(PY) -m offline preview --stack "$$stack" 2>&1) || { rc=$$?; \
+		invokes=offline/invokes/$$stack.yaml; [ -f "$$invokes" ] || invokes=; \
+		out=$$($(PY) -m offline preview --stack "$$stack" $${invokes:+--invokes "$$invokes"}$(DIFF_FLAGS) 2>&1) \
+			|| { rc=$$?; \
 			printf '%s\n' "$$out"; echo "offline preview of stack $$stack: FAILED"; exit $$rc; }; \
 		echo "offline preview of stack $$stack: ok"; \
 	done
@@ -62,7 +73,21 @@ lint: $(STAMP)
 	@test -d .mypy_cache || echo "mypy: first run, building .mypy_cache for the cloud SDKs" \
 		"(several minutes and close to 1 GB; later runs take seconds)"
 	$(PY) -m mypy
-	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run
+	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run engine/build.sh e2e/plugins/*
+
+# The real Pulumi CLI and Python language host, built from Go modules into engine/bin (ignored):
+# version pinned in engine/go.mod; make rebuilds only when the module or the host changed.
+# Needs Go (1.26+) and the Go module proxy; `make preview` and `make test` never do.
+ENGINE := engine/bin/pulumi
+engine: $(ENGINE)
+
+$(ENGINE): engine/go.mod engine/go.sum engine/build.sh engine/langhost/main.go
+	bash engine/build.sh
+	touch $(ENGINE)
+
+# The README's deploy path through that CLI, with pass-through provider doubles (e2e/README.md).
+e2e: $(STAMP) $(ENGINE)
+	$(PY) -m e2e
 
 clean-venv:
 	rm -rf $(VENV)
@@ -72,3 +97,4 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.policy_scaling
+	$(PY) -m bench.gate_overhead

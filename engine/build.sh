@@ -17,10 +17,10 @@ version=$(go list -m -f '{{.Version}}' "$PKG") || die "cannot read the pinned $P
 
 # Fetch every module first, so an unserved one is named instead of failing inside a build.
 if ! out=$(go mod download -x all 2>&1 >/dev/null); then
-  missing=$(printf '%s\n' "$out" | grep -oE '[a-zA-Z0-9._/-]+@v[^: ]+: [^"]*(404|403|410)[^"]*' | head -n 3)
+  missing=$(printf '%s\n' "$out" | grep -E '^go: [^ ]+@v[^ ]+: .*(403|404|410)' | head -n 3 || true)
   die "the Go module proxy ($(go env GOPROXY)) does not serve what engine/go.mod needs:
 ${missing:-$out}
-Pick a version the proxy serves (see ../shared/ENGINE.md) in engine/go.mod, then run make engine again"
+Pin a version the proxy serves in engine/go.mod (go list -m -versions <module>), then run make engine again"
 fi
 
 mkdir -p bin

@@ -39,3 +39,14 @@ def program_at(program: Path, revision: str) -> Iterator[Path]:
                 ["git", "-C", str(top), "worktree", "remove", "--force", str(tree)],
                 capture_output=True,
             )
+
+
+def stack_config_at(program: Path, stack: str, revision: str) -> dict[str, str]:
+    """The stack's config at a revision (empty when the stack did not exist there yet)."""
+    from .stackfile import MissingStackFile, read_stack  # only --against needs the stack file
+
+    with program_at(program, revision) as old_program:
+        try:
+            return read_stack(old_program, stack).config
+        except MissingStackFile:
+            return {}

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from typing import Any
 
 import grpc
 import yaml
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from .policyconfig import ENFORCEMENT_LEVELS, PolicyConfig, schema_errors
 from .recorder import Graph, RecordedResource
 
 START_TIMEOUT_SECONDS = 60.0
@@ -37,8 +39,35 @@ LEVELS = {
 SKIPPED_PREFIX = "can't run policy"
 
 
+STDERR_TAIL_BYTES = 64 * 1024
+LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
+assert set(LEVEL_VALUES) == set(ENFORCEMENT_LEVELS)
+
+
 class PolicyPackError(Exception):
     """The pack did not start or broke the protocol (exit code 2)."""
+
+
+class _Drain(threading.Thread):
+    """Reads the pack's stderr as it comes, so a chatty pack never blocks on a full pipe; keeps
+    the tail for error messages."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.chunks: deque[bytes] = deque()
+        self.size = 0
+
+    def run(self) -> None:
+        while chunk := self.stream.read1(1 << 16):
+            self.chunks.append(chunk)
+            self.size += len(chunk)
+            while self.size - len(self.chunks[0]) >= STDERR_TAIL_BYTES:
+                self.size -= len(self.chunks.popleft())
+
+    def tail(self) -> str:
+        self.join(timeout=5)
+        return b"".join(self.chunks)[-STDERR_TAIL_BYTES:].decode(errors="replace").strip()
 
 
 @dataclass(frozen=True)
@@ -81,7 +110,7 @@ class PolicyResult:
         }
 
 
-def _read_port(process: subprocess.Popen[bytes], timeout: float) -> int:
+def _read_port(process: subprocess.Popen[bytes], timeout: float, stderr: _Drain) -> int:
     """The first stdout line of the pack (its port), or a clear error; never hangs."""
     assert process.stdout is not None
     line: list[bytes] = []
@@ -93,8 +122,8 @@ def _read_port(process: subprocess.Popen[bytes], timeout: float) -> int:
     if text.isdigit():
         return int(text)
     process.kill()
-    _, stderr = process.communicate(timeout=10)
-    detail = stderr.decode(errors="replace").strip() or text or "no output"
+    process.wait(timeout=10)
+    detail = stderr.tail() or text or "no output"
     if timed_out:
         raise PolicyPackError(f"policy pack did not start within {timeout:.0f} s: {detail}")
     raise PolicyPackError(f"policy pack failed to start: {detail}")
@@ -113,8 +142,13 @@ def running_pack(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> I
         stderr=subprocess.PIPE,
         env=env,
     )
+    assert process.stderr is not None
+    stderr = _Drain(process.stderr)
+    stderr.start()
     try:
-        port = _read_port(process, timeout)
+        port = _read_port(process, timeout, stderr)
+        assert process.stdout is not None
+        _Drain(process.stdout).start()  # a policy's prints must not fill the pipe either
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         try:
             grpc.channel_ready_future(channel).result(timeout=timeout)
@@ -124,7 +158,8 @@ def running_pack(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> I
     finally:
         if process.poll() is None:
             process.kill()
-        process.communicate(timeout=10)
+        process.wait(timeout=10)
+        stderr.join(timeout=5)
 
 
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
@@ -140,30 +175,51 @@ def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions
 class PolicyGate:
     """A running pack that analyzes graphs, each as one `pulumi preview` would."""
 
-    def __init__(self, stub: Any, version: str | None) -> None:
+    def __init__(self, stub: Any, version: str | None, config: PolicyConfig | None = None) -> None:
         self.stub = stub
         self.info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_SECONDS)
         # The CLI takes the version from PulumiPolicy.yaml (the Python SDK always says 0.0.1).
         self.version = version or self.info.version
-        self._configure()  # once per pack, as the engine does before analyzing
+        self.levels = {
+            p.name: LEVELS.get(p.enforcementLevel, "advisory") for p in self.info.policies
+        }
+        self._configure(config or {})  # once per pack, as the engine does before analyzing
 
-    def _configure(self) -> None:
+    def _configure(self, config: PolicyConfig) -> None:
+        """Schema defaults, then `all`, then each policy's own settings, validated against the
+        policy's config schema: the CLI's reconciliation of `--policy-pack-config`."""
+        if unknown := set(config) - set(self.levels) - {"all"}:
+            # The CLI passes these on silently; a gate says so, since a misspelt name would
+            # leave a policy at its default level.
+            raise PolicyPackError(
+                f"--policy-pack-config names policies the pack {self.info.name} does not have: "
+                f"{', '.join(sorted(unknown))}"
+            )
+        all_level = config.get("all", (None, {}))[0]
+        request: dict[str, analyzer_pb2.PolicyConfig] = {}
+        errors: list[str] = []
+        for policy in self.info.policies:
+            properties_schema = json_format.MessageToDict(policy.configSchema.properties)
+            schema = {
+                "type": "object",
+                "properties": properties_schema,
+                "required": list(policy.configSchema.required),
+            }
+            level, properties = config.get(policy.name, (None, {}))
+            level = level or all_level or self.levels[policy.name]
+            values = {
+                k: spec["default"] for k, spec in properties_schema.items() if "default" in spec
+            }
+            values.update(properties)
+            errors += [f"{policy.name}: {e}" for e in schema_errors(values, schema)]
+            self.levels[policy.name] = level
+            request[policy.name] = analyzer_pb2.PolicyConfig(
+                enforcementLevel=LEVEL_VALUES[level], properties=_struct(values)
+            )
+        if errors:
+            raise PolicyPackError("invalid --policy-pack-config: " + "; ".join(errors))
         self.stub.Configure(
-            analyzer_pb2.ConfigureAnalyzerRequest(
-                policyConfig={
-                    p.name: analyzer_pb2.PolicyConfig(
-                        enforcementLevel=p.enforcementLevel,
-                        properties=_struct(
-                            {
-                                key: spec["default"]
-                                for key, spec in p.configSchema.properties.items()
-                                if "default" in spec
-                            }
-                        ),
-                    )
-                    for p in self.info.policies
-                }
-            ),
+            analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=request),
             timeout=CALL_TIMEOUT_SECONDS,
         )
 
@@ -194,15 +250,15 @@ class PolicyGate:
         return PolicyResult(
             pack=self.info.name,
             version=self.version,
-            policies={
-                p.name: LEVELS.get(p.enforcementLevel, "advisory") for p in self.info.policies
-            },
+            policies=dict(self.levels),
             diagnostics=diagnostics,
         )
 
 
 @contextmanager
-def policy_gate(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> Iterator[PolicyGate]:
+def policy_gate(
+    pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS, config: PolicyConfig | None = None
+) -> Iterator[PolicyGate]:
     version = None
     manifest = pack_dir / "PulumiPolicy.yaml"
     if manifest.is_file():
@@ -210,17 +266,21 @@ def policy_gate(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> It
         version = str(data["version"]) if "version" in data else None
     with running_pack(pack_dir, timeout=timeout) as stub:
         try:
-            gate = PolicyGate(stub, version)
+            gate = PolicyGate(stub, version, config)
         except grpc.RpcError as exc:
             raise PolicyPackError(f"policy pack call failed: {exc}") from None
         yield gate
 
 
 def analyze(
-    graph: Graph, pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS
+    graph: Graph,
+    pack_dir: Path,
+    *,
+    timeout: float = START_TIMEOUT_SECONDS,
+    config: PolicyConfig | None = None,
 ) -> PolicyResult:
     """Start the pack, run it over one recorded graph, stop it."""
-    with policy_gate(pack_dir, timeout=timeout) as gate:
+    with policy_gate(pack_dir, timeout=timeout, config=config) as gate:
         return gate.analyze(graph)
 
 

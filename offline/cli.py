@@ -1,6 +1,9 @@
 """`python -m offline preview`: the stack's plan without a cloud account or the Pulumi CLI.
 
-Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error.
+Exit codes: 0 clean, 1 mandatory policy violation, 2 invalid config or program error (including a
+program that ended its process early, crashed, or missed the --timeout deadline), 4 the plan
+against `--against REV` moves the API address (offline.address) and `--allow-address-change` was
+not given. When several apply, the lowest non-zero code is returned.
 """
 
 from __future__ import annotations
@@ -8,16 +11,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pulumi
-
-from .against import RevisionError, program_at
-from .analyzer import PolicyPackError, analyze
-from .diff import diff
-from .recorder import Graph, main_program, program_directory, record
-from .render import render_diff_text, render_json, render_text
+from .address import (
+    EXIT_ADDRESS_CHANGE,
+    FLAG,
+    AddressGate,
+    address_changes,
+    provider_setting_changes,
+    replacement_warnings,
+)
+from .against import RevisionError, program_at, stack_config_at
+from .policyconfig import PolicyConfigError, read_policy_config
+from .runner import (
+    DEFAULT_TIMEOUT_SECONDS,
+    InvokesFileError,
+    ProgramError,
+    RunningProgram,
+    read_invokes,
+    run_program,
+)
 from .stackfile import (
     MissingStackFile,
     StackFileError,
@@ -26,6 +41,13 @@ from .stackfile import (
     read_stack,
     scrub,
 )
+
+if TYPE_CHECKING:
+    from .diff import Change
+    from .recorder import Graph
+
+# The Pulumi SDK, gRPC and the renderer are imported in main() once the program has started in
+# its own process: the gate's start-up overlaps the program's run instead of preceding it.
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,81 +81,160 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REV",
         help="show what changes against the program and config at this git revision",
     )
+    preview.add_argument(
+        FLAG,
+        action="store_true",
+        help="with --against: a planned move of the API address does not fail the preview",
+    )
+    preview.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="one deadline for the whole preview: a program still running then is stopped and "
+        f"the resources it was waiting on are named (default: {DEFAULT_TIMEOUT_SECONDS:.0f})",
+    )
+    preview.add_argument(
+        "--invokes",
+        type=Path,
+        metavar="FILE",
+        help="known results of lookups (invokes): a YAML list of token, args, result",
+    )
+    preview.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        metavar="FILE",
+        help="policy configuration, as `pulumi preview --policy-pack-config` takes it (JSON)",
+    )
     return parser
 
 
-def preview_graph(program: Path, stack: str) -> tuple[Graph, StackFiles]:
-    """Record a stack of a program directory; raises StackFileError or the program's error."""
-    files = read_stack(program, stack)
-    directory = program.resolve()
-    try:
-        with program_directory(directory):
-            graph = record(
-                main_program(directory),
-                project=files.project,
-                stack=stack,
-                config=files.config,
-                secret_keys=files.secret_keys,
-            )
-    except pulumi.RunError as exc:
-        # Secrets it could not decrypt named as such; decrypted ones never shown.
-        raise pulumi.RunError(explain_secrets(str(exc), files)) from None
-    return graph, files
-
-
-def _graph_at(program: Path, stack: str, revision: str) -> Graph:
+def _graph_at(program: Path, stack: str, revision: str, *, deadline: float, invokes: Any) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
+    from .recorder import Graph
+
     with program_at(program, revision) as old_program:
+
+        def at_revision(exc: Exception, files: StackFiles | None = None) -> str:
+            # Say it is the old revision's, with paths as git names them there.
+            message = explain_secrets(str(exc), files) if files is not None else str(exc)
+            message = message.replace(f"{old_program}{os.sep}", f"{revision}:")
+            return (
+                f"in --against {revision} (Pulumi.{stack}.yaml and the program as of {revision}, "
+                f"not the working tree): {message}"
+            )
+
         try:
-            return preview_graph(old_program, stack)[0]
+            files = read_stack(old_program, stack)
         except MissingStackFile:
             return Graph(project="", stack=stack)
-        except (StackFileError, pulumi.RunError) as exc:
-            # Say it is the old revision's config, with paths as git names them there.
-            message = str(exc).replace(f"{old_program}{os.sep}", f"{revision}:")
-            raise StackFileError(
-                f"in --against {revision} (Pulumi.{stack}.yaml as of {revision}, not the "
-                f"working tree): {message}"
-            ) from None
-        except Exception as exc:
-            raise RevisionProgramError(
-                f"the program as of --against {revision} failed (not the working tree's)"
-            ) from exc
+        except StackFileError as exc:
+            raise StackFileError(at_revision(exc)) from None
+        try:
+            # A relative virtualenv is not in the temporary tree: the working tree's serves.
+            return run_program(
+                files,
+                old_program.resolve(),
+                deadline=deadline,
+                invokes=invokes,
+                venv_base=program.resolve(),
+            )
+        except ProgramError as exc:
+            raise ProgramError(at_revision(exc, files)) from None
 
 
-class RevisionProgramError(Exception):
-    """The program at the --against revision raised (exit code 2, with its traceback)."""
+def _address_gate(
+    args: argparse.Namespace, old: Graph, graph: Graph, changes: list[Change]
+) -> AddressGate:
+    """Every way the plan moves the API address, including provider settings no input carries
+    (read from both revisions' stack files; at the revision it may not exist yet)."""
+    settings = provider_setting_changes(
+        old,
+        stack_config_at(args.program, args.stack, args.against),
+        read_stack(args.program, args.stack).config,
+    )
+    return AddressGate(address_changes(changes, old, graph) + settings, args.allow_address_change)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    deadline = time.monotonic() + args.timeout
+    running: RunningProgram | None = None
+    files: StackFiles | None = None
     try:
-        old = _graph_at(args.program, args.stack, args.against) if args.against else None
-        graph, files = preview_graph(args.program, args.stack)
-        warnings = files.warnings
-    except (RevisionError, StackFileError, pulumi.RunError) as exc:
-        # A clean user error (bad config): the message alone, as the Pulumi CLI shows it.
-        print(f"error: {exc}", file=sys.stderr)
+        invokes = read_invokes(args.invokes) if args.invokes else None
+        policy_config = (
+            read_policy_config(args.policy_pack_config) if args.policy_pack_config else None
+        )
+        files = read_stack(args.program, args.stack)
+        running = RunningProgram(files, args.program.resolve(), deadline=deadline, invokes=invokes)
+        old = (
+            _graph_at(args.program, args.stack, args.against, deadline=deadline, invokes=invokes)
+            if args.against
+            else None
+        )
+        from .analyzer import START_TIMEOUT_SECONDS, PolicyPackError, analyze
+        from .diff import diff
+        from .render import render_diff_text, render_json, render_text
+
+        graph = running.result()
+    except (
+        RevisionError,
+        StackFileError,
+        InvokesFileError,
+        PolicyConfigError,
+        ProgramError,
+    ) as exc:
+        # A clean user error (bad config) is the message alone, as the Pulumi CLI shows it; a
+        # program failure carries the program's traceback. Secrets it could not decrypt are
+        # named as such; decrypted ones never shown.
+        message = explain_secrets(str(exc), files) if files is not None else str(exc)
+        print(f"error: {message}", file=sys.stderr)
         return EXIT_ERROR
-    except Exception:
-        print("error: the program failed:", file=sys.stderr)
-        traceback.print_exc()
-        return EXIT_ERROR
+    finally:
+        if running is not None:
+            running.stop()
+    warnings = files.warnings
     policy = None
     if not args.no_policy:
         try:
-            policy = analyze(graph, args.policy_pack.resolve())
+            policy = analyze(
+                graph,
+                args.policy_pack.resolve(),
+                timeout=max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic())),
+                config=policy_config,
+            )
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-    changes = diff(old, graph) if old is not None else None
+    changes = gate = None
+    if old is not None:
+        changes = diff(old, graph)
+        gate = _address_gate(args, old, graph, changes)
+        warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
         out = render_json(
-            graph, warnings=warnings, policy=policy, changes=changes, against=args.against
+            graph,
+            warnings=warnings,
+            policy=policy,
+            changes=changes,
+            against=args.against,
+            gate=gate,
         )
     elif changes is not None:
-        out = render_diff_text(graph, changes, args.against, warnings=warnings, policy=policy)
+        out = render_diff_text(
+            graph, changes, args.against, warnings=warnings, policy=policy, gate=gate
+        )
     else:
         out = render_text(graph, warnings=warnings, policy=policy)
     print(scrub(out, files.plaintexts))  # a decrypted secret is never printed
-    return EXIT_POLICY if policy and policy.mandatory else EXIT_OK
+    blocked = gate is not None and gate.blocks
+    if blocked:
+        print(
+            "error: the plan changes the API address every kURL node and certificate holds; "
+            f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)",
+            file=sys.stderr,
+        )
+    if policy and policy.mandatory:
+        return EXIT_POLICY
+    return EXIT_ADDRESS_CHANGE if blocked else EXIT_OK

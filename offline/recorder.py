@@ -27,6 +27,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 UNKNOWN = rpc.UNKNOWN  # the engine's marker for a value known only after deployment
 _SECRET_SIG = rpc._special_sig_key
 _SECRET_VALUE = rpc._special_secret_sig
@@ -63,6 +64,7 @@ class RecordedResource:
 class RecordedInvoke:
     token: str
     args: dict[str, Any]
+    answered: bool = False  # by a fixture (`--invokes`); otherwise unknown, as in a first preview
 
 
 @dataclass
@@ -105,6 +107,42 @@ def plain(value: Any) -> Any:
 def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
     result: dict[str, Any] = plain(json_format.MessageToDict(struct))
     return result
+
+
+def engine_urn(project: str, stack: str, parent: str, type_: str, name: str) -> str:
+    """The URN the engine gives a registration (pkg resource.NewURN): the parent's whole
+    qualified type prefixes the child's, except for the root stack's direct children. The SDK's
+    mock monitor differs (it keeps the stack type and only the parent's last segment), so the
+    recorder and the harness both build URNs here; `make e2e` compares them with the engine's."""
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != ROOT_STACK_TYPE:
+            type_ = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+def make_urn(project: str, stack: str, request: Any) -> str:
+    """The URN the engine gives a registration request."""
+    return engine_urn(project, stack, request.parent, request.type, request.name)
+
+
+def resource_from_request(request: Any, urn: str) -> RecordedResource:
+    """What the engine would hand a policy pack, from a RegisterResourceRequest."""
+    inputs = struct_pb2.Struct()
+    inputs.CopyFrom(request.object)
+    return RecordedResource(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        parent=request.parent,
+        custom=bool(request.custom),
+        inputs=struct_to_plain(inputs),
+        wire_inputs=inputs,
+        dependencies=list(request.dependencies),
+        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+        protect=bool(request.protect),
+        provider=request.provider,
+    )
 
 
 class PreviewMocks(pulumi.runtime.Mocks):
@@ -164,34 +202,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 loop.close()
         self.thread_loops.clear()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return engine_urn(pulumi.get_project(), pulumi.get_stack(), parent, type_, name)
+
     def RegisterResource(self, request: Any) -> Any:
-        urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = struct_pb2.Struct()
-        inputs.CopyFrom(request.object)
-        self.graph.resources.append(
-            RecordedResource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                inputs=struct_to_plain(inputs),
-                wire_inputs=inputs,
-                dependencies=list(request.dependencies),
-                property_dependencies={
-                    k: list(v.urns) for k, v in request.propertyDependencies.items()
-                },
-                protect=bool(request.protect),
-                provider=request.provider,
-            )
-        )
+        urn = make_urn(self.graph.project, self.graph.stack, request)
+        self.graph.resources.append(resource_from_request(request, urn))
         try:
             return super().RegisterResource(request)
         finally:
             self._keep_thread_loop()
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+        if request.urn.split("::")[2] == ROOT_STACK_TYPE:
             self.graph.wire_outputs.CopyFrom(request.outputs)
             self.graph.outputs = struct_to_plain(request.outputs)
         return super().RegisterResourceOutputs(request)

@@ -7,8 +7,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .address import ADDRESS_PROCEDURE, EXIT_ADDRESS_CHANGE, FLAG, AddressGate, forced_by
 from .analyzer import PolicyResult
-from .diff import ACTIONS, Change, summary
+from .diff import ACTIONS, REPLACE, UPDATE, Change, summary
 from .recorder import UNKNOWN, Graph, RecordedResource
 
 UNKNOWN_TEXT = "[unknown]"
@@ -128,8 +129,12 @@ def render_text(
             out += _table(settings, "        ")
 
     if graph.invokes:
-        out += ["", "Lookups `pulumi preview` makes in your account (unknown offline):"]
-        out += [f"    {i.token} {format_value(i.args)}" for i in graph.invokes]
+        out += ["", "Lookups `pulumi preview` makes in your account:"]
+        out += [
+            f"    {i.token} {format_value(i.args)}  "
+            + ("(answered by --invokes)" if i.answered else "[unknown offline]")
+            for i in graph.invokes
+        ]
 
     if graph.outputs:
         out += ["", "Outputs:"]
@@ -149,6 +154,7 @@ def render_json(
     warnings: Iterable[str] = (),
     changes: list[Change] | None = None,
     against: str | None = None,
+    gate: AddressGate | None = None,
 ) -> str:
     document: dict[str, Any] = {
         "project": graph.project,
@@ -156,7 +162,9 @@ def render_json(
         "resources": [r.to_json() for r in graph.resources],
         "outputs": graph.outputs,
         "policy": policy.to_json() if policy else {"pack": None, "diagnostics": []},
-        "lookups": [{"token": i.token, "args": i.args} for i in graph.invokes],
+        "lookups": [
+            {"token": i.token, "args": i.args, "answered": i.answered} for i in graph.invokes
+        ],
         "warnings": _notes(graph, warnings),
     }
     if changes is not None:
@@ -165,7 +173,36 @@ def render_json(
             "changes": [c.to_json() for c in changes],
             "summary": summary(changes),
         }
+        if gate is not None:
+            document["diff"]["apiAddress"] = gate.to_json()
     return json.dumps(document, indent=2, sort_keys=False)
+
+
+def plan_word(change: Change) -> str:
+    """The Plan column: an update says whether the provider changes the resource in place."""
+    if change.op == UPDATE:
+        return "update in place" if change.checked else "update (replacement not checked)"
+    return change.action
+
+
+def changed_inputs(change: Change) -> str:
+    text = ", ".join(change.properties)
+    if change.op == REPLACE:
+        text += f"  [forces replacement: {forced_by(change)}]"
+    return text
+
+
+def render_address_gate(gate: AddressGate) -> list[str]:
+    out = ["API address (loadBalancerAddress):"]
+    out += [f"    {c.message(display_type(c.type))}" for c in gate.changes]
+    if gate.allowed:
+        out.append(f"    Allowed by {FLAG}: a planned move ({ADDRESS_PROCEDURE}).")
+    else:
+        out += [
+            f"    Blocked (exit {EXIT_ADDRESS_CHANGE}). Follow {ADDRESS_PROCEDURE},",
+            f"    then run again with {FLAG} (make preview ... ALLOW_ADDRESS_CHANGE=1).",
+        ]
+    return out
 
 
 def render_diff_text(
@@ -174,6 +211,7 @@ def render_diff_text(
     against: str,
     warnings: Iterable[str] = (),
     policy: PolicyResult | None = None,
+    gate: AddressGate | None = None,
 ) -> str:
     """Like `pulumi preview --diff`: what changes against a revision, then the verdicts."""
     out = [
@@ -182,18 +220,20 @@ def render_diff_text(
     ]
     if changes:
         rows = [("Type", "Name", "Plan", "Changed inputs")]
-        rows += [(display_type(c.type), c.name, c.action, ", ".join(c.properties)) for c in changes]
+        rows += [(display_type(c.type), c.name, plan_word(c), changed_inputs(c)) for c in changes]
         lines = _table(rows, "")
         out.append("     " + lines[0])
-        out += [f" {c.op}   {line}" for c, line in zip(changes, lines[1:], strict=True)]
+        out += [f" {c.op:<3} {line}" for c, line in zip(changes, lines[1:], strict=True)]
     else:
         out.append("    no changes")
+    if gate is not None and gate.changes:
+        out += ["", *render_address_gate(gate)]
     out += _notes_block(graph, warnings)
     if policy is not None:
         out += ["", *render_policy(graph, policy)]
     counts = summary(changes)
-    unchanged = len(graph.resources) - counts["create"] - counts["update"]
+    unchanged = len(graph.resources) - counts["create"] - counts["update"] - counts["replace"]
     out += ["", "Resources:"]
-    out += [f"    {op} {counts[word]} to {word}" for op, word in ACTIONS.items() if counts[word]]
+    out += [f"    {op:<2}{counts[word]} to {word}" for op, word in ACTIONS.items() if counts[word]]
     out += [f"    {unchanged} unchanged", ""]
     return "\n".join(out)

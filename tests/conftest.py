@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,12 @@ GCP_DEV: dict[str, Any] = {
         {"name": "primary-3", "zone": "us-central1-a", "instance": "vm-3"},
     ],
 }
+
+
+def share_venv(directory: Path) -> None:
+    """Give a copy of this project the virtualenv its Pulumi.yaml names (`.venv`): the gate runs a
+    program with its own virtualenv's interpreter and rejects a missing one."""
+    (directory / ".venv").symlink_to(sys.prefix, target_is_directory=True)
 
 
 def encode(config: dict[str, Any]) -> dict[str, str]:

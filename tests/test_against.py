@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, share_venv
 from tests.test_offline_preview import run_preview
 
 
@@ -37,6 +37,7 @@ def repo(tmp_path: Path) -> Path:
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "initial")
+    share_venv(root)  # after the commit: the virtualenv is not part of the program
     return root
 
 
@@ -70,7 +71,7 @@ def test_json_carries_the_diff(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["diff"]["against"] == "HEAD"
-    assert doc["diff"]["summary"] == {"create": 1, "update": 0, "delete": 0}
+    assert doc["diff"]["summary"] == {"create": 1, "update": 0, "replace": 0, "delete": 0}
     [change] = doc["diff"]["changes"]
     assert (change["op"], change["name"]) == ("create", "kurl-member-primary-2")
     assert change["type"] == "gcp:compute/instanceGroupMembership:InstanceGroupMembership"
@@ -96,13 +97,97 @@ def test_a_stack_new_since_the_revision_is_all_creates(repo: Path) -> None:
         "--program", str(repo), "--stack", "azure-dev", "--against", "HEAD", "--json"
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["diff"]["summary"] == {"create": 7, "update": 0, "delete": 0}
+    assert json.loads(result.stdout)["diff"]["summary"] == {
+        "create": 7,
+        "update": 0,
+        "replace": 0,
+        "delete": 0,
+    }
 
 
 def test_an_unknown_revision_exits_2(repo: Path) -> None:
     result = run_preview("--program", str(repo), "--stack", "dev", "--against", "no-such-rev")
     assert result.returncode == 2
     assert "--against no-such-rev: not a commit" in result.stderr
+
+
+def switch_off_nlb_security_group(repo: Path) -> None:
+    stack = repo / "Pulumi.dev.yaml"
+    text = stack.read_text()
+    assert "loadBalancerSecurityGroup: true" in text
+    stack.write_text(
+        text.replace("loadBalancerSecurityGroup: true", "loadBalancerSecurityGroup: false")
+    )
+
+
+def test_a_plan_that_replaces_the_nlb_is_marked_and_stops_with_exit_4(repo: Path) -> None:
+    switch_off_nlb_security_group(repo)
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD")
+    assert result.returncode == 4, result.stderr
+    rows = {line.split()[2]: line for line in result.stdout.splitlines() if line.startswith(" +-")}
+    assert sorted(rows) == ["kurl-listener", "kurl-nlb"]
+    assert rows["kurl-nlb"].startswith(" +-  aws:lb:LoadBalancer")
+    assert (
+        "[forces replacement: securityGroups (kurl-lb:aws.loadBalancerSecurityGroup)]"
+        in (rows["kurl-nlb"])
+    )
+    assert "    +-2 to replace" in result.stdout
+    assert (
+        "aws:lb:LoadBalancer kurl-nlb is replaced, forced by securityGroups "
+        "(kurl-lb:aws.loadBalancerSecurityGroup); its deletion protection is on (pulumi up fails "
+        "to delete the old one): changes the API address every kURL node and certificate holds"
+    ) in result.stdout
+    assert "Blocked (exit 4)" in result.stdout
+    assert "--allow-address-change" in result.stderr
+
+
+def test_allow_address_change_lets_a_planned_move_pass(repo: Path) -> None:
+    switch_off_nlb_security_group(repo)
+    result = run_preview(
+        "--program", str(repo), "--stack", "dev", "--against", "HEAD", "--allow-address-change"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Allowed by --allow-address-change" in result.stdout
+
+
+def test_json_carries_replacements_and_the_gate(repo: Path) -> None:
+    switch_off_nlb_security_group(repo)
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD", "--json")
+    assert result.returncode == 4
+    diff = json.loads(result.stdout)["diff"]
+    assert diff["summary"] == {"create": 3, "update": 0, "replace": 2, "delete": 5}
+    nlb = next(c for c in diff["changes"] if c["name"] == "kurl-nlb")
+    assert (nlb["op"], nlb["inPlace"], nlb["properties"]) == ("replace", False, ["securityGroups"])
+    [reason] = nlb["replaceReasons"]
+    assert (reason["property"], reason["via"]) == ("securityGroups", None)
+    assert reason["condition"] == (
+        "network LB goes from no security group to some, or from some to none"
+    )
+    assert reason["source"].endswith("load_balancer.go, customizeDiffLoadBalancerNLB")
+    gate = diff["apiAddress"]
+    assert (gate["allowed"], gate["blocks"]) == (False, True)
+    assert [(c["kind"], c["name"]) for c in gate["changes"]] == [("replace", "kurl-nlb")]
+
+
+def test_registering_a_primary_keeps_the_address_and_passes(repo: Path) -> None:
+    register_primary_2(repo / "Pulumi.gcp-dev.yaml")
+    result = run_preview(
+        "--program", str(repo), "--stack", "gcp-dev", "--against", "HEAD", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    gate = json.loads(result.stdout)["diff"]["apiAddress"]
+    assert gate == {"changes": [], "allowed": False, "blocks": False}
+
+
+def test_a_new_region_is_named_and_stops_with_exit_4(repo: Path) -> None:
+    stack = repo / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("aws:region: us-east-1", "aws:region: us-west-2"))
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD")
+    assert result.returncode == 4, result.stderr
+    assert (
+        "provider setting aws:region goes from us-east-1 to us-west-2, which replaces every aws "
+        "resource (not shown in the plan above)"
+    ) in result.stdout
 
 
 def test_an_error_in_the_older_revision_says_which_revision_and_file(repo: Path) -> None:
@@ -115,8 +200,9 @@ def test_an_error_in_the_older_revision_says_which_revision_and_file(repo: Path)
     git(repo, "commit", "-qam", "fix port")
     result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
     assert result.returncode == 2
-    assert "in --against HEAD~1 (Pulumi.dev.yaml as of HEAD~1, not the working tree)" in (
-        result.stderr
+    assert (
+        "in --against HEAD~1 (Pulumi.dev.yaml and the program as of HEAD~1, not the working tree)"
+        in (result.stderr)
     )
     assert 'kurl-lb:port: "70000" is invalid' in result.stderr
 

@@ -75,6 +75,17 @@ def test_the_makefile_passes_against_to_the_preview() -> None:
     assert "--against $(AGAINST)" in makefile
 
 
+def test_the_gate_flags_and_the_timeout_default_are_documented() -> None:
+    from offline.runner import DEFAULT_TIMEOUT_SECONDS
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    policies = (PROJECT_ROOT / "docs" / "policies.md").read_text()
+    for flag in ("--timeout", "--invokes", "--policy-pack-config"):
+        assert flag in readme and flag in policies
+    default = f"(default {DEFAULT_TIMEOUT_SECONDS:.0f})"
+    assert default in readme and default in policies
+
+
 def test_architecture_names_only_paths_that_exist() -> None:
     text = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
     assert "docs/architecture.md" in (PROJECT_ROOT / "README.md").read_text()
@@ -117,10 +128,8 @@ def test_pr_workflow_may_comment_and_runs_the_plan_against_the_base() -> None:
     assert any(step.get("with", {}).get("comment-on-pr") for step in cloud["steps"])
     assert cloud["permissions"]["pull-requests"] == "write"
     gate = workflow["jobs"]["offline-gate"]["steps"]
-    against = [s for s in gate if "--against" in s.get("run", "")]
-    assert len(against) == 1
-    assert against[0]["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
-    assert '--against "$BASE_SHA"' in against[0]["run"]
+    (ci,) = [s for s in gate if s.get("run") == "bash .ci/run"]
+    assert "github.base_ref" in ci["env"]["AGAINST"]  # make previews plans against the base
 
 
 def test_make_lint_says_its_first_run_is_slow() -> None:

@@ -14,7 +14,7 @@ import yaml
 
 from offline.recorder import UNKNOWN
 from offline.stackfile import SECRET_PLACEHOLDER, read_stack
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, share_venv
 
 
 def run_preview(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
@@ -37,6 +37,7 @@ def copy_program(tmp_path: Path, stack: str, config: dict[str, Any]) -> Path:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    share_venv(tmp_path)
     return tmp_path
 
 
@@ -166,10 +167,16 @@ def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
 def test_a_stack_imports_only_its_own_cloud_sdk(
     stack: str, own: str, others: tuple[str, ...]
 ) -> None:
+    # In a fresh interpreter, like the gate's harness: the program under the mock engine.
     code = (
         "import sys\n"
-        "from offline.cli import main\n"
-        f"assert main(['preview', '--stack', {stack!r}, '--json']) == 0\n"
+        "from pathlib import Path\n"
+        "from offline.recorder import main_program, program_directory, record\n"
+        "from offline.stackfile import read_stack\n"
+        f"files = read_stack(Path('.'), {stack!r})\n"
+        "with program_directory(Path('.').resolve()):\n"
+        "    record(main_program(Path('.').resolve()), project=files.project, stack=files.stack,\n"
+        "           config=files.config)\n"
         f"assert {own!r} in sys.modules\n"
         f"loaded = sorted(m for m in sys.modules if m.startswith({others!r}))\n"
         "print('OTHER-SDKS', loaded, file=sys.stderr)\n"
@@ -226,6 +233,21 @@ def test_example_stack_preview_shows_the_plan(stack: str) -> None:
     assert result.returncode == 0, result.stderr
     for fragment in PLANS[stack]:
         assert fragment in result.stdout, fragment
+
+
+def test_urns_are_the_engines_whole_qualified_type_without_the_stack() -> None:
+    """`make e2e` found the SDK mock's URNs differ from the engine's for the stack's children."""
+    result = run_preview("--stack", "dev", "--json", "--no-policy")
+    assert result.returncode == 0, result.stderr
+    resources = {r["name"]: r for r in json.loads(result.stdout)["resources"]}
+    component = "urn:pulumi:dev::kurl-lb::kurl:index:AwsKurlNlb::kurl"
+    assert resources["kurl"]["urn"] == component
+    nlb = resources["kurl-nlb"]
+    assert nlb["urn"] == (
+        "urn:pulumi:dev::kurl-lb::kurl:index:AwsKurlNlb$aws:lb/loadBalancer:LoadBalancer::kurl-nlb"
+    )
+    assert nlb["parent"] == component
+    assert resources["kurl-listener"]["propertyDependencies"]["loadBalancerArn"] == [nlb["urn"]]
 
 
 def test_non_ascii_values_are_shown_as_written_in_text(tmp_path: Path) -> None:

@@ -41,6 +41,17 @@ INTERNALS = [
     ("pulumi.runtime.stack", "run_in_stack", "offline/recorder.py"),
     ("pulumi.runtime.proto.resource_pb2", "ResourceInvokeResponse", "offline/recorder.py"),
     ("pulumi.runtime.proto.analyzer_pb2_grpc", "AnalyzerStub", "offline/analyzer.py"),
+    # The harness runs in the program's own virtualenv: these are the names it needs from the
+    # SDK pinned here; other SDK versions get the checks in offline/harness.py itself.
+    ("pulumi.runtime.invoke", "invoke", "offline/harness.py"),
+    ("pulumi.resource", "register_resource", "offline/harness.py"),
+    ("pulumi.runtime.stack", "wait_for_rpcs", "offline/harness.py"),
+    ("pulumi.runtime.stack", "_get_rpc_manager", "offline/harness.py"),
+    ("pulumi.runtime.settings", "SETTINGS.outputs", "offline/harness.py"),
+    ("pulumi.runtime.settings", "SETTINGS.lock", "offline/harness.py"),
+    ("pulumi.runtime.rpc", "_special_resource_sig", "offline/runner.py"),
+    ("pulumi.runtime.proto.resource_pb2", "RegisterResourceRequest", "offline/runner.py"),
+    ("pulumi.runtime.proto.resource_pb2", "RegisterResourceOutputsRequest", "offline/runner.py"),
     *[
         ("pulumi.runtime.proto.analyzer_pb2", name, "offline/analyzer.py")
         for name in (
@@ -88,13 +99,15 @@ def test_mock_settings_take_the_keywords_the_recorder_passes() -> None:
 
     source = inspect.getsource(mocks.set_mocks)
     sdk = set(re.findall(r"^\s+(\w+)=", source.split("MockSettings(", 1)[1], re.M))
-    recorder = inspect.getsource(importlib.import_module("offline.recorder").record)
-    ours = set(re.findall(r"^\s+(\w+)=", recorder.split("MockSettings(", 1)[1], re.M))
-    assert ours == sdk, FIX.format(
-        version=_version(),
-        name=f"MockSettings keywords {sorted(sdk ^ ours)}",
-        user="offline/recorder.py",
-    )
+    for user, function in (
+        ("offline/recorder.py", importlib.import_module("offline.recorder").record),
+        ("offline/harness.py", importlib.import_module("offline.harness").run),
+    ):
+        source = inspect.getsource(function)
+        ours = set(re.findall(r"^\s+(\w+)=", source.split("MockSettings(", 1)[1], re.M))
+        assert ours == sdk, FIX.format(
+            version=_version(), name=f"MockSettings keywords {sorted(sdk ^ ours)}", user=user
+        )
 
 
 def test_the_policy_pack_host_module_exists() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from offline.address import address_changes
 from offline.diff import CREATE, DELETE, diff
 from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, run_project, with_changes
 
@@ -47,18 +48,22 @@ def base(cloud: str) -> dict[str, Any]:
 def test_registering_one_primary_creates_exactly_one_resource(cloud: str) -> None:
     before = run_project(base(cloud))
     after = run_project(with_changes(base(cloud), {"primaries.1.registered": True}))
-    assert [(c.op, c.type, c.name) for c in diff(before, after)] == [
+    changes = diff(before, after)
+    assert [(c.op, c.type, c.name) for c in changes] == [
         (CREATE, REGISTRATION[cloud], f"{PREFIX[cloud]}primary-2")
     ]
+    assert address_changes(changes, before, after) == []
 
 
 def test_deregistering_one_primary_deletes_exactly_one_resource(cloud: str) -> None:
     both = with_changes(base(cloud), {"primaries.1.registered": True})
     before = run_project(both)
     after = run_project(base(cloud))
-    assert [(c.op, c.type, c.name) for c in diff(before, after)] == [
+    changes = diff(before, after)
+    assert [(c.op, c.type, c.name) for c in changes] == [
         (DELETE, REGISTRATION[cloud], f"{PREFIX[cloud]}primary-2")
     ]
+    assert address_changes(changes, before, after) == []
 
 
 def test_reordering_primaries_changes_nothing(cloud: str) -> None:

@@ -5,15 +5,19 @@ replacement: the doubles know no ForceNew); Create/Update echo inputs plus the d
 computed outputs of `fixtures.py`; Delete forgets; Invoke answers from the fixtures and fails,
 naming the token, for any lookup it has no fixture for.
 
-When KURL_E2E_PROVIDER_LOG names a file, every Check appends one JSON line
-`{"urn", "inputs"}`: what the engine sent to the provider, for the offline-fidelity comparison.
+When KURL_E2E_INVOKES names a lookup-fixtures file (the offline gate's `--invokes` format,
+e.g. offline/invokes/<stack>.yaml), its matching entries answer first, so the engine run and the
+offline preview see the same lookup results.
+
+Because Check echoes, the inputs the engine shows in `pulumi preview --json` are exactly what the
+program sent to the provider: e2e/fidelity.py compares them with the offline preview's.
 """
 
-import json
 import os
 import sys
 from collections.abc import Mapping
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
@@ -37,6 +41,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi.provider.experimental.server import main
 
 from e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
+from offline.runner import read_invokes
 
 # The Python SDK package whose version the double reports, per Pulumi package name.
 SDK_DISTRIBUTIONS = {
@@ -80,6 +85,8 @@ class PassThroughProvider(Provider):
         self.package = package
         self.spec: Package = PACKAGES[package]
         self.config: dict[str, str] = {}
+        shared = os.environ.get("KURL_E2E_INVOKES")
+        self.shared_invokes = read_invokes(Path(shared)) if shared else []
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         self.config = dict(request.variables)
@@ -102,11 +109,6 @@ class PassThroughProvider(Provider):
         return f"{self.spec.id_prefix.get(r.type, 'id-')}{r.h}"
 
     async def check(self, request: CheckRequest) -> CheckResponse:
-        log = os.environ.get("KURL_E2E_PROVIDER_LOG")
-        if log:
-            line = {"urn": request.urn, "inputs": to_python(PropertyValue(request.new_inputs))}
-            with open(log, "a", encoding="utf-8") as f:
-                f.write(json.dumps(line, sort_keys=True) + "\n")
         return CheckResponse(inputs=request.new_inputs)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
@@ -135,7 +137,20 @@ class PassThroughProvider(Provider):
         return None
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        args = to_python(PropertyValue(dict(request.args)))
+        shared = next(
+            (
+                f["result"]
+                for f in self.shared_invokes
+                if f["token"] == request.tok and all(args.get(k) == v for k, v in f["args"].items())
+            ),
+            None,
+        )
         answer = self.spec.invokes.get(request.tok)
+        if shared is not None:
+            generic = answer(args, self.config) if answer else {}
+            result = {**generic, **shared}
+            return InvokeResponse(return_value={k: to_property(v) for k, v in result.items()})
         if answer is None:
             return InvokeResponse(
                 failures=[
@@ -146,7 +161,6 @@ class PassThroughProvider(Provider):
                     )
                 ]
             )
-        args = to_python(PropertyValue(dict(request.args)))
         result = answer(args, self.config)
         return InvokeResponse(return_value={k: to_property(v) for k, v in result.items()})
 

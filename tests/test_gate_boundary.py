@@ -1,0 +1,531 @@
+"""The offline gate as a PR security boundary: the program it judges runs in its own process and
+virtualenv and cannot change the verdict, end the run early with exit 0, hang the gate, or write
+into `--json` output; lookups, `main:`, policy config and chatty packs behave as documented."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline.recorder import UNKNOWN
+from tests.conftest import PROJECT_ROOT
+from tests.test_offline_preview import copy_program, run_preview
+
+FOREIGN = PROJECT_ROOT / "tests" / "programs" / "aws_instance_targets"
+GATE_SITE_PACKAGES = next(p for p in sys.path if p.endswith("site-packages"))
+
+
+def program(
+    directory: Path, code: str, *, project: dict[str, object] | None = None, main: str = ""
+) -> Path:
+    """A one-file Pulumi program with a stack `ci` (AWS region only) in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    settings = {"name": "boundary", "runtime": "python", **(project or {})}
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
+    (directory / "Pulumi.ci.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (directory / (main or "__main__.py")).parent.mkdir(parents=True, exist_ok=True)
+    (directory / (main or "__main__.py")).write_text(code)
+    return directory
+
+
+ONE_VPC = 'import pulumi_aws as aws\n\naws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")\n'
+
+
+def test_a_program_calling_sys_exit_0_fails_the_gate(tmp_path: Path) -> None:
+    prog = program(tmp_path, ONE_VPC + "import sys\nsys.exit(0)\n" + FOREIGN_BODY)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 2
+    assert "the program called sys.exit(0) before it finished" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_program_calling_os_exit_0_fails_the_gate(tmp_path: Path) -> None:
+    prog = program(tmp_path, ONE_VPC + "import os\nos._exit(0)\n" + FOREIGN_BODY)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 2
+    assert "exited with code 0 (os._exit?) before the program finished" in result.stderr
+    assert "the recording is incomplete" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_program_killed_by_a_signal_fails_the_gate(tmp_path: Path) -> None:
+    prog = program(tmp_path, ONE_VPC + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    result = run_preview("--program", str(prog), "--stack", "ci")
+    assert result.returncode == 2
+    assert "was killed by signal SIGKILL before the program finished" in result.stderr
+
+
+FOREIGN_BODY = (FOREIGN / "__main__.py").read_text().split('"""', 2)[2]
+PATCH_THE_GATE = f"""
+import sys
+sys.path.insert(0, {str(PROJECT_ROOT)!r})
+import offline.analyzer, offline.cli, offline.runner
+from offline.analyzer import PolicyResult
+
+# Everything a hostile program could reach of the gate, made to say "clean".
+offline.analyzer.PolicyGate.analyze = lambda self, graph: PolicyResult("kurl-lb", "0", {{}}, [])
+offline.analyzer.analyze = lambda *args, **kwargs: PolicyResult("kurl-lb", "0", {{}}, [])
+offline.cli.main = lambda argv=None: 0
+offline.runner.run_program = lambda *args, **kwargs: None
+"""
+
+
+def test_patching_the_gate_from_the_program_changes_nothing(tmp_path: Path) -> None:
+    prog = program(tmp_path, PATCH_THE_GATE + FOREIGN_BODY)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 1, result.stderr
+    diagnostics = json.loads(result.stdout)["policy"]["diagnostics"]
+    assert sorted((d["policy"], d["level"]) for d in diagnostics) == [
+        ("aws-internal-nlb-ip-targets", "mandatory"),
+        ("aws-internal-nlb-ip-targets", "mandatory"),
+        ("aws-internal-nlb-no-client-ip-preservation", "mandatory"),
+    ]
+
+
+def test_what_the_program_prints_goes_to_stderr_never_into_json(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        'print(\'{"not": "the gate"}\')\n'
+        "print('to stderr', file=sys.stderr)\n" + ONE_VPC
+    )
+    prog = program(tmp_path, code)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)  # the whole of stdout is the gate's one document
+    assert [r["name"] for r in doc["resources"]] == ["boundary-ci", "vpc"]
+    assert '{"not": "the gate"}' in result.stderr and "to stderr" in result.stderr
+
+
+NEVER_RESOLVES = """
+import asyncio
+import pulumi
+import pulumi_aws as aws
+
+vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+never = pulumi.Output.from_input(asyncio.get_event_loop().create_future())
+aws.ec2.SecurityGroup("waits-forever", vpc_id=never)
+aws.ec2.Subnet("waits-too", vpc_id=never, cidr_block="10.0.1.0/24")
+"""
+
+
+def test_a_hung_program_is_stopped_at_the_deadline_naming_what_it_waited_on(
+    tmp_path: Path,
+) -> None:
+    prog = program(tmp_path, NEVER_RESOLVES)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "3", "--json")
+    assert result.returncode == 2
+    assert "did not finish before the deadline (--timeout)" in result.stderr
+    assert "stopped after registering 2 resource(s)" in result.stderr  # the stack and the VPC
+    assert "aws:ec2/securityGroup:SecurityGroup 'waits-forever'" in result.stderr
+    assert "aws:ec2/subnet:Subnet 'waits-too'" in result.stderr
+    assert "aws:ec2/vpc:Vpc 'vpc'" not in result.stderr
+    assert "(most recent call first)" in result.stderr  # where the program's threads were
+    assert result.stdout == ""
+
+
+def test_a_program_that_never_returns_is_stopped_too(tmp_path: Path) -> None:
+    prog = program(tmp_path, ONE_VPC + "import time\nwhile True:\n    time.sleep(1)\n")
+    result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "3")
+    assert result.returncode == 2
+    assert "its own code had not returned (the stacks above show where it was)" in result.stderr
+    assert (
+        "not yet registered:\n    pulumi:pulumi:Stack 'boundary-ci'\n    aws:ec2/vpc:Vpc 'vpc'"
+        in (result.stderr)
+    )
+    assert '__main__.py", line 6 in <module>' in result.stderr  # where it sleeps
+
+
+def test_a_resource_object_where_a_value_is_expected_is_named(tmp_path: Path) -> None:
+    code = ONE_VPC.replace('aws.ec2.Vpc("vpc"', 'vpc = aws.ec2.Vpc("vpc"')
+    prog = program(tmp_path, code + 'aws.ec2.SecurityGroup("sg", vpc_id=vpc)\n')
+    result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "60")
+    assert result.returncode == 2
+    assert "aws:ec2/securityGroup:SecurityGroup 'sg': input vpcId is the resource" in (
+        result.stderr
+    )
+    assert "aws:ec2/vpc:Vpc::vpc" in result.stderr
+
+
+def make_venv(
+    directory: Path, packages: dict[str, str], *, with_gate_packages: bool = True
+) -> Path:
+    """A virtualenv with the gate's packages (pulumi, providers) plus `packages` of its own."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
+    site = next(directory.glob("lib/python*/site-packages"))
+    if with_gate_packages:
+        (site / "gate-packages.pth").write_text(GATE_SITE_PACKAGES + "\n")
+    for name, code in packages.items():
+        (site / name).mkdir()
+        (site / name / "__init__.py").write_text(code)
+    return directory
+
+
+def test_the_program_runs_with_its_own_virtualenv(tmp_path: Path) -> None:
+    assert importlib.util.find_spec("kurl_lb_only_in_program_venv") is None  # not the gate's
+    make_venv(tmp_path / "venv", {"kurl_lb_only_in_program_venv": "CIDR = '10.9.0.0/16'\n"})
+    code = (
+        "import sys\nimport pulumi\nimport pulumi_aws as aws\n"
+        "from kurl_lb_only_in_program_venv import CIDR\n"
+        'aws.ec2.Vpc("vpc", cidr_block=CIDR)\n'
+        'pulumi.export("python", sys.prefix)\n'
+    )
+    prog = program(tmp_path / "prog", code, project={"runtime": _venv_runtime("../venv")})
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    vpc = next(r for r in doc["resources"] if r["name"] == "vpc")
+    assert vpc["inputs"]["cidrBlock"] == "10.9.0.0/16"
+    assert doc["outputs"]["python"] == str((tmp_path / "venv").resolve())
+
+
+def _venv_runtime(venv: str) -> dict[str, object]:
+    return {"name": "python", "options": {"toolchain": "pip", "virtualenv": venv}}
+
+
+def test_a_package_missing_from_the_program_venv_is_named_with_the_venv(tmp_path: Path) -> None:
+    venv = make_venv(tmp_path / "venv", {})
+    code = "import pulumi_random\n" + ONE_VPC
+    prog = program(tmp_path / "prog", code, project={"runtime": _venv_runtime("../venv")})
+    result = run_preview("--program", str(prog), "--stack", "ci")
+    assert result.returncode == 2
+    assert "the program imports module 'pulumi_random', which is not installed in" in (
+        result.stderr
+    )
+    assert f"the program's virtualenv {venv.resolve()}" in result.stderr
+
+
+def test_a_program_venv_without_the_pulumi_sdk_is_named(tmp_path: Path) -> None:
+    venv = make_venv(tmp_path / "venv", {}, with_gate_packages=False)
+    prog = program(tmp_path / "prog", ONE_VPC, project={"runtime": _venv_runtime("../venv")})
+    result = run_preview("--program", str(prog), "--stack", "ci")
+    assert result.returncode == 2
+    assert "module 'pulumi', which is not installed in the program's virtualenv" in result.stderr
+    assert str(venv.resolve()) in result.stderr
+
+
+def test_an_exception_in_an_apply_fails_the_gate_with_its_traceback(tmp_path: Path) -> None:
+    code = ONE_VPC.replace('aws.ec2.Vpc("vpc"', 'vpc = aws.ec2.Vpc("vpc"')
+    code += "def late(cidr):\n    raise ValueError(f'late failure for {cidr}')\n"
+    code += "vpc.cidr_block.apply(late)\n"
+    prog = program(tmp_path, code)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 2
+    assert "ValueError: late failure for 10.0.0.0/16" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_missing_program_venv_is_a_clear_error(tmp_path: Path) -> None:
+    prog = program(tmp_path, ONE_VPC, project={"runtime": _venv_runtime("venv")})
+    result = run_preview("--program", str(prog), "--stack", "ci")
+    assert result.returncode == 2
+    assert f"the program's virtualenv {tmp_path / 'venv'}" in result.stderr
+    assert "does not exist" in result.stderr
+
+
+def test_main_in_pulumi_yaml_is_honoured(tmp_path: Path) -> None:
+    code = "from helpers import NAME\nimport pulumi_aws as aws\n"
+    prog = program(
+        tmp_path,
+        code + "aws.ec2.Vpc(NAME, cidr_block='10.0.0.0/16')\n",
+        project={"main": "infra/"},
+        main="infra/__main__.py",
+    )
+    (prog / "infra" / "helpers.py").write_text("NAME = 'from-infra'\n")
+    (prog / "__main__.py").write_text("raise SystemExit('the root __main__.py must not run')\n")
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 0, result.stderr
+    assert [r["name"] for r in json.loads(result.stdout)["resources"]] == [
+        "boundary-ci",
+        "from-infra",
+    ]
+
+
+def test_a_missing_main_is_a_clear_error(tmp_path: Path) -> None:
+    prog = program(tmp_path, ONE_VPC, project={"main": "src/"})
+    result = run_preview("--program", str(prog), "--stack", "ci")
+    assert result.returncode == 2
+    assert "Pulumi.yaml main: src/ does not exist" in result.stderr
+
+
+LOOKUPS = """
+import pulumi
+import pulumi_aws as aws
+
+vpc = aws.ec2.get_vpc(id="vpc-0123")                      # plain invoke
+subnet = aws.ec2.get_subnet_output(id="subnet-0123")      # output invoke
+aws.ec2.SecurityGroup("sg", vpc_id=vpc.id, description=vpc.cidr_block)
+pulumi.export("vpcCidr", vpc.cidr_block)
+pulumi.export("subnetCidr", subnet.cidr_block)
+"""
+
+FIXTURES = [
+    {
+        "token": "aws:ec2/getVpc:getVpc",
+        "args": {"id": "vpc-0123"},
+        "result": {"id": "vpc-0123", "cidrBlock": "10.0.0.0/16"},
+    },
+    {
+        "token": "aws:ec2/getSubnet:getSubnet",
+        "args": {"id": "subnet-0123"},
+        "result": {"id": "subnet-0123", "cidrBlock": "10.0.1.0/24"},
+    },
+]
+
+
+def test_a_plain_invoke_without_a_fixture_names_the_token_and_the_fix(tmp_path: Path) -> None:
+    prog = program(tmp_path, LOOKUPS)
+    result = run_preview("--program", str(prog), "--stack", "ci")
+    assert result.returncode == 2
+    assert "plain invoke aws:ec2/getVpc:getVpc (at __main__.py:5) has no known result" in (
+        result.stderr
+    )
+    assert "--invokes FILE" in result.stderr
+    assert "token: aws:ec2/getVpc:getVpc" in result.stderr and "id: vpc-0123" in result.stderr
+    assert "AssertionError" not in result.stderr
+
+
+def preview_lookups(tmp_path: Path, fixtures: list[dict[str, object]]) -> dict[str, Any]:
+    """The LOOKUPS program's --json document with `fixtures` as its --invokes file."""
+    prog = program(tmp_path / "prog", LOOKUPS)
+    (tmp_path / "invokes.yaml").write_text(yaml.safe_dump(fixtures))
+    invokes = str(tmp_path / "invokes.yaml")
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json", "--invokes", invokes)
+    assert result.returncode == 0, result.stderr
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def test_invoke_fixtures_answer_plain_and_output_invokes(tmp_path: Path) -> None:
+    doc = preview_lookups(tmp_path, FIXTURES)
+    assert doc["outputs"] == {"vpcCidr": "10.0.0.0/16", "subnetCidr": "10.0.1.0/24"}
+    sg = next(r for r in doc["resources"] if r["name"] == "sg")
+    assert sg["inputs"]["vpcId"] == "vpc-0123"
+    assert [(x["token"], x["answered"]) for x in doc["lookups"]] == [
+        ("aws:ec2/getVpc:getVpc", True),
+        ("aws:ec2/getSubnet:getSubnet", True),
+    ]
+
+
+def test_an_output_invoke_without_a_fixture_is_unknown(tmp_path: Path) -> None:
+    doc = preview_lookups(tmp_path, FIXTURES[:1])
+    assert doc["outputs"]["vpcCidr"] == "10.0.0.0/16"
+    assert doc["outputs"]["subnetCidr"] == UNKNOWN
+    assert doc["lookups"][1] == {
+        "token": "aws:ec2/getSubnet:getSubnet",
+        "args": {"id": "subnet-0123"},
+        "answered": False,
+    }
+
+
+def test_a_malformed_invokes_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "invokes.yaml").write_text("- token: aws:ec2/getVpc:getVpc\n  result: 3\n")
+    result = run_preview("--stack", "dev", "--invokes", str(tmp_path / "invokes.yaml"))
+    assert result.returncode == 2
+    assert "entry 0 (aws:ec2/getVpc:getVpc): args and result must be mappings" in result.stderr
+
+
+def run_foreign_with_config(tmp_path: Path, config: object) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "policy.json").write_text(json.dumps(config))
+    return run_preview(
+        "--program",
+        str(FOREIGN),
+        "--stack",
+        "ci",
+        "--json",
+        "--policy-pack-config",
+        str(tmp_path / "policy.json"),
+    )
+
+
+def test_policy_pack_config_sets_enforcement_levels_like_the_cli(tmp_path: Path) -> None:
+    result = run_foreign_with_config(
+        tmp_path,
+        {
+            "all": "advisory",
+            "aws-internal-nlb-no-client-ip-preservation": {"enforcementLevel": "mandatory"},
+        },
+    )
+    assert result.returncode == 1, result.stderr
+    levels = sorted(
+        (d["policy"], d["level"]) for d in json.loads(result.stdout)["policy"]["diagnostics"]
+    )
+    assert levels == [
+        ("aws-internal-nlb-ip-targets", "advisory"),
+        ("aws-internal-nlb-ip-targets", "advisory"),
+        ("aws-internal-nlb-no-client-ip-preservation", "mandatory"),
+    ]
+
+
+def test_policy_pack_config_disables_and_sets_properties(tmp_path: Path) -> None:
+    # The foreign NLB serves 6443; with apiPorts [443] the pack does not judge it.
+    result = run_foreign_with_config(
+        tmp_path,
+        {
+            "aws-internal-nlb-ip-targets": {"apiPorts": [443]},
+            "aws-internal-nlb-no-client-ip-preservation": "disabled",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["policy"]["diagnostics"] == []
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"all": "strict"}, "all: 'strict' is not an enforcement level"),
+        ({"no-such-policy": "mandatory"}, "does not have: no-such-policy"),
+        (
+            {"aws-internal-nlb-ip-targets": {"apiPorts": ["6443"]}},
+            'aws-internal-nlb-ip-targets: apiPorts[0]: "6443" is not of type integer',
+        ),
+        ({"api-layer4-only": 3}, "api-layer4-only: must be a string or an object"),
+    ],
+)
+def test_invalid_policy_pack_config_is_exit_2(
+    tmp_path: Path, config: dict[str, object], message: str
+) -> None:
+    result = run_foreign_with_config(tmp_path, config)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+CHATTY_PACK = """
+import sys
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+sys.stderr.write("x" * 1_000_000)  # far more than a pipe holds
+sys.stderr.flush()
+
+
+def noisy(args, report_violation):
+    print("analyzing", args.urn, file=sys.stderr)
+    print("y" * 100_000)  # stdout too, after the port line
+    if args.resource_type == "aws:ec2/vpc:Vpc":
+        report_violation("seen")
+
+
+PolicyPack(
+    name="chatty",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=[ResourceValidationPolicy(name="noisy", description="d", validate=noisy)],
+)
+"""
+
+
+def test_a_pack_writing_lots_to_stderr_does_not_block(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 1.0.0\n")
+    (pack / "__main__.py").write_text(CHATTY_PACK)
+    prog = program(tmp_path / "prog", ONE_VPC)
+    result = run_preview(
+        "--program", str(prog), "--stack", "ci", "--json", "--policy-pack", str(pack)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    diagnostics = json.loads(result.stdout)["policy"]["diagnostics"]
+    assert [(d["policy"], d["level"], d["message"]) for d in diagnostics] == [
+        ("noisy", "advisory", "d\nseen")
+    ]
+
+
+def test_the_azure_example_ships_its_lookup_results() -> None:
+    invokes = PROJECT_ROOT / "offline" / "invokes" / "azure-dev.yaml"
+    result = run_preview("--stack", "azure-dev", "--json", "--invokes", str(invokes))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["lookups"] == [
+        {"token": "azure-native:authorization:getClientConfig", "args": {}, "answered": True}
+    ]
+    lb = next(r for r in doc["resources"] if r["type"] == "azure-native:network:LoadBalancer")
+    assert lb["inputs"]["loadBalancingRules"][0]["probe"]["id"] == (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kurl-dev-rg"
+        "/providers/Microsoft.Network/loadBalancers/kurl-lb/probes/api-probe"
+    )
+    text = run_preview("--stack", "azure-dev", "--invokes", str(invokes)).stdout
+    assert "azure-native:authorization:getClientConfig {}  (answered by --invokes)" in text
+
+
+@pytest.mark.parametrize(
+    ("nlb_security_group", "cidrs"),
+    [
+        (True, ["10.0.0.0/16"]),  # clients default to the VPC's CIDR
+        (False, ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]),  # primaries admit the subnets
+    ],
+)
+def test_the_dev_fixtures_answer_the_lookups_an_edited_dev_stack_makes(
+    tmp_path: Path, nlb_security_group: bool, cidrs: list[str]
+) -> None:
+    config = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    del config["kurl-lb:allowedClientCidrs"]
+    config["kurl-lb:aws"]["loadBalancerSecurityGroup"] = nlb_security_group
+    prog = copy_program(tmp_path, "edited", config)
+    invokes = PROJECT_ROOT / "offline" / "invokes" / "dev.yaml"
+    result = run_preview(
+        "--program", str(prog), "--stack", "edited", "--json", "--invokes", str(invokes)
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["lookups"] and all(x["answered"] for x in doc["lookups"])
+    assert cidrs == sorted(
+        r["inputs"]["cidrIpv4"]
+        for r in doc["resources"]
+        if r["type"] == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+        and "cidrIpv4" in r["inputs"]
+    )
+
+
+def test_make_preview_passes_the_stacks_invokes_file() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "INVOKES ?= offline/invokes/$(STACK).yaml" in makefile
+    assert "$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))" in makefile
+    assert "invokes=offline/invokes/$$stack.yaml" in makefile  # make previews (CI) too
+    assert '$${invokes:+--invokes "$$invokes"}' in makefile
+
+
+def test_the_program_does_not_outlive_a_killed_gate(tmp_path: Path) -> None:
+    prog = program(
+        tmp_path,
+        NEVER_RESOLVES.replace("import asyncio", "import asyncio, os")
+        + ("open('pid', 'w').write(str(os.getpid()))\n"),
+    )
+    gate = subprocess.Popen(
+        [sys.executable, "-m", "offline", "preview", "--program", str(prog), "--stack", "ci"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(600):  # the harness writes the file once the program runs
+        if (prog / "pid").exists() and (prog / "pid").read_text():
+            break
+        time.sleep(0.1)
+    harness = int((prog / "pid").read_text())
+    gate.kill()
+    gate.wait()
+    for _ in range(100):
+        if not running(harness):
+            break
+        time.sleep(0.1)
+    assert not running(harness)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for whoever adopted it to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_gate_and_harness_agree_on_the_frame_header() -> None:
+    from offline import harness, runner
+
+    assert runner.HEADER.format == harness.HEADER.format
