@@ -40,8 +40,19 @@ lock:
 # ALLOW_ADDRESS_CHANGE=1: the move is planned (docs/runbook.md, section 6.3).
 DIFF_FLAGS = $(if $(AGAINST), --against $(AGAINST))$(if $(ALLOW_ADDRESS_CHANGE), --allow-address-change)
 
+# GNU make exits 2 whenever a recipe fails, whatever the recipe's own exit status (its manual:
+# "the exit status of make is always one of three values"). So the tool's code (0 clean,
+# 1 mandatory policy violation, 2 invalid config or program error, 4 API address moved) is
+# printed here, and scripts that branch on it run `$(PY) -m offline preview ...` directly.
 preview: $(STAMP)
-	$(PY) -m offline preview --stack $(STACK)$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))$(DIFF_FLAGS)
+	@$(PY) -m offline preview --stack $(STACK)$(if $(wildcard $(INVOKES)), --invokes $(INVOKES))$(DIFF_FLAGS) \
+		|| { rc=$$?; case $$rc in 1) why="mandatory policy violation";; \
+		2) why="invalid config or program error";; \
+		3) why="a mandatory check cannot be verified at preview";; \
+		4) why="the plan moves the API address";; \
+		*) why="unexpected";; esac; \
+		echo "offline preview exited $$rc ($$why); make itself exits 2 on any failure" >&2; \
+		exit $$rc; }
 
 # Every Pulumi.<stack>.yaml through the offline gate (CI: .ci/run, which the workflow runs too).
 # Quiet when clean; the first failing stack stops it, with its preview shown.
@@ -61,6 +72,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	@test -d .mypy_cache || echo "mypy: first run, building .mypy_cache for the cloud SDKs" \
+		"(several minutes and close to 1 GB; later runs take seconds)"
 	$(PY) -m mypy
 	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run engine/build.sh e2e/plugins/*
 

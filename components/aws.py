@@ -133,6 +133,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         """One rule per source, never per primary: registering a primary touches no rule."""
         s = cfg.aws
         port = cfg.port
+        internal = cfg.scheme == "internal"
         looked_up: list[pulumi.Output[str]] = []
 
         def vpc_cidr() -> pulumi.Output[str]:
@@ -150,6 +151,14 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             if cfg.allowed_client_cidrs is None:
                 return [("vpc", vpc_cidr())]
             return [(c.replace("/", "-"), c) for c in cfg.allowed_client_cidrs]
+
+        def hairpin_sources() -> list[tuple[str, str]]:
+            """(name suffix, CIDR) of aws.hairpinSourceCidrs not already a client rule: a
+            primary reaching a public NLB arrives from its NAT gateway's or own public IP."""
+            listed = set(cfg.allowed_client_cidrs or [])
+            return [
+                (c.replace("/", "-"), c) for c in s.hairpin_source_cidrs or [] if c not in listed
+            ]
 
         def rule(
             suffix: str,
@@ -189,15 +198,19 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
                 cidr=None if instance_sg else vpc_cidr(),
                 egress=True,
             )
+            for suffix, cidr in hairpin_sources():
+                rule(f"hairpin-{suffix}", nlb_sg, "kURL API from primaries (hairpin)", cidr=cidr)
             if instance_sg:
                 rule("primaries-from-nlb", instance_sg, "kURL API from the NLB", peer_group=nlb_sg)
-                # Hairpin: a primary calling the API through the NLB arrives with its own address.
-                rule(
-                    "nlb-from-primaries",
-                    nlb_sg,
-                    "kURL API from primaries (hairpin)",
-                    peer_group=instance_sg,
-                )
+                if internal:
+                    # Hairpin: a primary calling an internal NLB arrives with its own address.
+                    # (A public NLB sees its public egress IP instead: hairpin-<cidr> above.)
+                    rule(
+                        "nlb-from-primaries",
+                        nlb_sg,
+                        "kURL API from primaries (hairpin)",
+                        peer_group=instance_sg,
+                    )
         elif instance_sg:
             # Without an NLB SG, targets see the NLB's private addresses (client IP preservation
             # off), which live in the NLB's subnets.
@@ -217,6 +230,13 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
                         f"primaries-from-clients-{suffix}",
                         instance_sg,
                         "kURL API clients",
+                        cidr=cidr,
+                    )
+                for suffix, cidr in hairpin_sources():
+                    rule(
+                        f"primaries-from-hairpin-{suffix}",
+                        instance_sg,
+                        "kURL API from primaries (hairpin)",
                         cidr=cidr,
                     )
         else:

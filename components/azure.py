@@ -29,12 +29,15 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
     """Layer-4 TCP public Standard load balancer for the Kubernetes API of a kURL HA cluster.
 
     Child resources (escape hatches): `public_ip`, `load_balancer`, `registrations` (by primary
-    name; NIC pools), `security_rule` (None without `azure.networkSecurityGroupName`).
+    name; NIC pools), `classic_provider` (NIC pools: the classic azure provider they use),
+    `security_rule` (None without `azure.networkSecurityGroupName`).
     """
 
     public_ip: network.PublicIPAddress
     load_balancer: network.LoadBalancer
     security_rule: network.SecurityRule | None
+    subscription_id: pulumi.Output[str]
+    classic_provider: pulumi.ProviderResource | None = None  # NIC pools only
 
     def __init__(
         self, name: str, args: AzureKurlLbArgs, opts: pulumi.ResourceOptions | None = None
@@ -64,6 +67,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
         subscription = azure_native.authorization.get_client_config_output(
             opts=pulumi.InvokeOutputOptions(parent=self)
         ).subscription_id
+        self.subscription_id = subscription
         lb_id = pulumi.Output.concat(
             "/subscriptions/",
             subscription,
@@ -175,6 +179,16 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
         # without owning the NIC; the classic provider's association does exactly that.
         import pulumi_azure as azure_classic
 
+        # An explicit classic provider, given the subscription azure-native already knows, so
+        # no azure:subscriptionId is needed; azure:subscriptionId (or ARM_SUBSCRIPTION_ID)
+        # overrides it. Like any explicit provider it reads no `azure:` stack config: it
+        # authenticates as the classic provider does by default (az CLI, ARM_* variables).
+        override = cfg.provider_setting("azure:subscriptionId")
+        self.classic_provider = azure_classic.Provider(
+            f"{name}-azure-classic",
+            subscription_id=override or self.subscription_id,
+            opts=self._child(),
+        )
         pool_id = self.load_balancer.id.apply(lambda lb: f"{lb}/backendAddressPools/{POOL}")
         for primary in cfg.primaries:
             if not primary.registered:
@@ -186,6 +200,6 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
                     network_interface_id=primary.nic_id,
                     ip_configuration_name=primary.ip_configuration_name,
                     backend_address_pool_id=pool_id,
-                    opts=self._child(),
+                    opts=self._child(provider=self.classic_provider),
                 )
             )

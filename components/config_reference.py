@@ -78,6 +78,14 @@ def render() -> str:
         "Unknown keys, and keys another cloud uses, are rejected. An invalid config stops the "
         "program before any resource is registered, with one message naming every bad key path "
         f"(`{NAMESPACE}:primaries[1].address`), its value and the allowed form.",
+        "Values are read as the Pulumi CLI reads the stack file: a number or boolean where a "
+        "string is expected (what `pulumi config set --path 'kurl-lb:tags.costcenter' 1234` "
+        "writes) is taken as that string, and an unquoted date such as `2025-12-31` reaches the "
+        "program as the CLI passes it, `2025-12-31 00:00:00 +0000 UTC`: quote dates to keep them "
+        "as written.",
+        "The program (and this validation) runs on Python 3.11: `make venv` installs "
+        "`requirements.lock`, whose wheels are for CPython 3.11 on linux x86_64, and `pulumi up` "
+        "uses that `.venv`; on another Python, install `requirements.txt`'s ranges yourself.",
         "",
         "## Top-level keys",
         "",

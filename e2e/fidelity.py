@@ -29,6 +29,15 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "no such value remains; an unknown offline value matches any engine value (weaker, "
         "never contradictory), and each such match is listed."
     ),
+    "secrets masked by the engine": (
+        '`pulumi preview --json` shows every secret input as "[secret]"; the offline JSON '
+        'carries {"secret": value}. Offline secrets are compared as "[secret]".'
+    ),
+    "provider bookkeeping": (
+        "the engine adds `version` (the plugin's) and `__internal` to the inputs of an explicit "
+        "provider resource (pulumi:providers:*, e.g. Azure's classic provider for NIC pools); "
+        "those two are not compared."
+    ),
     "outputs known only after deploy": (
         "values only a cloud computes (DNS names, addresses) are unknown offline, as in a first "
         "`pulumi preview`; after `pulumi up` the engine has them. Compared only where the "
@@ -88,6 +97,20 @@ def agrees(offline: Any, engine: Any) -> bool:
     return bool(offline == engine)
 
 
+PROVIDER_BOOKKEEPING = ("version", "__internal")
+
+
+def masked(value: Any) -> Any:
+    """An offline value as the engine's preview JSON shows it: secrets as "[secret]"."""
+    if isinstance(value, dict):
+        if set(value) == {"secret"}:
+            return "[secret]"
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
 def compare_graph(
     offline: dict[str, Any], steps: list[dict[str, Any]]
 ) -> tuple[list[Difference], list[Difference]]:
@@ -103,10 +126,14 @@ def compare_graph(
             diffs.append(Difference(urn, "type", o["type"], e["type"]))
         if (o.get("parent") or None) != (e.get("parent") or None):
             diffs.append(Difference(urn, "parent", o.get("parent"), e.get("parent")))
-        if o["custom"] and o["inputs"] != e.get("inputs", {}):
-            keys = sorted(set(o["inputs"]) | set(e.get("inputs", {})))
+        o_inputs, e_inputs = masked(o["inputs"]), dict(e.get("inputs", {}))
+        if o["type"].startswith("pulumi:providers:"):
+            for k in PROVIDER_BOOKKEEPING:
+                e_inputs.pop(k, None)
+        if o["custom"] and o_inputs != e_inputs:
+            keys = sorted(set(o_inputs) | set(e_inputs))
             for k in keys:
-                ov, ev = o["inputs"].get(k), e.get("inputs", {}).get(k)
+                ov, ev = o_inputs.get(k), e_inputs.get(k)
                 if ov != ev:
                     found = Difference(urn, f"input {k}", ov, ev)
                     (weaker if agrees(ov, ev) else diffs).append(found)

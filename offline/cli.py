@@ -10,6 +10,7 @@ it), 4 the plan against `--against REV` moves the API address (offline.address) 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,14 @@ from .runner import (
     read_invokes,
     run_program,
 )
-from .stackfile import MissingStackFile, StackFileError, read_stack
+from .stackfile import (
+    MissingStackFile,
+    StackFileError,
+    StackFiles,
+    explain_secrets,
+    read_stack,
+    scrub,
+)
 
 if TYPE_CHECKING:
     from .analyzer import PolicyResult
@@ -115,18 +123,33 @@ def _graph_at(program: Path, stack: str, revision: str, *, deadline: float, invo
     from .recorder import Graph
 
     with program_at(program, revision) as old_program:
+
+        def at_revision(exc: Exception, files: StackFiles | None = None) -> str:
+            # Say it is the old revision's, with paths as git names them there.
+            message = explain_secrets(str(exc), files) if files is not None else str(exc)
+            message = message.replace(f"{old_program}{os.sep}", f"{revision}:")
+            return (
+                f"in --against {revision} (Pulumi.{stack}.yaml and the program as of {revision}, "
+                f"not the working tree): {message}"
+            )
+
         try:
             files = read_stack(old_program, stack)
         except MissingStackFile:
             return Graph(project="", stack=stack)
-        # A relative virtualenv is not in the temporary tree: the working tree's serves.
-        return run_program(
-            files,
-            old_program.resolve(),
-            deadline=deadline,
-            invokes=invokes,
-            venv_base=program.resolve(),
-        )
+        except StackFileError as exc:
+            raise StackFileError(at_revision(exc)) from None
+        try:
+            # A relative virtualenv is not in the temporary tree: the working tree's serves.
+            return run_program(
+                files,
+                old_program.resolve(),
+                deadline=deadline,
+                invokes=invokes,
+                venv_base=program.resolve(),
+            )
+        except ProgramError as exc:
+            raise ProgramError(at_revision(exc, files)) from None
 
 
 def _address_gate(
@@ -146,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     deadline = time.monotonic() + args.timeout
     running: RunningProgram | None = None
+    files: StackFiles | None = None
     try:
         invokes = read_invokes(args.invokes) if args.invokes else None
         policy_config = (
@@ -171,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         ProgramError,
     ) as exc:
         # A clean user error (bad config) is the message alone, as the Pulumi CLI shows it; a
-        # program failure carries the program's traceback.
-        print(f"error: {exc}", file=sys.stderr)
+        # program failure carries the program's traceback. Secrets it could not decrypt are
+        # named as such; decrypted ones never shown.
+        message = explain_secrets(str(exc), files) if files is not None else str(exc)
+        print(f"error: {message}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         if running is not None:
@@ -196,24 +222,21 @@ def main(argv: list[str] | None = None) -> int:
         gate = _address_gate(args, old, graph, changes)
         warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
-        print(
-            render_json(
-                graph,
-                warnings=warnings,
-                policy=policy,
-                changes=changes,
-                against=args.against,
-                gate=gate,
-            )
+        out = render_json(
+            graph,
+            warnings=warnings,
+            policy=policy,
+            changes=changes,
+            against=args.against,
+            gate=gate,
         )
     elif changes is not None:
-        print(
-            render_diff_text(
-                graph, changes, args.against, warnings=warnings, policy=policy, gate=gate
-            )
+        out = render_diff_text(
+            graph, changes, args.against, warnings=warnings, policy=policy, gate=gate
         )
     else:
-        print(render_text(graph, warnings=warnings, policy=policy))
+        out = render_text(graph, warnings=warnings, policy=policy)
+    print(scrub(out, files.plaintexts))  # a decrypted secret is never printed
     blocked = gate is not None and gate.blocks
     if blocked:
         print(

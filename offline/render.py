@@ -29,7 +29,8 @@ def format_value(value: Any) -> str:
     shown = _display(value)
     if isinstance(shown, str) and shown is not value:
         return shown  # a marker: [unknown] or [secret], printed bare
-    return json.dumps(shown, separators=(", ", ": "), sort_keys=True)
+    # Non-ASCII shown as written (a tag "Zoë" is not "Zo\u00eb"), as `pulumi preview` shows it.
+    return json.dumps(shown, separators=(", ", ": "), sort_keys=True, ensure_ascii=False)
 
 
 def _display(value: Any) -> Any:

@@ -98,7 +98,7 @@ def test_a_stack_new_since_the_revision_is_all_creates(repo: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["diff"]["summary"] == {
-        "create": 6,
+        "create": 7,
         "update": 0,
         "replace": 0,
         "delete": 0,
@@ -188,3 +188,36 @@ def test_a_new_region_is_named_and_stops_with_exit_4(repo: Path) -> None:
         "provider setting aws:region goes from us-east-1 to us-west-2, which replaces every aws "
         "resource (not shown in the plan above)"
     ) in result.stdout
+
+
+def test_an_error_in_the_older_revision_says_which_revision_and_file(repo: Path) -> None:
+    """The working tree is fine; the config at HEAD~1 is not: the message says it is HEAD~1's."""
+    stack_file = repo / "Pulumi.dev.yaml"
+    good = stack_file.read_text()
+    stack_file.write_text(good.replace("kurl-lb:port: 6443", "kurl-lb:port: 70000"))
+    git(repo, "commit", "-qam", "bad port")
+    stack_file.write_text(good)
+    git(repo, "commit", "-qam", "fix port")
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
+    assert result.returncode == 2
+    assert (
+        "in --against HEAD~1 (Pulumi.dev.yaml and the program as of HEAD~1, not the working tree)"
+        in (result.stderr)
+    )
+    assert 'kurl-lb:port: "70000" is invalid' in result.stderr
+
+
+def test_a_malformed_stack_file_in_the_older_revision_is_named_as_git_names_it(
+    repo: Path,
+) -> None:
+    stack_file = repo / "Pulumi.dev.yaml"
+    good = stack_file.read_text()
+    stack_file.write_text(good + "  kurl-lb:port: 1\n")  # a repeated key
+    git(repo, "commit", "-qam", "repeated key")
+    stack_file.write_text(good)
+    git(repo, "commit", "-qam", "fixed")
+    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
+    assert result.returncode == 2
+    assert "HEAD~1:Pulumi.dev.yaml:" in result.stderr
+    assert 'mapping key "kurl-lb:port" already defined' in result.stderr
+    assert "kurl-lb-against-" not in result.stderr  # no temporary worktree path

@@ -28,6 +28,7 @@ def public_instance(base: dict[str, Any]) -> dict[str, Any]:
         {
             "scheme": "public",
             "allowedClientCidrs": ["203.0.113.0/24", "198.51.100.7/32"],
+            "aws.hairpinSourceCidrs": ["198.51.100.7/32", "192.0.2.44/32"],
             "aws.targetType": "instance",
             "primaries": [
                 {"name": "primary-1", "instanceId": "i-0123456789abcdef0", "registered": True},
@@ -158,6 +159,38 @@ def test_public_instance_targets(aws_dev: dict[str, Any]) -> None:
     clients = sorted(r.inputs["cidrIpv4"] for r in graph.of_type(INGRESS) if "clients" in r.name)
     assert clients == ["198.51.100.7/32", "203.0.113.0/24"]
     assert "0.0.0.0/0" not in str([r.inputs for r in graph.resources])
+
+
+def test_public_nlb_admits_the_primaries_public_egress_ips(aws_dev: dict[str, Any]) -> None:
+    """Hairpinning through a public NLB: a primary arrives from its NAT gateway's (or own) public
+    IP, so the NLB SG admits aws.hairpinSourceCidrs by address (each once: one already a client
+    CIDR gets no second rule), and no rule pretends the primaries' SG reference matches."""
+    graph = run_project(public_instance(aws_dev))
+    rules = {r.name: r.inputs for r in graph.of_type(INGRESS)}
+    assert rules["kurl-hairpin-192.0.2.44-32"]["cidrIpv4"] == "192.0.2.44/32"
+    assert rules["kurl-hairpin-192.0.2.44-32"]["securityGroupId"] == "kurl-nlb-sg-id"
+    assert rules["kurl-hairpin-192.0.2.44-32"]["fromPort"] == 6443
+    assert "kurl-hairpin-198.51.100.7-32" not in rules  # kurl-clients-198.51.100.7-32 admits it
+    assert rules["kurl-clients-198.51.100.7-32"]["cidrIpv4"] == "198.51.100.7/32"
+    assert "kurl-nlb-from-primaries" not in rules
+    assert rules["kurl-primaries-from-nlb"]["referencedSecurityGroupId"] == "kurl-nlb-sg-id"
+
+
+def test_public_nlb_with_preserved_client_ip_admits_hairpin_at_the_primaries(
+    aws_dev: dict[str, Any],
+) -> None:
+    config = with_changes(
+        public_instance(aws_dev),
+        {"aws.loadBalancerSecurityGroup": False, "aws.preserveClientIp": True},
+    )
+    graph = run_project(config)
+    rules = {r.name: r.inputs for r in graph.of_type(INGRESS)}
+    hairpin = rules["kurl-primaries-from-hairpin-192.0.2.44-32"]
+    assert (hairpin["securityGroupId"], hairpin["cidrIpv4"]) == (
+        "sg-0a1b2c3d4e5f60799",
+        "192.0.2.44/32",
+    )
+    assert "kurl-primaries-from-hairpin-198.51.100.7-32" not in rules
 
 
 def test_public_ip_targets(aws_dev: dict[str, Any]) -> None:

@@ -122,6 +122,31 @@ def test_nic_pool_registers_each_registered_primary_by_name(azure_dev: dict[str,
         assert assoc.property_dependencies["backendAddressPoolId"] == [lb_urn]
 
 
+def test_nic_pool_needs_no_subscription_setting(
+    azure_dev: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classic provider gets the subscription azure-native's client config reports."""
+    monkeypatch.delenv("ARM_SUBSCRIPTION_ID", raising=False)
+    config = with_changes(azure_dev, {"azure:subscriptionId": DELETE})
+    graph = run_project(config)
+    provider = graph.by_name("kurl-azure-classic")
+    assert provider.type == "pulumi:providers:azure"
+    # The provider schema marks subscriptionId secret.
+    assert provider.inputs["subscriptionId"] == {"secret": SUBSCRIPTION}
+    assert provider.parent == graph.by_name("kurl").urn
+    (assoc,) = graph.of_type(NIC_ASSOC)
+    assert assoc.provider.startswith(provider.urn + "::")
+
+
+def test_subscription_setting_overrides_the_client_config(
+    azure_dev: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = "99999999-8888-7777-6666-555555555555"
+    monkeypatch.delenv("ARM_SUBSCRIPTION_ID", raising=False)
+    graph = run_project(with_changes(azure_dev, {"azure:subscriptionId": other}))
+    assert graph.by_name("kurl-azure-classic").inputs["subscriptionId"] == {"secret": other}
+
+
 def test_registering_one_more_nic_adds_exactly_one_resource(azure_dev: dict[str, Any]) -> None:
     before = run_project(azure_dev)
     after = run_project(with_changes(azure_dev, {"primaries.1.registered": True}))
@@ -224,6 +249,7 @@ def test_children_are_parented_and_typed(azure_dev: dict[str, Any]) -> None:
     assert component.type == "kurl:index:AzureKurlLb"
     assert all(r.parent == component.urn for r in graph.custom)
     assert sorted(r.name for r in graph.custom) == [
+        "kurl-azure-classic",
         "kurl-lb",
         "kurl-nic-primary-1",
         "kurl-nsg-api",
@@ -349,11 +375,6 @@ AZURE_CASES: list[BadConfigCase] = [
         "label-without-location",
         {"azure.domainNameLabel": "kurl-api", "azure-native:location": DELETE},
         ["azure-native:location: is required with kurl-lb:azure.domainNameLabel"],
-    ),
-    (
-        "nic-without-subscription",
-        {"azure:subscriptionId": DELETE},
-        ["azure:subscriptionId: is required with backendPool nic", "ARM_SUBSCRIPTION_ID"],
     ),
     (
         "public-without-clients",

@@ -204,10 +204,47 @@ AWS_CASES: list[BadConfigCase] = [
         ],
     ),
     (
+        "public-nlb-without-hairpin-sources",
+        {"scheme": "public", "allowedClientCidrs": ["203.0.113.0/24"]},
+        [
+            "kurl-lb:aws.hairpinSourceCidrs: is required with scheme public",
+            "NAT gateway's public IP",
+            "e.g. [198.51.100.7/32]",
+            "aws ec2 describe-nat-gateways --filter Name=vpc-id,Values=vpc-0a1b2c3d4e5f60718",
+        ],
+    ),
+    (
+        "internal-nlb-with-hairpin-sources",
+        {"aws.hairpinSourceCidrs": ["198.51.100.7/32"]},
+        ["kurl-lb:aws.hairpinSourceCidrs: is only used with scheme public"],
+    ),
+    (
+        "zone-with-instance-targets",
+        {
+            "scheme": "public",
+            "allowedClientCidrs": ["0.0.0.0/0"],
+            "aws.targetType": "instance",
+            "primaries": [
+                {
+                    "name": "p1",
+                    "instanceId": "i-0123456789abcdef0",
+                    "zone": "us-east-1a",
+                    "registered": True,
+                }
+            ],
+        },
+        [
+            "kurl-lb:primaries[0].zone",
+            '"us-east-1a" is only used with aws.targetType ip',
+            "AWS rejects an availability zone for instance targets",
+        ],
+    ),
+    (
         "public-without-any-sg",
         {
             "scheme": "public",
             "allowedClientCidrs": ["203.0.113.0/24"],
+            "aws.hairpinSourceCidrs": ["198.51.100.7/32"],
             "aws.loadBalancerSecurityGroup": False,
         },
         ["kurl-lb:aws.loadBalancerSecurityGroup", "no place to enforce allowedClientCidrs"],
@@ -222,7 +259,8 @@ AWS_CASES: list[BadConfigCase] = [
         {"deletionProtection": "sometimes"},
         ["kurl-lb:deletionProtection", "true or false"],
     ),
-    ("tag-not-string", {"tags": {"team": 5}}, ["kurl-lb:tags.team", "map of string to string"]),
+    ("tag-not-scalar", {"tags": {"team": [5]}}, ["kurl-lb:tags.team", "map of string to string"]),
+    ("tags-empty", {"tags": ""}, ["kurl-lb:tags: is empty (the key has no value)"]),
     (
         "reserved-tag",
         {"tags": {"kurl-lb-stack": "x"}},
@@ -261,6 +299,17 @@ def test_every_problem_is_reported_in_one_message() -> None:
     assert str(info.value).startswith("invalid stack config (4 problems):")
 
 
+def test_internal_instance_targets_with_addresses_get_one_piece_of_advice() -> None:
+    """targetType instance on an internal NLB: the message says to use ip, and does not also
+    tell the primaries (which have addresses, what ip needs) to give instanceId instead."""
+    config = with_changes(AWS_DEV, {"aws.targetType": "instance"})
+    with pytest.raises(ConfigError) as info:
+        parse_stack_config(encode(config), {"aws:region": "us-east-1"})
+    assert [p.path for p in info.value.problems] == ["kurl-lb:aws.targetType"]
+    assert "use targetType ip" in str(info.value)
+    assert "instanceId" not in str(info.value)
+
+
 def test_config_values_arrive_as_strings_like_the_cli_sends_them() -> None:
     config = parse_stack_config(
         {**encode(AWS_DEV), "kurl-lb:port": "8443", "kurl-lb:deletionProtection": "false"},
@@ -292,3 +341,29 @@ def test_defaults() -> None:
     assert aws.preserve_client_ip is False
     hc = config.health_check
     assert (hc.interval_seconds, hc.healthy_threshold, hc.unhealthy_threshold) == (10, 3, 3)  # type: ignore[union-attr]
+
+
+def test_numbers_and_booleans_are_accepted_where_strings_are_expected() -> None:
+    """What `pulumi config set --path 'kurl-lb:tags.costcenter' 1234` stores is a number (and
+    `true` a boolean): string fields take them as the strings they were written as."""
+    config = with_changes(
+        AWS_DEV,
+        {
+            "tags": {"costcenter": 1234, "billable": True, "ratio": 1.5, "big": 1e3},
+            "primaries.0.name": 1,
+            "name": "kurl",
+        },
+    )
+    cfg = parse_stack_config(encode(config), {"aws:region": "us-east-1"})
+    assert cfg.tags == {
+        "costcenter": "1234",
+        "billable": "true",
+        "ratio": "1.5",
+        "big": "1000",
+    }
+    assert cfg.primaries[0].name == "1"  # type: ignore[union-attr]
+    # Non-string fields keep their types: a number is still no boolean or list.
+    with pytest.raises(ConfigError, match=r"kurl-lb:aws\.subnetIds"):
+        parse_stack_config(
+            encode(with_changes(AWS_DEV, {"aws.subnetIds": 5})), {"aws:region": "us-east-1"}
+        )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from components import config
 from components.config_reference import render
 from tests.conftest import PROJECT_ROOT
@@ -104,3 +106,42 @@ def test_the_pr_workflow_runs_the_strict_gate() -> None:
     for doc in ("README.md", "docs/policies.md"):
         text = (PROJECT_ROOT / doc).read_text()
         assert "3 when a mandatory" in text or "| 3 |" in text, doc
+
+
+def _read(name: str) -> str:
+    return (PROJECT_ROOT / name).read_text()
+
+
+def test_config_reference_says_what_an_operator_hits() -> None:
+    text = _read("docs/config.md")
+    allowed = next(line for line in text.splitlines() if line.startswith("| `allowedClientCidrs`"))
+    assert "`aws.hairpinSourceCidrs`" in allowed and "NAT gateways" in allowed
+    assert "Internal GCP load balancers default it to the subnetwork's range" in allowed
+    nsg = next(line for line in text.splitlines() if "`networkSecurityGroupName`" in line)
+    assert "must be in `azure.resourceGroupName`" in nsg
+    assert "Python 3.11" in text
+
+
+def test_readme_synopsis_lists_every_option() -> None:
+    readme = _read("README.md")
+    synopsis = next(line for line in readme.splitlines() if "-m offline preview --stack" in line)
+    for option in ("--json", "--against REV", "--no-policy", "--program DIR", "--policy-pack DIR"):
+        assert option in synopsis
+
+
+def test_pulumi_yaml_does_not_claim_the_schema_has_no_objects() -> None:
+    assert "has no objects" not in _read("Pulumi.yaml")
+
+
+def test_pr_workflow_may_comment_and_runs_the_plan_against_the_base() -> None:
+    workflow = yaml.safe_load(_read(".github/workflows/pr.yml"))
+    cloud = workflow["jobs"]["cloud-preview"]
+    assert any(step.get("with", {}).get("comment-on-pr") for step in cloud["steps"])
+    assert cloud["permissions"]["pull-requests"] == "write"
+    gate = workflow["jobs"]["offline-gate"]["steps"]
+    (ci,) = [s for s in gate if s.get("run") == "bash .ci/run"]
+    assert "github.base_ref" in ci["env"]["AGAINST"]  # make previews plans against the base
+
+
+def test_make_lint_says_its_first_run_is_slow() -> None:
+    assert "first run, building .mypy_cache" in _read("Makefile")

@@ -140,8 +140,8 @@ def test_secure_values_are_reported_not_crashed_on(tmp_path: Path) -> None:
     assert sorted(files.secret_keys) == ["app:token", "kurl-lb:tags"]
     result = run_preview("--program", str(program), "--stack", "secret")
     assert result.returncode == 0, result.stderr
-    assert "kurl-lb:tags.owner is a secret: offline preview cannot decrypt it" in result.stdout
-    assert "app:token is a secret" in result.stdout
+    assert "kurl-lb:tags.owner is a secret the offline preview cannot decrypt" in result.stdout
+    assert "app:token is a secret the offline preview cannot decrypt" in result.stdout
 
 
 def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
@@ -207,7 +207,8 @@ PLANS = {
         '"disableOutboundSnat": false',
         'loadBalancerAddress  : "kurl-dev-api.eastus.cloudapp.azure.com:6443"',
         "azure-native:authorization:getClientConfig",
-        "+ 6 to create",
+        "pulumi:providers:azure",
+        "+ 7 to create",
     ],
     "gcp-dev": [
         "└─ kurl:index:GcpKurlLb",
@@ -247,3 +248,37 @@ def test_urns_are_the_engines_whole_qualified_type_without_the_stack() -> None:
     )
     assert nlb["parent"] == component
     assert resources["kurl-listener"]["propertyDependencies"]["loadBalancerArn"] == [nlb["urn"]]
+
+
+def test_non_ascii_values_are_shown_as_written_in_text(tmp_path: Path) -> None:
+    config = dev_stack_config()
+    config["kurl-lb:tags"]["owner"] = "Zoë Müller"
+    program = copy_program(tmp_path, "utf", config)
+    (program / "Pulumi.utf.yaml").write_text(
+        yaml.safe_dump({"config": config}, allow_unicode=True), encoding="utf-8"
+    )
+    result = run_preview("--program", str(program), "--stack", "utf", "--no-policy")
+    assert result.returncode == 0, result.stderr
+    assert '"owner": "Zoë Müller"' in result.stdout
+    assert "\\u00eb" not in result.stdout
+
+
+def test_the_json_reference_documents_the_unknown_sentinel() -> None:
+    """--json shows unknowns as the engine's sentinel: docs/architecture.md names it exactly."""
+    reference = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
+    assert f'`"{UNKNOWN}"`' in reference
+    doc = json.loads(run_preview("--stack", "dev", "--json", "--no-policy").stdout)
+    assert doc["outputs"]["kurlInstallFlags"] == UNKNOWN
+
+
+def test_make_preview_prints_the_tools_exit_code() -> None:
+    """make exits 2 on any recipe failure; `make preview` says which code the tool gave."""
+    result = subprocess.run(
+        ["make", "-s", "preview", "STACK=nosuchstack"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "offline preview exited 2 (invalid config or program error)" in result.stderr

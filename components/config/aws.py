@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from typing import Literal
 
 from .core import Model, Problem, field, key_path, rule, stack_model
-from .scalars import AwsZone, InstanceId, PrivateIPv4, SecurityGroupId, SubnetId, VpcId
+from .scalars import (
+    AwsZone,
+    InstanceId,
+    IPv4Cidr,
+    PrivateIPv4,
+    SecurityGroupId,
+    SubnetId,
+    VpcId,
+)
 from .shared import HAIRPIN, Primary, Stack, by_mode
 
 
@@ -59,13 +67,22 @@ class AwsSettings(Model):
     preserve_client_ip: bool = field(
         False, doc="Client IP preservation; breaks hairpinning, rejected for internal NLBs."
     )
+    hairpin_source_cidrs: list[IPv4Cidr] | None = field(
+        None,
+        example="[198.51.100.7/32]",
+        doc="Public NLB only: the primaries' public egress addresses (their NAT gateways' "
+        "Elastic IPs, or their own public IPs). A primary reaching the NLB's public address "
+        "arrives from one of them, so kurl-lb admits them where it admits `allowedClientCidrs`. "
+        "Required for a public NLB unless `allowedClientCidrs` lists `0.0.0.0/0`.",
+        min_length=1,
+    )
 
 
 @stack_model("aws")
 class AwsStack(Stack):
     TITLE = "AWS"
     PUBLIC_LB = "a public NLB"
-    CLIENTS_HINT = " and the nodes' egress (NAT) IPs, which hairpinned traffic comes from"
+    CLIENTS_HINT = " (the primaries' NAT gateway or own public IPs go in aws.hairpinSourceCidrs)"
     INTERNAL_CLIENTS_DEFAULTED = True  # the VPC's CIDR
 
     cloud: Literal["aws"] = field(doc="Which component the stack builds.")
@@ -107,9 +124,29 @@ def internal_nlb_can_hairpin(cfg: AwsStack) -> Iterator[Problem]:
     "`targetType: instance` needs `instanceId` (and no `address`).",
 )
 def primaries_match_the_target_type(cfg: AwsStack) -> Iterator[Problem]:
+    # An internal NLB can only use ip (internal_nlb_can_hairpin says so): check the primaries
+    # against ip there too, so the config gets one piece of advice, not two opposite ones.
+    target_type = "ip" if cfg.scheme == "internal" else cfg.aws.target_type
     used_in = {"ip": ["address"], "instance": ["instance_id"]}
     for i, p in enumerate(cfg.primaries):
-        yield from by_mode(("aws", "targetType"), cfg.aws.target_type, ("primaries", i), p, used_in)
+        yield from by_mode(("aws", "targetType"), target_type, ("primaries", i), p, used_in)
+
+
+@rule(
+    AwsStack,
+    "`zone` is only used with `targetType: ip`: AWS rejects an availability zone on an "
+    "instance target's attachment (the instance's own zone is used).",
+)
+def zones_are_only_for_ip_targets(cfg: AwsStack) -> Iterator[Problem]:
+    if cfg.aws.target_type != "instance" or cfg.scheme == "internal":
+        return  # internal + instance: the targetType problem comes first
+    for i, p in enumerate(cfg.primaries):
+        if p.zone is not None:
+            yield Problem(
+                key_path(["primaries", i, "zone"]),
+                f'"{p.zone}" is only used with aws.targetType ip: AWS rejects an availability '
+                "zone for instance targets (the instance's own zone is used); remove it",
+            )
 
 
 @rule(AwsStack, "Every primary's `zone` is in `aws:region` (or `all`).")
@@ -175,4 +212,46 @@ def public_clients_are_enforced(cfg: AwsStack) -> Iterator[Problem]:
             "false with a public NLB and preserveClientIp false leaves no place to enforce "
             "allowedClientCidrs (targets only see the NLB's own addresses); keep the NLB "
             "security group, or list 0.0.0.0/0 in allowedClientCidrs to accept that",
+        )
+
+
+def _hairpin_rules_needed(cfg: AwsStack) -> bool:
+    """Whether kurl-lb manages a rule that admits clients by address on a public NLB: the NLB
+    security group, or (without one) the primaries' group when client IPs are preserved."""
+    aws = cfg.aws
+    cidrs = [ipaddress.IPv4Network(c) for c in cfg.allowed_client_cidrs or []]
+    return (
+        cfg.scheme == "public"
+        and ipaddress.IPv4Network("0.0.0.0/0") not in cidrs
+        and (
+            aws.load_balancer_security_group
+            or (aws.preserve_client_ip and aws.instance_security_group_id is not None)
+        )
+    )
+
+
+@rule(
+    AwsStack,
+    "A public NLB needs `hairpinSourceCidrs` (the primaries' NAT gateways' or own public IPs) "
+    "unless `allowedClientCidrs` lists `0.0.0.0/0`: a primary reaching the NLB's public "
+    "address arrives from its public egress IP, which no security group reference matches. "
+    "Internal NLBs reject it.",
+)
+def public_hairpin_sources_are_listed(cfg: AwsStack) -> Iterator[Problem]:
+    path = key_path(["aws", "hairpinSourceCidrs"])
+    if cfg.scheme == "internal" and cfg.aws.hairpin_source_cidrs is not None:
+        yield Problem(
+            path,
+            "is only used with scheme public (an internal NLB sees a primary's own private "
+            "address, admitted through aws.instanceSecurityGroupId or allowedClientCidrs)",
+        )
+    if _hairpin_rules_needed(cfg) and cfg.aws.hairpin_source_cidrs is None:
+        yield Problem(
+            path,
+            f"is required with scheme public: {HAIRPIN}, and a primary reaches the NLB's public "
+            "address from its NAT gateway's public IP (or its own public IP), which the rule "
+            "for the primaries' security group cannot match; list those addresses as /32s, "
+            "e.g. [198.51.100.7/32] (the VPC's NAT gateways: aws ec2 describe-nat-gateways "
+            f"--filter Name=vpc-id,Values={cfg.aws.vpc_id} --query "
+            "'NatGateways[].NatGatewayAddresses[].PublicIp')",
         )

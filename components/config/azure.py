@@ -46,7 +46,10 @@ class AzureSettings(Model):
         None, doc="Virtual network of the primaries (backendPool ip only)."
     )
     network_security_group_name: AzureName | None = field(
-        None, form="NSG name", doc="NSG of the primaries: gets the inbound rule for the port."
+        None,
+        form="NSG name",
+        doc="NSG of the primaries: gets the inbound rule for the port. It must be in "
+        "`azure.resourceGroupName` (the rule is created in that resource group).",
     )
     network_security_rule_priority: int = field(
         310, ge=100, le=4096, doc="Priority of that NSG rule."
@@ -106,19 +109,8 @@ def members_match_the_backend_pool(cfg: AzureStack) -> Iterator[Problem]:
         yield from by_mode(("azure", "backendPool"), pool, ("primaries", i), p, used_in)
 
 
-@rule(
-    AzureStack,
-    "NIC pools need `azure:subscriptionId` (or `ARM_SUBSCRIPTION_ID`) for the classic provider; "
-    "`domainNameLabel` needs `azure-native:location` (it is part of the FQDN).",
-)
+@rule(AzureStack, "`domainNameLabel` needs `azure-native:location` (it is part of the FQDN).")
 def provider_settings_are_given(cfg: AzureStack) -> Iterator[Problem]:
-    if cfg.azure.backend_pool == "nic" and not cfg.provider_setting("azure:subscriptionId"):
-        yield Problem(
-            "azure:subscriptionId",
-            "is required with backendPool nic: NIC registrations use the classic azure "
-            "provider, which needs it (pulumi config set azure:subscriptionId <id>, or set "
-            "ARM_SUBSCRIPTION_ID)",
-        )
     if cfg.azure.domain_name_label and not cfg.location:
         yield Problem(
             "azure-native:location",

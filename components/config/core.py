@@ -244,6 +244,9 @@ def _structural_problem(model: type[BaseModel], err: Any, cloud: str) -> Problem
         return Problem(path, f"is required{allowed}")
     value = err.get("input")
     msg = err["msg"].removeprefix("Value error, ")
+    if value == "" and info is not None and _is_structured(info):
+        # `kurl-lb:tags:` with nothing after it: the CLI passes an empty string.
+        return Problem(path, f"is empty (the key has no value){allowed}")
     if kind == "value_error":
         return Problem(path, f"{json.dumps(value)} {msg}{allowed}")
     return Problem(path, f"{json.dumps(value, default=str)} is invalid: {msg}{allowed}")
@@ -272,6 +275,45 @@ def _decode(value: Any, structured: bool) -> Any:
         return json.loads(value)
     except json.JSONDecodeError:
         return value  # pydantic then reports the type error with the key's allowed form
+
+
+def _cli_string(value: Any) -> Any:
+    """A number or boolean where a string is expected, as the string it was written as: the
+    CLI stores `pulumi config set --path 'kurl-lb:tags.costcenter' 1234` as the number 1234."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    return value
+
+
+def as_strings(annotation: Any, value: Any) -> Any:
+    """`value` with numbers and booleans turned into strings wherever `annotation` expects a
+    string (through Optional, Annotated, lists, string-keyed maps and nested models)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return as_strings(args[0], value)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return as_strings(inner[0], value) if len(inner) == 1 else value
+    if origin is list and isinstance(value, list):
+        return [as_strings(args[0], v) for v in value]
+    if origin is dict and isinstance(value, dict):
+        return {k: as_strings(args[1], v) for k, v in value.items()}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, item in value.items():
+            info = field_by_alias(annotation, key)
+            out[key] = as_strings(info.annotation, item) if info is not None else item
+        return out
+    if annotation is str:
+        return _cli_string(value)
+    return value
 
 
 def _is_structured(info: FieldInfo) -> bool:
@@ -303,7 +345,8 @@ def parse_stack_config(
     data: dict[str, Any] = {}
     for key, value in raw.items():
         info = field_by_alias(model, key)
-        data[key] = _decode(value, info is not None and _is_structured(info))
+        decoded = _decode(value, info is not None and _is_structured(info))
+        data[key] = as_strings(info.annotation, decoded) if info is not None else decoded
     try:
         cfg = model.model_validate(data)
     except ValidationError as exc:

@@ -51,7 +51,11 @@ class Stack(Model):
     allowed_client_cidrs: list[IPv4Cidr] | None = field(
         None,
         example="[10.0.0.0/16, 203.0.113.7/32]",
-        doc="Who may reach the API through the LB.",
+        doc="Who may reach the API through the LB. A public AWS NLB also needs the primaries' "
+        "public egress IPs (their NAT gateways' or their own) in `aws.hairpinSourceCidrs`: "
+        "a primary reaching the NLB's public address (hairpinning) arrives from one of them. "
+        "Internal GCP load balancers default it to the subnetwork's range, internal AWS NLBs "
+        "to the VPC's CIDR.",
         min_length=1,
     )
     deletion_protection: bool = field(True, doc="Protect the LB front end from deletion.")
