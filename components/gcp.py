@@ -161,7 +161,8 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
     def _labels(self) -> dict[str, str]:
         # GCP label values: lowercase letters, digits, - and _ (stack names may hold more).
         tags = self._tags()
-        stack = "".join(c if c.isalnum() or c in "-_" else "-" for c in pulumi.get_stack().lower())
+        allowed = "abcdefghijklmnopqrstuvwxyz0123456789-_"  # ASCII: isalnum() admits any script
+        stack = "".join(c if c in allowed else "-" for c in pulumi.get_stack().lower())
         return {**tags, STACK_TAG: stack[:63]}
 
     def _sources(self, cfg: GcpKurlLbArgs, scheme: str) -> pulumi.Input[list[str]]:

@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
-SECRET_PLACEHOLDER = "[secret]"
+# Stands for a value only the stack's secrets provider can decrypt; plain letters, so that it
+# passes the checks of any tag or name it stands in for (previews still show it as [secret]).
+SECRET_PLACEHOLDER = "secret"
 
 
 class StackFileError(Exception):
