@@ -371,12 +371,15 @@ def _is_structured(info: FieldInfo) -> bool:
 
 
 def parse_stack_config(
-    config: Mapping[str, Any], provider: Mapping[str, str] | None = None
+    config: Mapping[str, Any],
+    provider: Mapping[str, str] | None = None,
+    secret_keys: Iterable[str] = (),
 ) -> StackConfig:
     """Validate the `kurl-lb:` keys of a stack (full keys, e.g. `kurl-lb:cloud`).
 
-    `provider` holds provider config the rules check against (`aws:region`, `gcp:region`).
-    Raises ConfigError naming every problem.
+    `provider` holds provider config the rules check against (`aws:region`, `gcp:region`);
+    `secret_keys` the full keys the user stored as secrets (the components pass every value
+    read from them to resources and outputs as secrets). Raises ConfigError naming every problem.
     """
     prefix = NAMESPACE + ":"
     raw = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
@@ -407,6 +410,7 @@ def parse_stack_config(
             [_structural_problem(model, e, cloud) for e in exc.errors(include_url=False)]
         ) from None
     cfg._provider = dict(provider or {})
+    cfg._secret_keys = {k[len(prefix) :] for k in secret_keys if k.startswith(prefix)}
     problems = [p for r in rules_for(model) for p in r.check(cfg)]
     if problems:
         raise ConfigError(problems)
@@ -435,7 +439,9 @@ def load_stack_config() -> StackConfig:
     for key, env in PROVIDER_ENV.items():
         if key not in provider and os.environ.get(env):
             provider[key] = os.environ[env]
+    # The keys the engine says are secret (PULUMI_CONFIG_SECRET_KEYS, set_all_config).
+    secret_keys = [k for k in everything if runtime_config.is_config_secret(k)]
     try:
-        return parse_stack_config(everything, provider)
+        return parse_stack_config(everything, provider, secret_keys)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None

@@ -59,9 +59,15 @@ class Stack(Model):
     tags: dict[str, str] = field(default_factory=dict, doc="Tags/labels on every resource.")
     # Provider settings the stack was validated against (aws:region, gcp:region, ...).
     _provider: dict[str, str] = PrivateAttr(default_factory=dict)
+    # Keys (below kurl-lb:, e.g. "tags") the user stored as secrets.
+    _secret_keys: set[str] = PrivateAttr(default_factory=set)
 
     def provider_setting(self, key: str) -> str | None:
         return self._provider.get(key)
+
+    def is_secret(self, key: str) -> bool:
+        """Whether the user stored `kurl-lb:<key>` as a secret (camelCase key)."""
+        return key in self._secret_keys
 
     @property
     def primary_list(self) -> Sequence[Primary]:
