@@ -79,6 +79,22 @@ def _graph_at(program: Path, stack: str, revision: str) -> Graph:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 1 for a mandatory policy violation and nothing else; every other failure is
+    2 with a one-line reason (the program's own errors add their traceback)."""
+    # Any locale: what cannot be encoded is printed escaped, never an encoding error.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    try:
+        return _main(argv)
+    except Exception as exc:  # whatever it is, it is not a policy violation
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"error: {reason}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         old = _graph_at(args.program, args.stack, args.against) if args.against else None
@@ -97,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             policy = analyze(graph, args.policy_pack.resolve())
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        except Exception as exc:  # e.g. no loopback: the pack's port cannot be reached
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
+            print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
             return EXIT_ERROR
     changes = diff(old, graph) if old is not None else None
     if args.json:

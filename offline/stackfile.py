@@ -60,19 +60,76 @@ def _full_key(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
+# What a project or stack file may hold once YAML aliases are expanded (a few hundred bytes of
+# nested anchors can stand for billions of items), and its size on disk. Real ones hold a few
+# hundred values.
+MAX_NODES = 100_000
+MAX_BYTES = 1_000_000
+
+
+def _expanded_size(data: Any, path: Path) -> int:
+    """How many values `data` holds with every alias expanded, counted without expanding them
+    (each shared node once, memoized); refuses cycles (`&a [*a]`) and sizes over MAX_NODES."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    todo: list[tuple[Any, bool]] = [(data, False)]
+    while todo:
+        node, done = todo.pop()
+        if not isinstance(node, (dict, list)) or (id(node) in sizes and not done):
+            continue
+        children = list(node.values()) if isinstance(node, dict) else node
+        if not done:
+            if id(node) in active:
+                raise StackFileError(f"{path}: a YAML alias refers to itself")
+            active.add(id(node))
+            todo.append((node, True))
+            todo += [(c, False) for c in children]
+            continue
+        active.discard(id(node))
+        size = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if size > MAX_NODES:
+            raise StackFileError(
+                f"{path} expands to more than {MAX_NODES} values (YAML anchors and aliases); "
+                "refusing to read it"
+            )
+        sizes[id(node)] = size
+    return sizes.get(id(data), 1)
+
+
 def _load_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise MissingStackFile(f"{path} does not exist")
+    if path.stat().st_size > MAX_BYTES:
+        raise StackFileError(f"{path} is larger than {MAX_BYTES} bytes; refusing to read it")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise StackFileError(f"{path} is not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise StackFileError(f"{path} is not UTF-8 text: {exc}") from None
+    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+        # The YAML reader's own limits: nesting, numbers too long to convert, odd tags.
+        reason = "nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise StackFileError(f"{path} cannot be read: {reason}") from None
     if not isinstance(data, dict):
         raise StackFileError(f"{path} must be a YAML mapping")
+    _expanded_size(data, path)
     return data
 
 
 def read_stack(directory: Path, stack: str) -> StackFiles:
+    try:
+        return _read_stack(directory, stack)
+    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+        # Values the reader cannot turn into config (a mapping where a key belongs, numbers
+        # too long to print, values nested too deeply): a stack file error, never a crash.
+        reason = "a value nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise StackFileError(
+            f"Pulumi.{stack}.yaml in {directory} cannot be read as stack config: {reason}"
+        ) from None
+
+
+def _read_stack(directory: Path, stack: str) -> StackFiles:
     project_file = _load_yaml(directory / "Pulumi.yaml")
     project = project_file.get("name")
     if not isinstance(project, str) or not project:
