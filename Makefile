@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 
 .PHONY: preview test lint docs bench venv clean-venv
-.PHONY: previews lock
+.PHONY: previews lock fuzz
 
 venv: $(STAMP)
 
@@ -54,6 +54,14 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run
+
+# The property-based suite (tests/test_properties.py) with thousands of fresh random examples per
+# cloud (the loader and the stack-file reader FUZZ_EXAMPLES each, the full render a fifth of it);
+# `make test` runs the same properties with a few derandomized examples.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	KURL_LB_FUZZ=1 KURL_LB_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q \
+		--durations=0 tests/test_properties.py
 
 clean-venv:
 	rm -rf $(VENV)
