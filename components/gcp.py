@@ -61,7 +61,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         self.address = gcp.compute.Address(
             f"{name}-ip",
             region=region,
-            address_type=scheme,
+            address_type=sec("scheme", scheme),
             # Internal addresses are always PREMIUM and live on the subnetwork.
             network_tier=None if internal else sec("gcp", s.network_tier),
             subnetwork=subnetwork,
@@ -112,7 +112,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             region=region,
             # Both default wrongly for a passthrough NLB (INTERNAL, HTTP): always explicit.
             protocol="TCP",
-            load_balancing_scheme=scheme,
+            load_balancing_scheme=sec("scheme", scheme),
             health_checks=self.health_check.id,
             backends=[
                 gcp.compute.RegionBackendServiceBackendArgs(
@@ -131,7 +131,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             ip_address=self.address.address,
             ip_protocol="TCP",
             ports=[sec("port", str(cfg.port))],
-            load_balancing_scheme=scheme,
+            load_balancing_scheme=sec("scheme", scheme),
             backend_service=self.backend_service.id,
             network_tier=None if internal else sec("gcp", s.network_tier),
             network=network if internal else None,
