@@ -117,6 +117,11 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _printable(text: str) -> str:
+    """`text` with non-printable characters (NUL, newlines, NEL...) escaped, for messages."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def read_stack(directory: Path, stack: str) -> StackFiles:
     try:
         return _read_stack(directory, stack)
@@ -171,7 +176,12 @@ def _read_stack(directory: Path, stack: str) -> StackFiles:
                 f"{SECRET_PLACEHOLDER!r} instead"
                 for s in secrets
             )
-        result.config[full] = _encode(value)
+        try:
+            result.config[full] = _encode(value)
+        except (RecursionError, ValueError, TypeError) as exc:
+            raise StackFileError(
+                f"{stack_path}: {_printable(full)}: cannot be read: {exc}"
+            ) from None
     if stack_file.get("environment"):
         result.warnings.append(
             f"{stack_path.name} imports Pulumi ESC environments; their values are not resolved "
