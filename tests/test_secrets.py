@@ -8,30 +8,12 @@ from typing import Any
 
 import pytest
 
-from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
-from tests.conftest import (
-    AWS_DEV,
-    AZURE_DEV,
-    GCP_DEV,
-    INVOKES,
-    OUTPUTS,
-    PROJECT_ROOT,
-    encode,
-    with_changes,
-)
+from offline.recorder import Graph
+from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, run_project, with_changes
 
 
 def run_with_secrets(config: dict[str, Any], secret_keys: list[str]) -> Graph:
-    mocks = PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=False)
-    with program_directory(PROJECT_ROOT):
-        return record(
-            main_program(PROJECT_ROOT),
-            project="kurl-lb",
-            stack="test",
-            config=encode(config),
-            secret_keys=secret_keys,
-            mocks=mocks,
-        )
+    return run_project(config, secret_keys=secret_keys)
 
 
 def plain_texts(value: Any) -> list[str]:
