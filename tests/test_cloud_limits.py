@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError, parse_stack_config
+from components.kurl import checked_ip
 from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, encode, with_changes
 
 BASES = {"aws": AWS_DEV, "azure": AZURE_DEV, "gcp": GCP_DEV}
@@ -127,3 +128,10 @@ def test_control_characters_of_keys_and_values_are_shown_escaped() -> None:
     assert "x\\u0000y\\u2028" in message
     for line in message.split("\n"):
         assert all(c.isprintable() for c in line), repr(line)
+
+
+def test_only_an_ipv4_address_is_pasted_into_the_alias_script() -> None:
+    assert checked_ip("34.120.0.10") == "34.120.0.10"
+    for hostile in ("34.120.0.10'; reboot; '", "$(reboot)", "", "::1", "34.120.0.10\n"):
+        with pytest.raises(ValueError, match="not an IPv4 address"):
+            checked_ip(hostile)
