@@ -56,7 +56,7 @@ lint: $(STAMP)
 	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run
 
 # The property-based suite (tests/test_properties.py) with thousands of fresh random examples per
-# cloud (the loader and the stack-file reader FUZZ_EXAMPLES each, the full render a fifth of it);
+# cloud (the loader and the stack-file reader FUZZ_EXAMPLES each, the full render half of it);
 # `make test` runs the same properties with a few derandomized examples.
 FUZZ_EXAMPLES ?= 3000
 fuzz: $(STAMP)
