@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 
 .PHONY: preview test lint docs bench venv clean-venv
-.PHONY: previews lock
+.PHONY: previews lock fuzz
 .PHONY: engine e2e
 
 venv: $(STAMP)
@@ -90,6 +90,14 @@ $(ENGINE): engine/go.mod engine/go.sum engine/build.sh engine/langhost/main.go
 # The README's deploy path through that CLI, with pass-through provider doubles (e2e/README.md).
 e2e: $(STAMP) $(ENGINE)
 	$(PY) -m e2e
+
+# The property-based suite (tests/test_properties.py) with thousands of fresh random examples per
+# cloud (the loader and the stack-file reader FUZZ_EXAMPLES each, the full render half of it);
+# `make test` runs the same properties with a few derandomized examples.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	KURL_LB_FUZZ=1 KURL_LB_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q \
+		--durations=0 tests/test_properties.py
 
 clean-venv:
 	rm -rf $(VENV)

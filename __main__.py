@@ -12,7 +12,5 @@ lb = build_load_balancer(config)
 pulumi.export("loadBalancerAddress", lb.load_balancer_address)
 pulumi.export("kurlInstaller", installer_fragment(lb.load_balancer_address))
 pulumi.export("kurlInstallFlags", install_flags(lb.load_balancer_address))
-pulumi.export("registeredPrimaries", lb.registered_primaries)
-pulumi.export("pendingPrimaries", lb.pending_primaries)
-for key, value in lb.extra_outputs().items():
+for key, value in {**lb.primary_outputs(), **lb.extra_outputs()}.items():
     pulumi.export(key, value)

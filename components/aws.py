@@ -39,8 +39,12 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
     ) -> None:
         super().__init__("kurl:index:AwsKurlNlb", name, args, opts)
         cfg, s = args, args.aws
-        tags = self._tags()
+        sec = self.secret_if  # values read from secret config keys stay secret
+        plain_tags = self._tags()
+        tags = sec("tags", plain_tags)
         internal = cfg.scheme == "internal"
+        port = sec("port", cfg.port)
+        vpc_id = sec("aws", s.vpc_id)
         self.security_group_rules = {}
 
         # An NLB gets a security group only at creation; adding or removing one later replaces
@@ -49,20 +53,20 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         if s.load_balancer_security_group:
             self.security_group = aws.ec2.SecurityGroup(
                 f"{name}-nlb-sg",
-                vpc_id=s.vpc_id,
+                vpc_id=vpc_id,
                 description="kURL API load balancer (kurl-lb)",
-                tags={**tags, "Name": f"{name}-nlb"},
+                tags=sec("tags", {**plain_tags, "Name": f"{name}-nlb"}),
                 opts=self._child(),
             )
 
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-nlb",
             load_balancer_type="network",
-            internal=internal,
+            internal=sec("scheme", internal),
             ip_address_type="ipv4",
-            subnets=list(s.subnet_ids),
-            enable_cross_zone_load_balancing=s.cross_zone,
-            enable_deletion_protection=cfg.deletion_protection,
+            subnets=sec("aws", list(s.subnet_ids)),
+            enable_cross_zone_load_balancing=sec("aws", s.cross_zone),
+            enable_deletion_protection=sec("deletionProtection", cfg.deletion_protection),
             security_groups=[self.security_group.id] if self.security_group else None,
             tags=tags,
             opts=self._child(),
@@ -71,23 +75,23 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         hc = cfg.health_check
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",
-            port=cfg.port,
+            port=port,
             protocol="TCP",
-            target_type=s.target_type,
-            vpc_id=s.vpc_id,
+            target_type=sec("aws", s.target_type),
+            vpc_id=vpc_id,
             # Always explicit: an omitted value is the provider's default, and for a health check
             # block an omitted protocol becomes HTTP (terraform-provider-aws).
-            preserve_client_ip="true" if s.preserve_client_ip else "false",
+            preserve_client_ip=sec("aws", "true" if s.preserve_client_ip else "false"),
             deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
             connection_termination=True,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 protocol="TCP",
                 port="traffic-port",
-                interval=hc.interval_seconds,
-                timeout=hc.timeout_seconds,
-                healthy_threshold=hc.healthy_threshold,
-                unhealthy_threshold=hc.unhealthy_threshold,
+                interval=sec("healthCheck", hc.interval_seconds),
+                timeout=sec("healthCheck", hc.timeout_seconds),
+                healthy_threshold=sec("healthCheck", hc.healthy_threshold),
+                unhealthy_threshold=sec("healthCheck", hc.unhealthy_threshold),
             ),
             tags=tags,
             opts=self._child(),
@@ -96,7 +100,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         self.listener = aws.lb.Listener(
             f"{name}-listener",
             load_balancer_arn=self.load_balancer.arn,
-            port=cfg.port,
+            port=port,
             protocol="TCP",
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(
@@ -115,9 +119,9 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             self.registrations[primary.name] = aws.lb.TargetGroupAttachment(
                 f"{name}-target-{primary.name}",
                 target_group_arn=self.target_group.arn,
-                target_id=target,
-                port=cfg.port,
-                availability_zone=primary.zone,
+                target_id=sec("primaries", target),
+                port=port,
+                availability_zone=sec("primaries", primary.zone),
                 opts=self._child(),
             )
 
@@ -129,10 +133,13 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         """`registrations` in AWS's words: target group attachments by primary name."""
         return self.registrations
 
-    def _network_rules(self, name: str, cfg: AwsKurlNlbArgs, tags: dict[str, str]) -> None:
+    def _network_rules(
+        self, name: str, cfg: AwsKurlNlbArgs, tags: pulumi.Input[dict[str, str]]
+    ) -> None:
         """One rule per source, never per primary: registering a primary touches no rule."""
         s = cfg.aws
-        port = cfg.port
+        sec = self.secret_if
+        port = sec("port", cfg.port)
         internal = cfg.scheme == "internal"
         looked_up: list[pulumi.Output[str]] = []
 
@@ -141,7 +148,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             if not looked_up:
                 looked_up.append(
                     aws.ec2.get_vpc_output(
-                        id=s.vpc_id, opts=pulumi.InvokeOutputOptions(parent=self)
+                        id=sec("aws", s.vpc_id), opts=pulumi.InvokeOutputOptions(parent=self)
                     ).cidr_block
                 )
             return looked_up[0]
@@ -150,7 +157,10 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             """(name suffix, CIDR) of allowedClientCidrs, or of the VPC CIDR by default."""
             if cfg.allowed_client_cidrs is None:
                 return [("vpc", vpc_cidr())]
-            return [(c.replace("/", "-"), c) for c in cfg.allowed_client_cidrs]
+            return [
+                (c.replace("/", "-"), sec("allowedClientCidrs", c))
+                for c in cfg.allowed_client_cidrs
+            ]
 
         def hairpin_sources() -> list[tuple[str, str]]:
             """(name suffix, CIDR) of aws.hairpinSourceCidrs not already a client rule: a
@@ -163,7 +173,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         def rule(
             suffix: str,
             group: pulumi.Input[str],
-            description: str,
+            description: pulumi.Input[str],
             *,
             cidr: pulumi.Input[str] | None = None,
             peer_group: pulumi.Input[str] | None = None,
@@ -184,7 +194,9 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
                 opts=self._child(),
             )
 
-        instance_sg = s.instance_security_group_id
+        instance_sg = (
+            sec("aws", s.instance_security_group_id) if s.instance_security_group_id else None
+        )
         if self.security_group is not None:
             nlb_sg = self.security_group.id
             for suffix, cidr in clients():
@@ -216,12 +228,12 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             # off), which live in the NLB's subnets.
             for subnet_id in s.subnet_ids:
                 subnet = aws.ec2.get_subnet_output(
-                    id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=self)
+                    id=sec("aws", subnet_id), opts=pulumi.InvokeOutputOptions(parent=self)
                 )
                 rule(
                     f"primaries-from-{subnet_id}",
                     instance_sg,
-                    f"kURL API from the NLB in {subnet_id}",
+                    sec("aws", f"kURL API from the NLB in {subnet_id}"),
                     cidr=subnet.cidr_block,
                 )
             if s.preserve_client_ip:

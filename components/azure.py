@@ -44,18 +44,23 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
     ) -> None:
         super().__init__("kurl:index:AzureKurlLb", name, args, opts)
         cfg, s = args, args.azure
-        tags = self._tags()
+        sec = self.secret_if  # values read from secret config keys stay secret
+        tags = sec("tags", self._tags())
+        rg = sec("azure", s.resource_group_name)
+        port = sec("port", cfg.port)
         # Replacing the front end changes the API address every node and certificate has.
         protect = cfg.deletion_protection
 
         self.public_ip = network.PublicIPAddress(
             f"{name}-pip",
-            resource_group_name=s.resource_group_name,
+            resource_group_name=rg,
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
             public_ip_allocation_method="Static",
             public_ip_address_version="IPv4",
             dns_settings=(
-                network.PublicIPAddressDnsSettingsArgs(domain_name_label=s.domain_name_label)
+                network.PublicIPAddressDnsSettingsArgs(
+                    domain_name_label=sec("azure", s.domain_name_label)
+                )
                 if s.domain_name_label
                 else None
             ),
@@ -71,8 +76,9 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
         lb_id = pulumi.Output.concat(
             "/subscriptions/",
             subscription,
-            f"/resourceGroups/{s.resource_group_name}/providers/Microsoft.Network"
-            f"/loadBalancers/{lb_name}",
+            "/resourceGroups/",
+            rg,
+            f"/providers/Microsoft.Network/loadBalancers/{lb_name}",
         )
 
         def ref(kind: str, child: str) -> network.SubResourceArgs:
@@ -82,7 +88,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
         self.load_balancer = network.LoadBalancer(
             f"{name}-lb",
             load_balancer_name=lb_name,
-            resource_group_name=s.resource_group_name,
+            resource_group_name=rg,
             sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
             frontend_ip_configurations=[
                 network.FrontendIPConfigurationArgs(
@@ -95,20 +101,20 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
                 network.ProbeArgs(
                     name=PROBE,
                     protocol="Tcp",
-                    port=cfg.port,
-                    interval_in_seconds=hc.interval_seconds,
+                    port=port,
+                    interval_in_seconds=sec("healthCheck", hc.interval_seconds),
                     # probeThreshold is what Azure honours; numberOfProbes is kept equal to it
                     # for API versions and tools that still read it.
-                    probe_threshold=hc.unhealthy_threshold,
-                    number_of_probes=hc.unhealthy_threshold,
+                    probe_threshold=sec("healthCheck", hc.unhealthy_threshold),
+                    number_of_probes=sec("healthCheck", hc.unhealthy_threshold),
                 )
             ],
             load_balancing_rules=[
                 network.LoadBalancingRuleArgs(
                     name=RULE,
                     protocol="Tcp",
-                    frontend_port=cfg.port,
-                    backend_port=cfg.port,
+                    frontend_port=port,
+                    backend_port=port,
                     frontend_ip_configuration=ref("frontendIPConfigurations", FRONTEND),
                     backend_address_pool=ref("backendAddressPools", POOL),
                     probe=ref("probes", PROBE),
@@ -131,26 +137,29 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
             self.security_rule = network.SecurityRule(
                 f"{name}-nsg-api",
                 security_rule_name=f"{name}-api-via-lb",
-                resource_group_name=s.resource_group_name,
-                network_security_group_name=s.network_security_group_name,
-                priority=s.network_security_rule_priority,
+                resource_group_name=rg,
+                network_security_group_name=sec("azure", s.network_security_group_name),
+                priority=sec("azure", s.network_security_rule_priority),
                 direction="Inbound",
                 access="Allow",
                 protocol="Tcp",
                 # Clients, and the LB's own public IP: hairpinned flows arrive SNATed to it.
                 source_address_prefixes=pulumi.Output.all(
-                    *(cfg.allowed_client_cidrs or []), self.public_ip.ip_address
-                ).apply(lambda sources: [str(x) for x in sources if x]),
+                    sec("allowedClientCidrs", list(cfg.allowed_client_cidrs or [])),
+                    self.public_ip.ip_address,
+                ).apply(lambda both: [*both[0], *([str(both[1])] if both[1] else [])]),
                 source_port_range="*",
                 destination_address_prefix="*",
-                destination_port_range=str(cfg.port),
+                destination_port_range=sec("port", str(cfg.port)),
                 description="kURL API through the load balancer (kurl-lb)",
                 opts=self._child(),
             )
 
         host: pulumi.Input[str] = (
             # Azure's documented form, known before the IP exists (and in previews).
-            f"{s.domain_name_label}.{azure_region(cfg)}.cloudapp.azure.com"
+            pulumi.Output.concat(
+                sec("azure", s.domain_name_label), f".{azure_region(cfg)}.cloudapp.azure.com"
+            )
             if s.domain_name_label
             else self.public_ip.ip_address.apply(lambda ip: ip or "")
         )
@@ -158,16 +167,19 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
 
     def _pool(self, cfg: AzureKurlLbArgs) -> network.BackendAddressPoolArgs:
         s = cfg.azure
+        sec = self.secret_if
         if s.backend_pool == "nic":
             # NIC members join from the NIC side (one association per primary, below).
             return network.BackendAddressPoolArgs(name=POOL)
-        vnet = network.SubResourceArgs(id=s.virtual_network_id)
+        vnet = network.SubResourceArgs(id=sec("azure", s.virtual_network_id))
         return network.BackendAddressPoolArgs(
             name=POOL,
             virtual_network=vnet,
             load_balancer_backend_addresses=[
                 network.LoadBalancerBackendAddressArgs(
-                    name=p.name, ip_address=p.address, virtual_network=vnet
+                    name=sec("primaries", p.name),
+                    ip_address=sec("primaries", p.address),
+                    virtual_network=vnet,
                 )
                 for p in cfg.primaries
                 if p.registered
@@ -197,8 +209,10 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
             self.registrations[primary.name] = (
                 azure_classic.network.NetworkInterfaceBackendAddressPoolAssociation(
                     f"{name}-nic-{primary.name}",
-                    network_interface_id=primary.nic_id,
-                    ip_configuration_name=primary.ip_configuration_name,
+                    network_interface_id=self.secret_if("primaries", primary.nic_id),
+                    ip_configuration_name=self.secret_if(
+                        "primaries", primary.ip_configuration_name
+                    ),
                     backend_address_pool_id=pool_id,
                     opts=self._child(provider=self.classic_provider),
                 )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import pulumi
 
 from .config import STACK_TAG, StackConfig
 
 Registration = TypeVar("Registration", bound=pulumi.CustomResource)
+T = TypeVar("T")
 
 
 class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
@@ -42,6 +43,14 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
         """Cloud-specific stack outputs (GCP: nodePortAliasScript)."""
         return {}
 
+    def secret_if(self, key: str, value: T) -> pulumi.Input[T]:
+        """`value` as a secret Output when it was read from a config key the user stored as a
+        secret (`kurl-lb:<key>`, camelCase), else as is: a secret never reaches a resource input
+        or a stack output in plain text. (Logical names, hence URNs, are never secret.)"""
+        if self.config.is_secret(key):
+            return cast(pulumi.Input[T], pulumi.Output.secret(value))
+        return value
+
     def _tags(self) -> dict[str, str]:
         return {**self.config.tags, STACK_TAG: pulumi.get_stack()}
 
@@ -52,14 +61,20 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
         """Set the shared outputs and register them with the cloud-specific ones, last."""
         self.load_balancer_host = pulumi.Output.from_input(host)
         self.load_balancer_address = pulumi.Output.concat(
-            self.load_balancer_host, ":", str(self.config.port)
+            self.load_balancer_host, ":", self.secret_if("port", str(self.config.port))
         )
         self.register_outputs(
             {
                 "loadBalancerHost": self.load_balancer_host,
                 "loadBalancerAddress": self.load_balancer_address,
-                "registeredPrimaries": self.registered_primaries,
-                "pendingPrimaries": self.pending_primaries,
+                **self.primary_outputs(),
                 **self.extra_outputs(),
             }
         )
+
+    def primary_outputs(self) -> dict[str, pulumi.Input[list[str]]]:
+        """registeredPrimaries and pendingPrimaries, secret when `primaries` is."""
+        return {
+            "registeredPrimaries": self.secret_if("primaries", self.registered_primaries),
+            "pendingPrimaries": self.secret_if("primaries", self.pending_primaries),
+        }

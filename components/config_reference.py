@@ -77,7 +77,21 @@ def render() -> str:
         f"`pulumi config set --path '{NAMESPACE}:primaries[1].registered' true`.",
         "Unknown keys, and keys another cloud uses, are rejected. An invalid config stops the "
         "program before any resource is registered, with one message naming every bad key path "
-        f"(`{NAMESPACE}:primaries[1].address`), its value and the allowed form.",
+        f"(`{NAMESPACE}:primaries[1].address`), its value and the allowed form. Messages show "
+        "control characters of keys and values escaped (`\\x00`, `\\x85`, `\\u2028`), and cut "
+        "long values.",
+        "",
+        "Integers are JSON integers or ASCII digits (`1e3`, `6443.0` and `true` are refused). "
+        "A value nesting deeper than 16 levels or holding more than 10000 items is refused. "
+        "Everything the clouds refuse at `pulumi up` is refused here first (see *Rules across "
+        "keys*): tags and labels, names derived from `name` and zones, target addresses, "
+        "duplicates after normalising, port and health-check ranges.",
+        "",
+        "A key stored as a secret (`pulumi config set --secret`, also with `--path`) stays "
+        "secret: every value read from it reaches resource inputs and stack outputs as a "
+        "secret. Resource names (URNs) are never secret: they hold `name`, primary names, "
+        "zones, subnet IDs and client CIDRs.",
+        "",
         "Values are read as the Pulumi CLI reads the stack file: a number or boolean where a "
         "string is expected (what `pulumi config set --path 'kurl-lb:tags.costcenter' 1234` "
         "writes) is taken as that string, and an unquoted date such as `2025-12-31` reaches the "

@@ -51,16 +51,20 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         region = cfg.region
         internal = cfg.scheme == "internal"
         scheme = "INTERNAL" if internal else "EXTERNAL"
-        labels = self._labels()
+        sec = self.secret_if  # values read from secret config keys stay secret
+        labels = sec("tags", self._labels())
         protect = cfg.deletion_protection
+        port = sec("port", cfg.port)
+        network = sec("gcp", s.network)
+        subnetwork = sec("gcp", s.subnetwork) if internal else None
 
         self.address = gcp.compute.Address(
             f"{name}-ip",
             region=region,
-            address_type=scheme,
+            address_type=sec("scheme", scheme),
             # Internal addresses are always PREMIUM and live on the subnetwork.
-            network_tier=None if internal else s.network_tier,
-            subnetwork=s.subnetwork if internal else None,
+            network_tier=None if internal else sec("gcp", s.network_tier),
+            subnetwork=subnetwork,
             labels=labels,
             opts=self._child(protect=protect),
         )
@@ -69,11 +73,11 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         self.health_check = gcp.compute.RegionHealthCheck(
             f"{name}-hc",
             region=region,
-            check_interval_sec=hc.interval_seconds,
-            timeout_sec=hc.timeout_seconds,
-            healthy_threshold=hc.healthy_threshold,
-            unhealthy_threshold=hc.unhealthy_threshold,
-            tcp_health_check=gcp.compute.RegionHealthCheckTcpHealthCheckArgs(port=cfg.port),
+            check_interval_sec=sec("healthCheck", hc.interval_seconds),
+            timeout_sec=sec("healthCheck", hc.timeout_seconds),
+            healthy_threshold=sec("healthCheck", hc.healthy_threshold),
+            unhealthy_threshold=sec("healthCheck", hc.unhealthy_threshold),
+            tcp_health_check=gcp.compute.RegionHealthCheckTcpHealthCheckArgs(port=port),
             opts=self._child(),
         )
 
@@ -83,9 +87,9 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         self.instance_groups = {
             zone: gcp.compute.InstanceGroup(
                 f"{name}-{zone}",
-                zone=zone,
-                network=s.network,
-                description=f"kURL primaries in {zone} (kurl-lb)",
+                zone=sec("primaries", zone),
+                network=network,
+                description=sec("primaries", f"kURL primaries in {zone} (kurl-lb)"),
                 opts=self._child(),
             )
             for zone in zones
@@ -97,9 +101,9 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             group = self.instance_groups[primary.zone]
             self.registrations[primary.name] = gcp.compute.InstanceGroupMembership(
                 f"{name}-member-{primary.name}",
-                zone=primary.zone,
+                zone=sec("primaries", primary.zone),
                 instance_group=group.name,
-                instance=primary.instance,
+                instance=sec("primaries", primary.instance),
                 opts=self._child(),
             )
 
@@ -108,7 +112,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             region=region,
             # Both default wrongly for a passthrough NLB (INTERNAL, HTTP): always explicit.
             protocol="TCP",
-            load_balancing_scheme=scheme,
+            load_balancing_scheme=sec("scheme", scheme),
             health_checks=self.health_check.id,
             backends=[
                 gcp.compute.RegionBackendServiceBackendArgs(
@@ -116,7 +120,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
                 )
                 for group in self.instance_groups.values()
             ],
-            network=s.network if internal else None,
+            network=network if internal else None,
             connection_draining_timeout_sec=CONNECTION_DRAINING_SECONDS,
             opts=self._child(),
         )
@@ -126,23 +130,25 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             region=region,
             ip_address=self.address.address,
             ip_protocol="TCP",
-            ports=[str(cfg.port)],
-            load_balancing_scheme=scheme,
+            ports=[sec("port", str(cfg.port))],
+            load_balancing_scheme=sec("scheme", scheme),
             backend_service=self.backend_service.id,
-            network_tier=None if internal else s.network_tier,
-            network=s.network if internal else None,
-            subnetwork=s.subnetwork if internal else None,
+            network_tier=None if internal else sec("gcp", s.network_tier),
+            network=network if internal else None,
+            subnetwork=subnetwork,
             labels=labels,
             opts=self._child(protect=protect),
         )
 
         self.firewall = gcp.compute.Firewall(
             f"{name}-allow-api",
-            network=s.network,
+            network=network,
             direction="INGRESS",
-            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[str(cfg.port)])],
+            allows=[
+                gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[sec("port", str(cfg.port))])
+            ],
             source_ranges=self._sources(cfg, scheme),
-            target_tags=list(s.target_tags),
+            target_tags=sec("gcp", list(s.target_tags)),
             description="kURL API: load balancer health checks and clients (kurl-lb)",
             opts=self._child(),
         )
@@ -161,7 +167,8 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
     def _labels(self) -> dict[str, str]:
         # GCP label values: lowercase letters, digits, - and _ (stack names may hold more).
         tags = self._tags()
-        stack = "".join(c if c.isalnum() or c in "-_" else "-" for c in pulumi.get_stack().lower())
+        allowed = "abcdefghijklmnopqrstuvwxyz0123456789-_"  # ASCII: isalnum() admits any script
+        stack = "".join(c if c in allowed else "-" for c in pulumi.get_stack().lower())
         return {**tags, STACK_TAG: stack[:63]}
 
     def _sources(self, cfg: GcpKurlLbArgs, scheme: str) -> pulumi.Input[list[str]]:
@@ -171,13 +178,16 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         """
         probers = HEALTH_CHECK_RANGES[scheme]
         if cfg.allowed_client_cidrs is not None:
-            return probers + [c for c in cfg.allowed_client_cidrs if c not in probers]
+            clients = [c for c in cfg.allowed_client_cidrs if c not in probers]
+            if self.config.is_secret("allowedClientCidrs"):
+                return pulumi.Output.secret(clients).apply(lambda c: [*probers, *c])
+            return probers + clients
         # Internal default (config validation requires the list for external LBs): the subnetwork.
         subnetwork = cfg.gcp.subnetwork
         assert subnetwork is not None
         lookup = gcp.compute.get_subnetwork_output(
-            self_link=subnetwork if _is_link(subnetwork) else None,
-            name=None if _is_link(subnetwork) else subnetwork,
+            self_link=self.secret_if("gcp", subnetwork) if _is_link(subnetwork) else None,
+            name=None if _is_link(subnetwork) else self.secret_if("gcp", subnetwork),
             region=cfg.region,
             opts=pulumi.InvokeOutputOptions(parent=self),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -42,5 +43,17 @@ def nodeport_alias_script(load_balancer_ip: pulumi.Input[str]) -> pulumi.Output[
     """Shell script for every node: the LB IP as a /32 alias, persisted by a systemd unit."""
     template = ALIAS_SCRIPT.read_text()
     return pulumi.Output.from_input(load_balancer_ip).apply(
-        lambda ip: template.replace("@LB_IP@", ip).replace("@UNIT@", UNIT_NAME)
+        lambda ip: template.replace("@LB_IP@", checked_ip(ip)).replace("@UNIT@", UNIT_NAME)
     )
+
+
+def checked_ip(value: str) -> str:
+    """`value` if it is an IPv4 address (canonical form), the only text pasted into the script:
+    anything else (a quote, `$(...)`) would be shell code run as root on every node."""
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise ValueError(
+            f"the load balancer address {value!r} is not an IPv4 address; "
+            "refusing to put it into the node alias script"
+        ) from None

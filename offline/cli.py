@@ -166,6 +166,23 @@ def _address_gate(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 1 means a mandatory policy violation and nothing else (3 and 4 are the gate's other
+    verdicts, see the module docstring); every failure is 2 with a one-line reason (the
+    program's own errors add their traceback)."""
+    # Any locale: what cannot be encoded is printed escaped, never an encoding error.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    try:
+        return _main(argv)
+    except Exception as exc:  # whatever it is, it is not a policy violation
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"error: {reason}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     deadline = time.monotonic() + args.timeout
     running: RunningProgram | None = None
@@ -215,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         except PolicyPackError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        except Exception as exc:  # e.g. no loopback: the pack's port cannot be reached
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
+            print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
             return EXIT_ERROR
     changes = gate = None
     if old is not None:

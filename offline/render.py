@@ -164,15 +164,22 @@ def render_json(
     against: str | None = None,
     gate: AddressGate | None = None,
 ) -> str:
+    # Byte-identical for one stack: resources, lookups, verdicts and dependency lists come in
+    # the order the program's async work settled; they are sorted, and so are object keys.
+    policy_json = policy.to_json() if policy else {"pack": None, "diagnostics": []}
+    policy_json["diagnostics"] = sorted(
+        policy_json["diagnostics"], key=lambda d: json.dumps(d, sort_keys=True)
+    )
     document: dict[str, Any] = {
         "project": graph.project,
         "stack": graph.stack,
-        "resources": [r.to_json() for r in graph.resources],
+        "resources": sorted((_stable(r.to_json()) for r in graph.resources), key=_by_urn),
         "outputs": graph.outputs,
-        "policy": policy.to_json() if policy else {"pack": None, "diagnostics": []},
-        "lookups": [
-            {"token": i.token, "args": i.args, "answered": i.answered} for i in graph.invokes
-        ],
+        "policy": policy_json,
+        "lookups": sorted(
+            ({"token": i.token, "args": i.args, "answered": i.answered} for i in graph.invokes),
+            key=lambda i: json.dumps(i, sort_keys=True),
+        ),
         "warnings": _notes(graph, warnings),
     }
     if changes is not None:
@@ -183,7 +190,19 @@ def render_json(
         }
         if gate is not None:
             document["diff"]["apiAddress"] = gate.to_json()
-    return json.dumps(document, indent=2, sort_keys=False)
+    return json.dumps(document, indent=2, sort_keys=True)
+
+
+def _stable(resource: dict[str, Any]) -> dict[str, Any]:
+    resource["dependencies"] = sorted(resource["dependencies"])
+    resource["propertyDependencies"] = {
+        k: sorted(v) for k, v in resource["propertyDependencies"].items()
+    }
+    return resource
+
+
+def _by_urn(resource: dict[str, Any]) -> str:
+    return str(resource["urn"])
 
 
 def plan_word(change: Change) -> str:

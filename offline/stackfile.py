@@ -30,7 +30,12 @@ import yaml
 
 from .passphrase import BadCiphertext, Crypter, IncorrectPassphrase, passphrase_from_env
 
-SECRET_PLACEHOLDER = "[secret]"
+# Stands for a value only the stack's secrets provider can decrypt: plain letters, so that it
+# passes the checks of any tag or name it stands in for (a field it cannot stand in for, such as an
+# address, is reported as a secret the preview cannot decrypt).
+SECRET_PLACEHOLDER = "secret"
+# What a decrypted secret is shown as wherever it would be printed.
+SECRET_SHOWN = "[secret]"
 
 
 class StackFileError(Exception):
@@ -227,10 +232,18 @@ class _Reader:
 def _compose(path: Path) -> tuple[_Reader, yaml.MappingNode | None]:
     if not path.is_file():
         raise MissingStackFile(f"{path} does not exist")
+    if path.stat().st_size > MAX_BYTES:
+        raise StackFileError(f"{path} is larger than {MAX_BYTES} bytes; refusing to read it")
     try:
-        node = yaml.compose(path.read_text(), Loader=_Loader)
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise StackFileError(f"{path} is not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise StackFileError(f"{path} is not UTF-8 text: {exc}") from None
+    except RecursionError:
+        raise StackFileError(f"{path} cannot be read: it nests too deeply") from None
+    if node is not None:
+        _expanded_size(node, path)
     reader = _Reader(path)
     if node is None or (isinstance(node, yaml.ScalarNode) and node.value in _NULLS):
         return reader, None
@@ -352,11 +365,73 @@ def _go_json(value: Any) -> Any:
 def _encode_object(value: Any, where: str) -> str:
     try:
         return json.dumps(_go_json(value), default=_json_default)
-    except ValueError as exc:
+    except (RecursionError, ValueError, TypeError) as exc:
         raise StackFileError(f"{where}: {exc} cannot be passed as config (JSON)") from None
 
 
+# What a project or stack file may hold once YAML aliases are expanded (a few hundred bytes of
+# nested anchors can stand for billions of items), and its size on disk. Real ones hold a few
+# hundred values.
+MAX_NODES = 100_000
+MAX_BYTES = 1_000_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expanded_size(root: yaml.Node, path: Path) -> int:
+    """How many nodes `root` stands for with every alias expanded, counted without expanding
+    them (an aliased node is one object, counted once and memoized); refuses cycles
+    (`&a [*a]`) and sizes over MAX_NODES."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    todo: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while todo:
+        node, done = todo.pop()
+        children = _children(node)
+        if not children or (id(node) in sizes and not done):
+            continue
+        if not done:
+            if id(node) in active:
+                raise StackFileError(f"{path}: a YAML alias refers to itself")
+            active.add(id(node))
+            todo.append((node, True))
+            todo += [(c, False) for c in children]
+            continue
+        active.discard(id(node))
+        size = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if size > MAX_NODES:
+            raise StackFileError(
+                f"{path} expands to more than {MAX_NODES} values (YAML anchors and aliases); "
+                "refusing to read it"
+            )
+        sizes[id(node)] = size
+    return sizes.get(id(root), 1)
+
+
+def _printable(text: str) -> str:
+    """`text` with non-printable characters (NUL, newlines, NEL...) escaped, for messages."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def read_stack(directory: Path, stack: str) -> StackFiles:
+    try:
+        return _read_stack(directory, stack)
+    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+        # Values the reader cannot turn into config (a mapping where a key belongs, numbers
+        # too long to print, values nested too deeply): a stack file error, never a crash.
+        reason = "a value nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise StackFileError(
+            f"Pulumi.{stack}.yaml in {directory} cannot be read as stack config: {reason}"
+        ) from None
+
+
+def _read_stack(directory: Path, stack: str) -> StackFiles:
     project_file = _load_yaml(directory / "Pulumi.yaml")
     project = project_file.get("name")
     if not isinstance(project, str) or not project:
@@ -463,10 +538,8 @@ def scrub(text: str, plaintexts: list[str]) -> str:
         if not plaintext:
             continue
         quoted = json.dumps(plaintext)
-        text = text.replace(quoted, json.dumps(SECRET_PLACEHOLDER))
-        text = text.replace(
-            json.dumps(plaintext, ensure_ascii=False), json.dumps(SECRET_PLACEHOLDER)
-        )
-        text = text.replace(f'"{plaintext}"', f'"{SECRET_PLACEHOLDER}"')
-        text = text.replace(f"'{plaintext}'", f"'{SECRET_PLACEHOLDER}'")
+        text = text.replace(quoted, json.dumps(SECRET_SHOWN))
+        text = text.replace(json.dumps(plaintext, ensure_ascii=False), json.dumps(SECRET_SHOWN))
+        text = text.replace(f'"{plaintext}"', f'"{SECRET_SHOWN}"')
+        text = text.replace(f"'{plaintext}'", f"'{SECRET_SHOWN}'")
     return text

@@ -185,9 +185,14 @@ def encode(config: dict[str, Any]) -> dict[str, str]:
 
 
 def run_project(
-    config: dict[str, Any], *, preview: bool = False, graph: Graph | None = None
+    config: dict[str, Any],
+    *,
+    preview: bool = False,
+    graph: Graph | None = None,
+    secret_keys: list[str] | None = None,
 ) -> Graph:
-    """Run this project's __main__.py for a stack `test` with `config`."""
+    """Run this project's __main__.py for a stack `test` with `config`; `secret_keys` are the
+    keys the engine says are secret (as PULUMI_CONFIG_SECRET_KEYS)."""
     mocks = PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=preview)
     with program_directory(PROJECT_ROOT):
         return record(
@@ -195,6 +200,7 @@ def run_project(
             project="kurl-lb",
             stack="test",
             config=encode(config),
+            secret_keys=secret_keys,
             mocks=mocks,
             graph=graph,
         )

@@ -204,7 +204,7 @@ def test_an_error_in_the_older_revision_says_which_revision_and_file(repo: Path)
         "in --against HEAD~1 (Pulumi.dev.yaml and the program as of HEAD~1, not the working tree)"
         in (result.stderr)
     )
-    assert 'kurl-lb:port: "70000" is invalid' in result.stderr
+    assert "kurl-lb:port: 70000 is invalid" in result.stderr
 
 
 def test_a_malformed_stack_file_in_the_older_revision_is_named_as_git_names_it(

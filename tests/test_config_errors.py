@@ -45,7 +45,7 @@ AWS_CASES: list[BadConfigCase] = [
         ["kurl-lb:scheme: is required; allowed: internal or public"],
     ),
     ("bad-scheme", {"scheme": "private"}, ["kurl-lb:scheme", '"private"', "internal or public"]),
-    ("port-zero", {"port": 0}, ["kurl-lb:port", '"0" is invalid', "integer 1-65535"]),
+    ("port-zero", {"port": 0}, ["kurl-lb:port", "0 is invalid", "integer 1-65535"]),
     ("port-text", {"port": "https"}, ["kurl-lb:port", '"https"', "integer 1-65535"]),
     ("name-uppercase", {"name": "Kurl"}, ["kurl-lb:name", '"Kurl" is not a valid name prefix']),
     (

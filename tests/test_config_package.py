@@ -34,7 +34,8 @@ def test_derived_forms_read_the_constraints() -> None:
     assert config.form_of(fields["interval_seconds"]) == "integer 5-300"
     assert config.form_of(config.AwsSettings.model_fields["target_type"]) == "ip or instance"
     assert config.form_of(config.AwsPrimary.model_fields["address"]) == (
-        "private IPv4 address, e.g. 10.0.1.10"
+        "private IPv4 address (in 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10), "
+        "e.g. 10.0.1.10"
     )
 
 

@@ -325,12 +325,18 @@ GCP_CASES: list[BadConfigCase] = [
     (
         "bad-instance",
         {"primaries.0.instance": "VM_1"},
-        ["kurl-lb:primaries[0].instance", "GCP resource name or self link"],
+        ["kurl-lb:primaries[0].instance", "GCP instance name or self link"],
     ),
     (
         "duplicate-instance",
-        {"primaries.1.instance": "vm-1"},
-        ["kurl-lb:primaries[1].instance", "also primaries[0].instance"],
+        {"primaries.2.instance": "vm-1"},  # primaries 0 and 2 are both in us-central1-a
+        ["kurl-lb:primaries[2].instance", "also primaries[0].instance"],
+    ),
+    (
+        # A name and a self link naming one VM are one target.
+        "duplicate-instance-as-link",
+        {"primaries.2.instance": "projects/kurl-test/zones/us-central1-a/instances/vm-1"},
+        ["kurl-lb:primaries[2].instance", "also primaries[0].instance"],
     ),
     (
         "aws-field-on-gcp-primary",
@@ -372,9 +378,9 @@ GCP_CASES: list[BadConfigCase] = [
     (
         "label-uppercase",
         {"tags": {"Team": "platform"}},
-        ["kurl-lb:tags.Team", "is not a GCP label"],
+        ["kurl-lb:tags.Team", "is not a valid label"],
     ),
-    ("label-value-dots", {"tags": {"team": "a.b"}}, ["kurl-lb:tags.team", "is not a GCP label"]),
+    ("label-value-dots", {"tags": {"team": "a.b"}}, ["kurl-lb:tags.team", "is not a valid label"]),
 ]
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from collections.abc import Iterator
 from typing import Literal
 
-from .core import Model, Problem, field, key_path, rule, stack_model
+from .core import Int, Model, Problem, field, key_path, rule, shown, stack_model
 from .scalars import (
     AwsZone,
     InstanceId,
@@ -16,13 +17,13 @@ from .scalars import (
     SubnetId,
     VpcId,
 )
-from .shared import HAIRPIN, Primary, Stack, by_mode
+from .shared import HAIRPIN, STACK_TAG, Primary, Stack, TagRules, by_mode, check_tags
 
 
 class AwsHealthCheck(Model):
-    interval_seconds: int = field(10, ge=5, le=300, doc="Seconds between checks of one target.")
-    healthy_threshold: int = field(3, ge=2, le=10, doc="Passes before a target is healthy.")
-    unhealthy_threshold: int = field(3, ge=2, le=10, doc="Failures before a target is unhealthy.")
+    interval_seconds: Int = field(10, ge=5, le=300, doc="Seconds between checks of one target.")
+    healthy_threshold: Int = field(3, ge=2, le=10, doc="Passes before a target is healthy.")
+    unhealthy_threshold: Int = field(3, ge=2, le=10, doc="Failures before a target is unhealthy.")
 
     @property
     def timeout_seconds(self) -> int:
@@ -41,7 +42,7 @@ class AwsPrimary(Primary):
         doc="Attachment availability zone; `all` for IP targets outside the VPC.",
     )
 
-    def targets(self) -> dict[str, str | None]:
+    def targets(self, stack: Stack) -> dict[str, str | None]:
         return {"address": self.address, "instanceId": self.instance_id}
 
 
@@ -156,7 +157,7 @@ def zones_are_in_the_region(cfg: AwsStack) -> Iterator[Problem]:
         if p.zone and p.zone != "all" and region and not p.zone.startswith(region):
             yield Problem(
                 key_path(["primaries", i, "zone"]),
-                f'"{p.zone}" is not in aws:region {region}; allowed: {region}<letter> or all',
+                f"{shown(p.zone)} is not in aws:region {region}; allowed: {region}<letter> or all",
             )
 
 
@@ -186,7 +187,7 @@ def hairpin_sources_are_admitted(cfg: AwsStack) -> Iterator[Problem]:
         if p.address and not any(ipaddress.IPv4Address(p.address) in c for c in cidrs):
             yield Problem(
                 key_path(["primaries", i, "address"]),
-                f'"{p.address}" is outside allowedClientCidrs: {HAIRPIN}, and without '
+                f"{shown(p.address)} is outside allowedClientCidrs: {HAIRPIN}, and without "
                 "aws.instanceSecurityGroupId the NLB security group only admits "
                 "allowedClientCidrs; add the primaries' subnets to allowedClientCidrs or "
                 "set aws.instanceSecurityGroupId",
@@ -230,6 +231,38 @@ def _hairpin_rules_needed(cfg: AwsStack) -> bool:
     )
 
 
+_AWS_SIGNS = "_.:/=+-@"
+
+
+def _aws_tag_text(text: str) -> str | None:
+    """AWS tag keys and values: letters, digits and spaces of any script, and _ . : / = + - @."""
+    bad = sorted(
+        {c for c in text if unicodedata.category(c)[0] not in "LNZ" and c not in _AWS_SIGNS}
+    )
+    if bad:
+        return (
+            f"{shown(''.join(bad[:5]))} not allowed; allowed: letters, digits, spaces, {_AWS_SIGNS}"
+        )
+    return None
+
+
+def _aws_tag_key(key: str) -> str | None:
+    if key.lower().startswith("aws:"):
+        return 'the "aws:" prefix is reserved for AWS'
+    return _aws_tag_text(key)
+
+
+AWS_TAGS = TagRules(
+    noun="tag",
+    limit=50,
+    key_max=128,
+    value_max=256,
+    key_ok=_aws_tag_key,
+    value_ok=_aws_tag_text,
+    ours=(STACK_TAG, "Name"),  # Name: on the NLB security group
+)
+
+
 @rule(
     AwsStack,
     "A public NLB needs `hairpinSourceCidrs` (the primaries' NAT gateways' or own public IPs) "
@@ -254,4 +287,50 @@ def public_hairpin_sources_are_listed(cfg: AwsStack) -> Iterator[Problem]:
             "e.g. [198.51.100.7/32] (the VPC's NAT gateways: aws ec2 describe-nat-gateways "
             f"--filter Name=vpc-id,Values={cfg.aws.vpc_id} --query "
             "'NatGateways[].NatGatewayAddresses[].PublicIp')",
+        )
+
+
+@rule(
+    AwsStack,
+    "`tags` are tags AWS accepts: at most 50 per resource with kurl-lb's own (`kurl-lb-stack`, "
+    "`Name`), keys 1-128 and values 0-256 characters of letters, digits, spaces and "
+    "`_.:/=+-@`, no key starting with `aws:`.",
+)
+def tags_are_aws_tags(cfg: AwsStack) -> Iterator[Problem]:
+    yield from check_tags(cfg.tags, AWS_TAGS)
+
+
+# Security group rules per group and direction (AWS's default quota); the NLB group also gets
+# the hairpin rule from the primaries' group.
+AWS_RULES_PER_GROUP = 60
+
+
+@rule(
+    AwsStack,
+    "`name` gives names AWS accepts: the NLB and target group (`<name>-nlb-...`, "
+    "`<name>-tg-...`) must not start with `internal-`, the NLB security group "
+    "(`<name>-nlb-sg-...`) not with `sg-`; `allowedClientCidrs` fits one security group "
+    f"(at most {AWS_RULES_PER_GROUP - 1} blocks besides the hairpin rule).",
+)
+def aws_names_and_rules_are_accepted(cfg: AwsStack) -> Iterator[Problem]:
+    for suffix, what in (("-nlb", "load balancer"), ("-tg", "target group")):
+        if (cfg.name + suffix).startswith("internal-"):
+            yield Problem(
+                key_path(["name"]),
+                f"{shown(cfg.name)} makes the {what} name {cfg.name}{suffix}-..., and AWS "
+                'refuses names starting with "internal-"; choose another name',
+            )
+    if cfg.aws.load_balancer_security_group and (cfg.name + "-nlb-sg").startswith("sg-"):
+        yield Problem(
+            key_path(["name"]),
+            f"{shown(cfg.name)} makes the security group name {cfg.name}-nlb-sg-..., and AWS "
+            'refuses security group names starting with "sg-"; choose another name',
+        )
+    clients = cfg.allowed_client_cidrs or []
+    if len(clients) > AWS_RULES_PER_GROUP - 1:
+        yield Problem(
+            key_path(["allowedClientCidrs"]),
+            f"lists {len(clients)} blocks; each is one rule of the NLB security group, which "
+            f"takes at most {AWS_RULES_PER_GROUP} inbound rules (AWS quota) with the hairpin "
+            f"rule: list at most {AWS_RULES_PER_GROUP - 1} (e.g. merge them into wider blocks)",
         )

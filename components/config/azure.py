@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from .core import Model, Problem, field, key_path, rule, stack_model
-from .scalars import AzureName, AzureNicId, AzureVnetId, DomainNameLabel, PrivateIPv4
-from .shared import Primary, Stack, by_mode
+from .core import Int, Model, Problem, field, key_path, rule, shown, stack_model
+from .scalars import (
+    AzureName,
+    AzureNicId,
+    AzureResourceGroup,
+    AzureVnetId,
+    DomainNameLabel,
+    PrivateIPv4,
+)
+from .shared import Primary, Stack, TagRules, by_mode, check_tags
 
 
 class AzureHealthCheck(Model):
-    interval_seconds: int = field(5, ge=5, le=300, doc="Seconds between probes (Azure minimum 5).")
-    unhealthy_threshold: int = field(
+    interval_seconds: Int = field(5, ge=5, le=300, doc="Seconds between probes (Azure minimum 5).")
+    unhealthy_threshold: Int = field(
         2,
         ge=1,
         le=100,
@@ -30,13 +37,13 @@ class AzurePrimary(Primary):
         None, example="10.1.0.4", doc="VM address (backendPool ip)."
     )
 
-    def targets(self) -> dict[str, str | None]:
+    def targets(self, stack: Stack) -> dict[str, str | None]:
         # Azure resource IDs are case-insensitive.
         return {"nicId": self.nic_id and self.nic_id.lower(), "address": self.address}
 
 
 class AzureSettings(Model):
-    resource_group_name: AzureName = field(
+    resource_group_name: AzureResourceGroup = field(
         form="resource group name", doc="Resource group of the public IP and LB."
     )
     backend_pool: Literal["nic", "ip"] = field(
@@ -51,7 +58,7 @@ class AzureSettings(Model):
         doc="NSG of the primaries: gets the inbound rule for the port. It must be in "
         "`azure.resourceGroupName` (the rule is created in that resource group).",
     )
-    network_security_rule_priority: int = field(
+    network_security_rule_priority: Int = field(
         310, ge=100, le=4096, doc="Priority of that NSG rule."
     )
     domain_name_label: DomainNameLabel | None = field(
@@ -117,4 +124,47 @@ def provider_settings_are_given(cfg: AzureStack) -> Iterator[Problem]:
             "is required with kurl-lb:azure.domainNameLabel (the FQDN is "
             "<label>.<location>.cloudapp.azure.com); e.g. pulumi config set "
             "azure-native:location eastus",
+        )
+
+
+def _azure_tag_name(key: str) -> str | None:
+    bad = sorted(set(key) & set(AZURE_TAG_FORBIDDEN))
+    return (
+        f"{shown(''.join(bad))} not allowed (Azure refuses {AZURE_TAG_FORBIDDEN})" if bad else None
+    )
+
+
+AZURE_TAG_FORBIDDEN = "<>%&\\?/"
+AZURE_TAGS = TagRules(
+    noun="tag",
+    limit=50,
+    key_max=512,
+    value_max=256,
+    key_ok=_azure_tag_name,
+    value_ok=lambda value: None,
+    ignore_case=True,
+)
+
+
+@rule(
+    AzureStack,
+    "`tags` are tags Azure accepts: at most 50 per resource with `kurl-lb-stack`, names of "
+    "1-512 characters without `<>%&\\?/`, unique ignoring case (also against `kurl-lb-stack`), "
+    "values up to 256 characters.",
+)
+def tags_are_azure_tags(cfg: AzureStack) -> Iterator[Problem]:
+    yield from check_tags(cfg.tags, AZURE_TAGS)
+
+
+# Azure load-balancing rules take frontend and backend ports 1-65534.
+AZURE_PORT_MAX = 65534
+
+
+@rule(AzureStack, f"`port` is at most {AZURE_PORT_MAX} (Azure load-balancing rules).")
+def port_fits_a_rule(cfg: AzureStack) -> Iterator[Problem]:
+    if cfg.port > AZURE_PORT_MAX:
+        yield Problem(
+            key_path(["port"]),
+            f"{cfg.port} is refused by Azure load-balancing rules (frontend and backend ports "
+            f"1-{AZURE_PORT_MAX}); allowed: integer 1-{AZURE_PORT_MAX}",
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar, Union
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
@@ -34,6 +35,14 @@ if TYPE_CHECKING:
 
 NAMESPACE = "kurl-lb"
 
+# Bounds on what one config value may hold (the real ones nest 3 levels and hold a few dozen
+# items): deeper or bigger values are refused before pydantic or a message touches them.
+MAX_DEPTH = 16
+MAX_ITEMS = 10_000
+# What a message shows of one value, and how many problems one message lists.
+MAX_SHOWN = 120
+MAX_PROBLEMS = 20
+
 
 class Model(BaseModel):
     """Base of every config object: camelCase keys, unknown keys rejected, immutable."""
@@ -44,6 +53,29 @@ class Model(BaseModel):
         populate_by_name=True,
         frozen=True,
     )
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def _integer(value: Any) -> Any:
+    """Integers as the Pulumi CLI passes them (a JSON number, or ASCII digits as text); floats
+    (`1e3`, `6443.0`), booleans and other digits are refused, not rounded or guessed."""
+    if isinstance(value, (bool, float)):
+        raise ValueError("is not an integer")
+    if isinstance(value, int):
+        if value.bit_length() > 62:
+            raise ValueError("is not an integer in range")
+        return value
+    if isinstance(value, str):
+        if not _INTEGER.fullmatch(value):
+            raise ValueError("is not an integer")
+        return int(value)
+    return value  # pydantic reports the type
+
+
+Int = Annotated[int, BeforeValidator(_integer)]
+"""Every integer field's type (see `_integer`)."""
 
 
 # --- fields and their allowed forms -------------------------------------------------------------
@@ -118,33 +150,63 @@ def form_of(info: FieldInfo | None) -> str | None:
 # --- problems -----------------------------------------------------------------------------------
 
 
+def escape(text: str) -> str:
+    """`text` with every character that is not printable (controls such as NUL and newline, NEL,
+    line and paragraph separators, bidi overrides, surrogates) shown as a Python escape: a key
+    or value can never start a line of its own in a log, or hide what follows it."""
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(c: str) -> str:
+    code = ord(c)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def shown(value: Any) -> str:
+    """A value as messages show it: JSON, at most MAX_SHOWN characters; never raises (values
+    too deep or numbers too long to print are described instead)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<integer of about {int(value.bit_length() * 0.30103)} digits>"
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (ValueError, RecursionError, TypeError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str  # as Pulumi users write it: kurl-lb:primaries[1].address
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        return escape(f"{self.path}: {self.message}")
 
 
 class ConfigError(Exception):
-    """Every problem of a stack config, in one message."""
+    """Every problem of a stack config, in one message (the first MAX_PROBLEMS of them)."""
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
         lines = [f"invalid stack config ({count} problem{'s' if count != 1 else ''}):"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:MAX_PROBLEMS]]
+        if count > MAX_PROBLEMS:
+            lines.append(f"  - ... and {count - MAX_PROBLEMS} more")
         super().__init__("\n".join(lines))
 
 
 def key_path(loc: Sequence[str | int]) -> str:
+    """`kurl-lb:primaries[1].address`; a key too long to show is cut (Problem escapes it)."""
     out = NAMESPACE + ":"
     for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += part if i == 0 else f".{part}"
+            key = part if len(part) <= MAX_SHOWN else part[: MAX_SHOWN - 3] + "..."
+            out += key if i == 0 else f".{key}"
     return out
 
 
@@ -242,14 +304,14 @@ def _structural_problem(model: type[BaseModel], err: Any, cloud: str) -> Problem
     allowed = f"; allowed: {form}" if form else ""
     if kind == "missing":
         return Problem(path, f"is required{allowed}")
-    value = err.get("input")
+    value = shown(err.get("input"))
     msg = err["msg"].removeprefix("Value error, ")
-    if value == "" and info is not None and _is_structured(info):
+    if err.get("input") == "" and info is not None and _is_structured(info):
         # `kurl-lb:tags:` with nothing after it: the CLI passes an empty string.
         return Problem(path, f"is empty (the key has no value){allowed}")
     if kind == "value_error":
-        return Problem(path, f"{json.dumps(value)} {msg}{allowed}")
-    return Problem(path, f"{json.dumps(value, default=str)} is invalid: {msg}{allowed}")
+        return Problem(path, f"{value} {msg}{allowed}")
+    return Problem(path, f"{value} is invalid: {msg}{allowed}")
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -268,13 +330,37 @@ def stack_model(cloud: str) -> Callable[[type[S]], type[S]]:
 
 
 def _decode(value: Any, structured: bool) -> Any:
-    """Config values arrive as strings; objects and lists as JSON (as the Pulumi CLI sends them)."""
+    """Config values arrive as strings; objects and lists as JSON (as the Pulumi CLI sends them).
+    Raises ValueError("...") when the JSON cannot be read into a value at all."""
     if not structured or not isinstance(value, str):
         return value
     try:
         return json.loads(value)
+    except RecursionError:
+        raise ValueError(f"nests deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError:
         return value  # pydantic then reports the type error with the key's allowed form
+    except ValueError:  # e.g. Python's limit on digits converted to an integer
+        raise ValueError("holds a number too long to read") from None
+
+
+def _bound(value: Any) -> str | None:
+    """Why a decoded value is too deep or too big to validate, or None."""
+    items, stack = 0, [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        items += 1
+        if depth > MAX_DEPTH:
+            return f"nests deeper than {MAX_DEPTH} levels"
+        if items > MAX_ITEMS:
+            return f"holds more than {MAX_ITEMS} items"
+        if isinstance(current, dict):
+            stack += [(v, depth + 1) for v in current.values()]
+        elif isinstance(current, list):
+            stack += [(v, depth + 1) for v in current]
+        elif isinstance(current, int) and current.bit_length() > 200:
+            return "holds a number too long to read"
+    return None
 
 
 def _cli_string(value: Any) -> Any:
@@ -327,26 +413,40 @@ def _is_structured(info: FieldInfo) -> bool:
 
 
 def parse_stack_config(
-    config: Mapping[str, Any], provider: Mapping[str, str] | None = None
+    config: Mapping[str, Any],
+    provider: Mapping[str, str] | None = None,
+    secret_keys: Iterable[str] = (),
 ) -> StackConfig:
     """Validate the `kurl-lb:` keys of a stack (full keys, e.g. `kurl-lb:cloud`).
 
-    `provider` holds provider config the rules check against (`aws:region`, `gcp:region`).
-    Raises ConfigError naming every problem.
+    `provider` holds provider config the rules check against (`aws:region`, `gcp:region`);
+    `secret_keys` the full keys the user stored as secrets (the components pass every value
+    read from them to resources and outputs as secrets). Raises ConfigError naming every problem.
     """
     prefix = NAMESPACE + ":"
     raw = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
     cloud = raw.get("cloud")
-    if cloud not in STACK_MODELS:
-        got = "is required" if cloud is None else f"{json.dumps(cloud)} is not a cloud"
+    if not isinstance(cloud, str) or cloud not in STACK_MODELS:
+        got = "is required" if cloud is None else f"{shown(cloud)} is not a cloud"
         allowed = one_of(list(STACK_MODELS))
         raise ConfigError([Problem(key_path(["cloud"]), f"{got}; allowed: {allowed}")])
     model = STACK_MODELS[cloud]
     data: dict[str, Any] = {}
+    unreadable: list[Problem] = []
     for key, value in raw.items():
         info = field_by_alias(model, key)
-        decoded = _decode(value, info is not None and _is_structured(info))
+        try:
+            decoded = _decode(value, info is not None and _is_structured(info))
+            why = _bound(decoded)
+            if why is not None:
+                raise ValueError(why)
+        except ValueError as exc:
+            form = form_of(info)
+            unreadable.append(Problem(key_path([key]), f"{exc}; allowed: {form or 'not set'}"))
+            continue
         data[key] = as_strings(info.annotation, decoded) if info is not None else decoded
+    if unreadable:
+        raise ConfigError(unreadable)
     try:
         cfg = model.model_validate(data)
     except ValidationError as exc:
@@ -354,6 +454,7 @@ def parse_stack_config(
             [_structural_problem(model, e, cloud) for e in exc.errors(include_url=False)]
         ) from None
     cfg._provider = dict(provider or {})
+    cfg._secret_keys = {k[len(prefix) :] for k in secret_keys if k.startswith(prefix)}
     problems = [p for r in rules_for(model) for p in r.check(cfg)]
     if problems:
         raise ConfigError(problems)
@@ -382,7 +483,9 @@ def load_stack_config() -> StackConfig:
     for key, env in PROVIDER_ENV.items():
         if key not in provider and os.environ.get(env):
             provider[key] = os.environ[env]
+    # The keys the engine says are secret (PULUMI_CONFIG_SECRET_KEYS, set_all_config).
+    secret_keys = [k for k in everything if runtime_config.is_config_secret(k)]
     try:
-        return parse_stack_config(everything, provider)
+        return parse_stack_config(everything, provider, secret_keys)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None

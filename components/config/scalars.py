@@ -56,13 +56,29 @@ def matching(regex: str, form: str, what: str | None = None) -> Scalar:
     return Scalar(form, check)
 
 
+# Where a machine behind the LB may live: RFC 1918 and carrier-grade NAT space (RFC 6598), the
+# ranges AWS accepts for IP targets and every cloud accepts for VPC/VNet subnets. Python's
+# `is_private` says the opposite for 100.64.0.0/10 and also admits 0.0.0.0/8, loopback,
+# link-local and reserved ranges, which no cloud can send traffic to.
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+PRIVATE_FORM = (
+    "private IPv4 address (in 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)"
+)
+
+
 def _private_ipv4(value: str) -> str:
     try:
         address = ipaddress.IPv4Address(value)
     except ValueError:
         raise ValueError("is not an IPv4 address") from None
-    if not address.is_private:
-        raise ValueError("is not a private IPv4 address")
+    if not any(address in net for net in PRIVATE_RANGES):
+        raise ValueError(
+            "is not a private IPv4 address: in 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or "
+            "100.64.0.0/10 (not 0.0.0.0, loopback, link-local, multicast, reserved or public)"
+        )
     return str(address)
 
 
@@ -89,7 +105,7 @@ _PREFIX = re.compile(rf"[a-z]([a-z0-9-]{{0,{NAME_MAX - 2}}}[a-z0-9])?")
 
 # --- every cloud --------------------------------------------------------------------------------
 
-PrivateIPv4 = Annotated[str, Scalar("private IPv4 address", _private_ipv4)]
+PrivateIPv4 = Annotated[str, Scalar(PRIVATE_FORM, _private_ipv4, "private IPv4 addresses")]
 IPv4Cidr = Annotated[str, Scalar("IPv4 CIDR block", _ipv4_cidr)]
 DnsLabel = Annotated[str, matching(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "lowercase DNS label")]
 ResourcePrefix = Annotated[
@@ -107,18 +123,29 @@ VpcId = Annotated[str, matching("vpc" + _AWS_ID, "VPC ID")]
 SubnetId = Annotated[str, matching("subnet" + _AWS_ID, "subnet ID")]
 SecurityGroupId = Annotated[str, matching("sg" + _AWS_ID, "security group ID")]
 InstanceId = Annotated[str, matching("i" + _AWS_ID, "EC2 instance ID")]
-AwsZone = Annotated[str, matching(r"all|[a-z]{2}(-[a-z]+)+-\d[a-z]", "availability zone or all")]
+AwsZone = Annotated[str, matching(r"all|[a-z]{2}(-[a-z]+)+-[0-9][a-z]", "availability zone or all")]
 
 # --- Azure --------------------------------------------------------------------------------------
 
-_AZ_ID = (
-    r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}/providers/Microsoft\.Network"
-)
+# Azure naming rules (ASCII: Python's \w and \d also match other scripts' letters and digits).
+# Resource groups: 1-90 of letters, digits, _ - . ( ), not ending in "."; network resources
+# (NIC, NSG, IP configuration, VNet): letters, digits, _ - ., starting with a letter or digit
+# and ending with a letter, digit or _.
+_AZ_RG = r"[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]"
+
+
+def _az_name(low: int, high: int) -> str:
+    return rf"[A-Za-z0-9]([-A-Za-z0-9_.]{{{max(low - 2, 0)},{high - 2}}}[A-Za-z0-9_])" + (
+        "?" if low <= 1 else ""
+    )
+
+
+_AZ_ID = rf"/subscriptions/[0-9a-fA-F-]{{36}}/resourceGroups/{_AZ_RG}/providers/Microsoft\.Network"
 _AZ_ID_FORM = "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/"
 AzureNicId = Annotated[
     str,
     matching(
-        _AZ_ID + r"/networkInterfaces/[-\w.]{1,80}",
+        _AZ_ID + "/networkInterfaces/" + _az_name(1, 80),
         _AZ_ID_FORM + "networkInterfaces/<nic>",
         "network interface resource ID",
     ),
@@ -126,12 +153,13 @@ AzureNicId = Annotated[
 AzureVnetId = Annotated[
     str,
     matching(
-        _AZ_ID + r"/virtualNetworks/[-\w.]{2,64}",
+        _AZ_ID + "/virtualNetworks/" + _az_name(2, 64),
         _AZ_ID_FORM + "virtualNetworks/<vnet>",
         "virtual network resource ID",
     ),
 ]
-AzureName = Annotated[str, matching(r"[-\w.()]{1,80}", "Azure resource name")]
+AzureName = Annotated[str, matching(_az_name(1, 80), "Azure resource name")]
+AzureResourceGroup = Annotated[str, matching(_AZ_RG, "resource group name")]
 DomainNameLabel = Annotated[
     str,
     matching(r"[a-z][a-z0-9-]{1,61}[a-z0-9]", "DNS label, 3-63 characters", "DNS name label"),
@@ -140,13 +168,31 @@ DomainNameLabel = Annotated[
 # --- GCP ----------------------------------------------------------------------------------------
 
 _GCP_NAME = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+_GCP_API = r"(https://www\.googleapis\.com/compute/v1/)?"
+# Project IDs: 6-30 of [a-z0-9-] (domain-scoped ones: example.com:my-project).
+_GCP_PROJECT = r"projects/([a-z0-9.-]{1,63}:)?[a-z][-a-z0-9]{4,28}[a-z0-9]"
 GcpName = Annotated[str, matching(_GCP_NAME, "GCP resource name")]
-GcpRef = Annotated[
-    str,
-    matching(
-        _GCP_NAME
-        + r"|(https://www\.googleapis\.com/compute/v1/)?projects/[-a-z0-9.:]+/[-/a-z0-9]+",
-        "GCP resource name or self link",
-    ),
-]
-GcpZone = Annotated[str, matching(r"[a-z]+-[a-z]+\d+-[a-z]", "GCP zone")]
+
+
+def _gcp_ref(path: str, form: str, what: str) -> Any:
+    return Annotated[
+        str, matching(f"{_GCP_NAME}|{_GCP_API}{_GCP_PROJECT}/{path}/{_GCP_NAME}", form, what)
+    ]
+
+
+GcpInstanceRef = _gcp_ref(
+    r"zones/[a-z]{2,20}-[a-z]{2,20}[0-9]{1,2}-[a-z]/instances",
+    "instance name or self link (projects/<p>/zones/<zone>/instances/<name>)",
+    "GCP instance name or self link",
+)
+GcpNetworkRef = _gcp_ref(
+    "global/networks",
+    "VPC network name or self link (projects/<p>/global/networks/<name>)",
+    "GCP network name or self link",
+)
+GcpSubnetworkRef = _gcp_ref(
+    r"regions/[a-z]{2,20}-[a-z]{2,20}[0-9]{1,2}/subnetworks",
+    "subnetwork name or self link (projects/<p>/regions/<region>/subnetworks/<name>)",
+    "GCP subnetwork name or self link",
+)
+GcpZone = Annotated[str, matching(r"[a-z]{2,20}-[a-z]{2,20}[0-9]{1,2}-[a-z]", "GCP zone")]

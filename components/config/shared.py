@@ -3,12 +3,13 @@ that hold on every cloud, and the helpers cloud rules are written with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, PrivateAttr
 
-from .core import Model, Problem, field, form_of, key_path, rule
+from .core import Int, Model, Problem, field, form_of, key_path, rule, shown
 from .scalars import DnsLabel, IPv4Cidr, ResourcePrefix
 
 STACK_TAG = "kurl-lb-stack"
@@ -29,9 +30,9 @@ class Primary(Model):
         False, doc="true once the primary has joined the cluster; only then it gets LB traffic."
     )
 
-    def targets(self) -> dict[str, str | None]:
+    def targets(self, stack: Stack) -> dict[str, str | None]:
         """Keys (camelCase) naming the machine behind the LB; no two primaries may share one.
-        Values are normalized as the cloud compares them."""
+        Values are normalized as the cloud compares them (`stack` gives provider settings)."""
         return {}
 
 
@@ -47,7 +48,7 @@ class Stack(Model):
     cloud: Cloud = field(doc="Which component the stack builds.")
     name: ResourcePrefix = field("kurl", doc="Prefix of every resource name.")
     scheme: Literal["internal", "public"] = field(doc="Internal or internet-facing load balancer.")
-    port: int = field(6443, ge=1, le=65535, doc="API port on LB and targets.")
+    port: Int = field(6443, ge=1, le=65535, doc="API port on LB and targets.")
     allowed_client_cidrs: list[IPv4Cidr] | None = field(
         None,
         example="[10.0.0.0/16, 203.0.113.7/32]",
@@ -62,9 +63,15 @@ class Stack(Model):
     tags: dict[str, str] = field(default_factory=dict, doc="Tags/labels on every resource.")
     # Provider settings the stack was validated against (aws:region, gcp:region, ...).
     _provider: dict[str, str] = PrivateAttr(default_factory=dict)
+    # Keys (below kurl-lb:, e.g. "tags") the user stored as secrets.
+    _secret_keys: set[str] = PrivateAttr(default_factory=set)
 
     def provider_setting(self, key: str) -> str | None:
         return self._provider.get(key)
+
+    def is_secret(self, key: str) -> bool:
+        """Whether the user stored `kurl-lb:<key>` as a secret (camelCase key)."""
+        return key in self._secret_keys
 
     @property
     def primary_list(self) -> Sequence[Primary]:
@@ -91,7 +98,7 @@ def duplicates(values: Sequence[tuple[int, str | None]], key: str, why: str) -> 
         if value in first:
             yield Problem(
                 key_path(["primaries", i, key]),
-                f'"{value}" is also primaries[{first[value]}].{key}; {why}',
+                f"{shown(value)} is also primaries[{first[value]}].{key}; {why}",
             )
         first.setdefault(value, i)
 
@@ -157,7 +164,7 @@ def primaries_are_named_once_and_one_is_registered(cfg: Stack) -> Iterator[Probl
     "each primary is a different machine.",
 )
 def primaries_are_different_targets(cfg: Stack) -> Iterator[Problem]:
-    targets = [p.targets() for p in cfg.primary_list]
+    targets = [p.targets(cfg) for p in cfg.primary_list]
     for key in dict.fromkeys(k for t in targets for k in t):
         values = [(i, t.get(key)) for i, t in enumerate(targets)]
         yield from duplicates(values, key, "each primary is a different target")
@@ -184,3 +191,75 @@ def clients_are_listed_when_public(cfg: Stack) -> Iterator[Problem]:
 def stack_tag_is_reserved(cfg: Stack) -> Iterator[Problem]:
     if STACK_TAG in cfg.tags:
         yield Problem(key_path(["tags", STACK_TAG]), f"{STACK_TAG} is set by kurl-lb itself")
+
+
+@rule(
+    Stack,
+    "`allowedClientCidrs` lists each block once, however it is spelled (`10.0.0.0/8` and "
+    "`10.0.0.0/255.0.0.0` are one block): two rules for one source are refused by the clouds.",
+)
+def client_cidrs_are_listed_once(cfg: Stack) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for i, cidr in enumerate(cfg.allowed_client_cidrs or []):
+        if cidr in first:  # already normalized by the IPv4Cidr check
+            yield Problem(
+                key_path(["allowedClientCidrs", i]),
+                f"{shown(cidr)} is also allowedClientCidrs[{first[cidr]}]; list each block once",
+            )
+        first.setdefault(cidr, i)
+
+
+# --- tags: each cloud's rules, checked with the tag kurl-lb adds ----------------------------------
+
+
+@dataclass(frozen=True)
+class TagRules:
+    """What one cloud accepts as tags (labels) on a resource, as its documentation says."""
+
+    noun: str  # "tag", "label"
+    limit: int  # per resource, ours included
+    key_max: int
+    value_max: int
+    key_ok: Callable[[str], str | None]  # why a key is refused, or None
+    value_ok: Callable[[str], str | None]
+    ours: tuple[str, ...] = (STACK_TAG,)  # keys kurl-lb adds to every (or some) resource
+    ignore_case: bool = False  # keys compared case-insensitively (Azure)
+
+
+def check_tags(tags: Mapping[str, str], rules: TagRules) -> Iterator[Problem]:
+    n = rules.noun
+    total = {k.lower() if rules.ignore_case else k for k in (*tags, *rules.ours)}
+    if len(total) > rules.limit:
+        yield Problem(
+            key_path(["tags"]),
+            f"has {len(tags)} {n}s; with kurl-lb's own ({', '.join(rules.ours)}) a resource may "
+            f"have at most {rules.limit}, so at most {rules.limit - len(rules.ours)} here",
+        )
+    seen: dict[str, str] = {}
+    for key, value in tags.items():
+        path = key_path(["tags", key])
+        why = (
+            f"key is {len(key)} characters, at most {rules.key_max}"
+            if not 1 <= len(key) <= rules.key_max
+            else rules.key_ok(key)
+        )
+        if why:
+            yield Problem(path, f"{shown(key)} is not a valid {n} key: {why}")
+        why = (
+            f"{len(value)} characters, at most {rules.value_max}"
+            if len(value) > rules.value_max
+            else rules.value_ok(value)
+        )
+        if why:
+            yield Problem(path, f"{shown(value)} is not a valid {n} value: {why}")
+        if rules.ignore_case:
+            folded = key.lower()
+            if folded == STACK_TAG.lower() and key != STACK_TAG:
+                yield Problem(path, f"is {STACK_TAG} ignoring case, which kurl-lb sets itself")
+            elif folded in seen:
+                yield Problem(
+                    path,
+                    f"is tags.{seen[folded]} ignoring case; the cloud compares {n} names "
+                    "ignoring case",
+                )
+            seen.setdefault(folded, key)

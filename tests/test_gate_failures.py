@@ -1,0 +1,88 @@
+"""The offline gate's failures that are not policy verdicts: hostile stack files, an unreachable
+pack, a locale that cannot print the plan. Exit 1 means a mandatory violation and nothing else;
+everything else is exit 2 with a one-line reason. And `--json` is byte-identical across runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+import pytest
+
+from offline import analyzer, cli
+from offline.stackfile import MAX_NODES, StackFileError, read_stack
+from tests.conftest import PROJECT_ROOT
+from tests.test_offline_preview import copy_program, dev_stack_config, run_preview
+
+PROJECT = "name: kurl-lb\nruntime: python\n"
+
+
+def stack_dir(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text(PROJECT)
+    (tmp_path / "Pulumi.x.yaml").write_text(text)
+    return tmp_path
+
+
+BILLION_LAUGHS = "\n".join(
+    ["config:", '  kurl-lb:tags: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"  k{i}: &a{i} [{','.join(f'*a{i - 1}' for _ in range(9))}]" for i in range(1, 10)]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        pytest.param(BILLION_LAUGHS, f"more than {MAX_NODES} values", id="anchor-bomb"),
+        pytest.param("config:\n  kurl-lb:x: &a [*a]\n", "refers to itself", id="alias-cycle"),
+        pytest.param("config:\n  kurl-lb:port: " + "[" * 3000 + "]" * 3000, "", id="deep"),
+        pytest.param("config:\n  kurl-lb:port: " + "1" * 5000 + "\n", "", id="long-number"),
+        pytest.param("config: [1, 2]\n", "mapping", id="config-list"),
+    ],
+)
+def test_hostile_stack_files_are_refused_not_crashed_on(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    with pytest.raises(StackFileError) as info:
+        read_stack(stack_dir(tmp_path, text), "x")
+    assert reason in str(info.value)
+
+
+def test_an_anchor_bomb_stops_the_gate_with_exit_2(tmp_path: Path) -> None:
+    result = run_preview("--program", str(stack_dir(tmp_path, BILLION_LAUGHS)), "--stack", "x")
+    assert result.returncode == 2
+    assert "expands to more than" in result.stderr
+
+
+def test_an_unreachable_pack_is_exit_2_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise grpc.FutureTimeoutError()
+
+    # The gate imports the analyzer once the program has started (offline/cli.py).
+    monkeypatch.setattr(analyzer, "analyze", unreachable)
+    assert cli.main(["preview", "--stack", "dev"]) == 2
+
+
+def test_a_locale_that_cannot_print_the_plan_is_not_a_violation(tmp_path: Path) -> None:
+    config = dev_stack_config()
+    config["kurl-lb:tags"] = {"équipe": "plateforme"}
+    program = copy_program(tmp_path, "utf", config)
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run(
+        [sys.executable, "-m", "offline", "preview", "--program", str(program), "--stack", "utf"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"\\u2514\\u2500 kurl:index:AwsKurlNlb" in result.stdout  # the tree, escaped
+
+
+def test_json_is_byte_identical_across_runs() -> None:
+    first = run_preview("--stack", "gcp-dev", "--json", "--no-policy")
+    second = run_preview("--stack", "gcp-dev", "--json", "--no-policy")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
