@@ -76,7 +76,8 @@ class MissingInvokeResult(Exception):
         self.call_args = args
 
 
-def _matches(wanted: dict[str, Any], args: dict[str, Any]) -> bool:
+def fixture_matches(wanted: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether an --invokes entry's args (all of them, same values) are among the call's."""
     return all(key in args and args[key] == value for key, value in wanted.items())
 
 
@@ -127,7 +128,7 @@ def run(spec: dict[str, Any], channel: Channel) -> int:
                 (
                     f["result"]
                     for f in fixtures
-                    if f["token"] == request.tok and _matches(f["args"], args)
+                    if f["token"] == request.tok and fixture_matches(f["args"], args)
                 ),
                 None,
             )

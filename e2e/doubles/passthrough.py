@@ -41,6 +41,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi.provider.experimental.server import main
 
 from e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
+from offline.harness import fixture_matches
 from offline.runner import read_invokes
 
 # The Python SDK package whose version the double reports, per Pulumi package name.
@@ -142,7 +143,7 @@ class PassThroughProvider(Provider):
             (
                 f["result"]
                 for f in self.shared_invokes
-                if f["token"] == request.tok and all(args.get(k) == v for k, v in f["args"].items())
+                if f["token"] == request.tok and fixture_matches(f["args"], args)
             ),
             None,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -23,6 +25,15 @@ def _hairpinning(front: AwsFront) -> Tri:
     return front.load_balancer.network & front.load_balancer.internal
 
 
+def _hairpin_paths(front: AwsFront) -> Iterator[tuple[AwsTargetGroup, Tri]]:
+    """Each target group on the front's paths, with whether its path serves the API through an
+    internal NLB (the paths both hairpin rules judge)."""
+    internal_nlb = _hairpinning(front)
+    for path in front.paths:
+        if path.target_group is not None:
+            yield path.target_group, path.serves_api & internal_nlb
+
+
 def _unlinked(front: AwsFront, report: Reporter, policy: str) -> None:
     lb = front.load_balancer
     report.judge(
@@ -36,12 +47,7 @@ def _unlinked(front: AwsFront, report: Reporter, policy: str) -> None:
 def check_ip_targets(views: Views, report: Reporter) -> None:
     for front in views.aws:
         lb = front.load_balancer
-        internal_nlb = _hairpinning(front)
-        for path in front.paths:
-            tg = path.target_group
-            if tg is None:
-                continue
-            on_path = path.serves_api & internal_nlb
+        for tg, on_path in _hairpin_paths(front):
             instance = test(
                 tg.target_type, lambda t: t in (MISSING, "instance"), tg.resource, "targetType"
             )
@@ -98,14 +104,10 @@ def _preserving(tg: AwsTargetGroup) -> tuple[Tri, str]:
 def check_no_client_ip_preservation(views: Views, report: Reporter) -> None:
     for front in views.aws:
         lb = front.load_balancer
-        internal_nlb = _hairpinning(front)
-        for path in front.paths:
-            tg = path.target_group
-            if tg is None:
-                continue
+        for tg, on_path in _hairpin_paths(front):
             preserving, shown = _preserving(tg)
             report.judge(
-                path.serves_api & internal_nlb & preserving,
+                on_path & preserving,
                 tg.resource.urn,
                 (
                     f"target group '{tg.resource.name}' behind internal NLB ({lb.label}) has "
