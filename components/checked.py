@@ -12,14 +12,16 @@ output has resolved, gating the registrations.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import pulumi
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
 
 from .config import STACK_MODELS, ConfigError, Problem, Rule, rules_for
 from .config.core import NAMESPACE, _structural_problem, nested_models, shown
@@ -182,12 +184,34 @@ def construct(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
             continue
         value = data[key]
         nested = nested_models(info.annotation)
-        if nested and isinstance(value, Mapping):
+        if not _pending(value):
+            # Known whole: validated (pydantic passed it already) for its normalized form.
+            value = _adapter(info).validate_python(value)
+        elif nested and isinstance(value, Mapping):
             value = construct(nested[0], value)
         elif nested and isinstance(value, list):
             value = [construct(nested[0], v) if isinstance(v, Mapping) else v for v in value]
         values[name] = value
     return model.model_construct(_fields_set=set(values), **values)
+
+
+@functools.cache
+def _adapter(info: FieldInfo) -> TypeAdapter[Any]:
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[annotation, *info.metadata]
+    return TypeAdapter(annotation)
+
+
+def _pending(value: Any) -> bool:
+    """Whether `value` holds an Unknown or an output (not known yet)."""
+    if isinstance(value, Unknown) or is_output(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_pending(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_pending(v) for v in value)
+    return False
 
 
 def _under(loc: Sequence[Any], unknown: Loc) -> bool:
