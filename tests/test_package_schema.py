@@ -500,27 +500,7 @@ def test_input_and_record_descriptions_have_no_source_indentation(
     assert indented == []
 
 
-INDENTED_DOCSTRING = (
-    "components/{}: the class docstring of {} spans lines, and the schema host takes `__doc__` "
-    "as it is, indentation included"
-)
-
-
-@pytest.mark.parametrize(
-    "token",
-    [
-        pytest.param(
-            token,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=INDENTED_DOCSTRING.format(
-                    f"{cls.__module__.split('.')[-1]}.py", cls.__name__
-                ),
-            ),
-        )
-        for token, cls in COMPONENTS.items()
-    ],
-)
+@pytest.mark.parametrize("token", list(COMPONENTS))
 def test_component_description_has_no_source_indentation(
     schema: dict[str, Any], token: str
 ) -> None:
@@ -530,18 +510,9 @@ def test_component_description_has_no_source_indentation(
 @pytest.mark.parametrize(
     ("token", "name"),
     [
-        pytest.param(token, camel(name), id=f"{cls.__name__}.{camel(name)}", marks=marks)
+        pytest.param(token, camel(name), id=f"{cls.__name__}.{camel(name)}")
         for token, cls in COMPONENTS.items()
         for name in outputs(cls)
-        for marks in [
-            pytest.mark.xfail(
-                strict=True,
-                reason="components/gcp.py: the docstring of node_port_alias_script spans lines "
-                "(indentation included in its description)",
-            )
-            if name == "node_port_alias_script"
-            else ()
-        ]
     ],
 )
 def test_output_description_has_no_source_indentation(
