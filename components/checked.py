@@ -83,14 +83,19 @@ def is_output(value: Any) -> bool:
     return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
 
 
-def _has_output(value: Any) -> bool:
-    if is_output(value):
-        return True
+def _leaves(value: Any) -> Iterator[Any]:
+    """`value` and everything inside its dicts and lists."""
+    yield value
     if isinstance(value, Mapping):
-        return any(_has_output(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_output(v) for v in value)
-    return False
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+
+
+def _has_output(value: Any) -> bool:
+    return any(is_output(v) for v in _leaves(value))
 
 
 def camel_loc(loc: Loc) -> str:
@@ -190,6 +195,31 @@ def _shape_problems(args: Mapping[str, Any], args_type: Any, path: str) -> Itera
             )
 
 
+def _whole_numbers(args: Mapping[str, Any], args_type: Any) -> dict[str, Any]:
+    """`args` with integral floats as ints where the Args type says int: other languages'
+    programs reach a component package over the wire, where every number is a float, and the
+    SDK's provider host does not turn every one of them back (pulumi 3.272: `port: 6443`
+    arrives as 6443.0). 6443.5 stays a float, refused by the check."""
+    hints = _hints(args_type)
+    return {
+        k: int(v) if hints.get(k) is int and isinstance(v, float) and v.is_integer() else v
+        for k, v in args.items()
+    }
+
+
+def with_whole_numbers(cloud: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    out = _whole_numbers(args, ARGS_TYPES[cloud])
+    for key, record_type in RECORDS[cloud].items():
+        value = out.get(key)
+        if isinstance(value, Mapping):
+            out[key] = _whole_numbers(value, record_type)
+        elif isinstance(value, (list, tuple)):
+            out[key] = [
+                _whole_numbers(r, record_type) if isinstance(r, Mapping) else r for r in value
+            ]
+    return out
+
+
 def args_problems(cloud: str, args: Mapping[str, Any]) -> list[Problem]:
     """What is wrong with the shape of `args` before its values are checked."""
     problems = list(_shape_problems(args, ARGS_TYPES[cloud], ""))
@@ -238,16 +268,7 @@ def args_config(cloud: str, name: str, args: Mapping[str, Any]) -> ArgsConfig:
 
 def _texts(value: Any) -> Iterator[str]:
     """How messages would show `value` and each value inside it."""
-    if isinstance(value, Mapping):
-        for v in value.values():
-            yield from _texts(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _texts(v)
-    elif value is not None and not isinstance(value, Unknown):
-        yield shown(value)
-    if isinstance(value, (list, Mapping)):
-        yield shown(value)
+    return (shown(v) for v in _leaves(value) if v is not None and not isinstance(v, Unknown))
 
 
 def construct(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
@@ -281,13 +302,7 @@ def _adapter(info: FieldInfo) -> TypeAdapter[Any]:
 
 def _pending(value: Any) -> bool:
     """Whether `value` holds an Unknown or an output (not known yet)."""
-    if isinstance(value, Unknown) or is_output(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(_pending(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_pending(v) for v in value)
-    return False
+    return any(isinstance(v, Unknown) or is_output(v) for v in _leaves(value))
 
 
 def _under(loc: Sequence[Any], unknown: Loc) -> bool:
@@ -446,18 +461,7 @@ def _clean(loc: Sequence[Any]) -> Loc:
 
 def _unknown_locs(*trees: Any) -> Iterator[Loc]:
     for tree in trees:
-        yield from _walk_unknowns(tree)
-
-
-def _walk_unknowns(value: Any) -> Iterator[Loc]:
-    if isinstance(value, Unknown):
-        yield value.loc
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            yield from _walk_unknowns(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _walk_unknowns(v)
+        yield from (v.loc for v in _leaves(tree) if isinstance(v, Unknown))
 
 
 def _replace(tree: Any, values: Mapping[Loc, Any]) -> Any:
@@ -484,6 +488,7 @@ def check_args(component: str, cloud: str, name: str, args: Mapping[str, Any]) -
     of the known values."""
     if not isinstance(args, Mapping):
         raise TypeError(f"args must be a dict (an Args TypedDict), not {type(args).__name__}")
+    args = with_whole_numbers(cloud, args)
     problems = args_problems(cloud, args)
     if problems:
         raise ArgsError(component, name, problems)

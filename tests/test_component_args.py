@@ -302,3 +302,13 @@ def test_an_output_primary_name_is_refused() -> None:
 
     with pytest.raises(ArgsError, match=r"  - primaries\[0\]\.name: is an output, but"):
         run(program)
+
+
+def test_integral_floats_from_the_wire_are_ints_and_others_are_refused() -> None:
+    """Other languages' numbers arrive as floats (the provider host leaves some so)."""
+    args = aws_args(port=6443.0, health_check={"interval_seconds": 10.0})
+    graph = run(lambda: AwsKurlNlb("api", args))
+    assert graph.by_name("api-tg").inputs["port"] == 6443
+    assert graph.by_name("api-tg").inputs["healthCheck"]["interval"] == 10
+    with pytest.raises(ArgsError, match=r"  - port: 6443\.5 is not an integer"):
+        run(lambda: AwsKurlNlb("api", aws_args(port=6443.5)))
