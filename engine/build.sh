@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI and kurl-lb's Python language host into engine/bin (ignored by git), and the
-# Pulumi YAML language host (for e2e/consumers/yaml) from its own module, engine/yaml.
+# Builds the Pulumi CLI and kurl-lb's Python and Node.js language hosts into engine/bin (ignored by
+# git), and the Pulumi YAML language host (for e2e/consumers/yaml) from its own module, engine/yaml.
 # The CLI's version is pinned once, in engine/go.mod (github.com/pulumi/pulumi/pkg/v3 and sdk/v3);
 # the YAML host's in engine/yaml/go.mod (github.com/pulumi/pulumi-yaml and the pulumi/pkg/v3 it was
 # released against, which its API needs: a separate module keeps those versions out of go.mod).
@@ -38,6 +38,8 @@ echo "make engine: building pulumi $version (a cold build takes several minutes)
 go build -ldflags "$ldflags" -o bin/pulumi "$PKG/cmd/pulumi"
 echo "make engine: building pulumi-language-python (kurl-lb's host, engine/langhost)"
 go build -ldflags "$ldflags" -o bin/pulumi-language-python ./langhost
+echo "make engine: building pulumi-language-nodejs (kurl-lb's minimal host, engine/nodehost)"
+go build -ldflags "$ldflags" -o bin/pulumi-language-nodejs ./nodehost
 # The exec shim the host runs programs with ships in the sdk/v3 module, not in the wheel.
 sdk_dir=$(go list -m -f '{{.Dir}}' "$SDK")
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" bin/pulumi-language-python-exec
