@@ -12,6 +12,8 @@ e2e/README.md):
   d. fidelity  the offline preview and the engine agree on each example stack (e2e/fidelity.py).
   e. destroy   `pulumi destroy` on a stack whose front end is protected stops, names the
                protected resource and how to unprotect it, and deletes nothing.
+  f. consumers programs in other languages (e2e/consumers/<language>) use the component
+               package provider/: `pulumi preview` plans AwsKurlNlb and its children.
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
 """
 
@@ -55,6 +57,16 @@ MANDATORY_ON_INSTANCE_TARGETS = (
     "aws-internal-nlb-ip-targets",
     "aws-internal-nlb-no-client-ip-preservation",
 )
+# What a consumer program's preview must plan: the component, and these children of it
+# (e2e/consumers/*: three primaries, the first two registered).
+CONSUMER_COMPONENT = "kurl:index:AwsKurlNlb"
+CONSUMER_CHILDREN = {
+    "aws:lb/loadBalancer:LoadBalancer": 1,
+    "aws:lb/targetGroup:TargetGroup": 1,
+    "aws:lb/listener:Listener": 1,
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment": 2,
+}
+CONSUMERS = ("yaml",)
 README_BLOCK = re.compile(r"<!-- e2e: (\w+) -->\s*```sh\n(.*?)```", re.S)
 
 
@@ -215,6 +227,31 @@ def step_destroy(cloud: str, box: Sandbox) -> None:
         raise E2EFailure(f"{cloud}: destroy deleted {gone}")
 
 
+# ---- f. the component package from other languages ----------------------------------------
+
+
+def step_consumer(language: str) -> None:
+    box = Sandbox(f"consumer-{language}")
+    try:
+        program = box.project / "e2e" / "consumers" / language
+        box.pulumi("stack", "init", "dev", cwd=program)
+        steps = box.preview_steps(cwd=program)
+        planned = [(s["op"], s["urn"].split("::")[2], s["urn"]) for s in steps]
+        if not any(t == CONSUMER_COMPONENT and op == "create" for op, t, _ in planned):
+            raise E2EFailure(f"{language}: no {CONSUMER_COMPONENT} planned: {planned}")
+        for child, want in CONSUMER_CHILDREN.items():
+            found = [u for op, t, u in planned if t == f"{CONSUMER_COMPONENT}${child}"]
+            if len(found) != want:
+                raise E2EFailure(
+                    f"{language}: {len(found)} {child} planned under {CONSUMER_COMPONENT}, "
+                    f"want {want}: {found}"
+                )
+        if stray := [u for op, _, u in planned if op != "create"]:
+            raise E2EFailure(f"{language}: a first preview plans more than creates: {stray}")
+    finally:
+        box.cleanup()
+
+
 # ---- driver ------------------------------------------------------------------------------
 
 
@@ -255,6 +292,9 @@ def main() -> int:
             box.cleanup()
     if "aws" in clouds:
         check("c. policy pack through the engine rejects instance targets", step_policy)
+    if "aws" in clouds:
+        for language in CONSUMERS:
+            check(f"f. component package from {language}", step_consumer, language)
     weaker: list[str] = []
     for cloud in clouds:
         weaker += check(f"{cloud} d. offline preview == engine preview", step_fidelity, cloud) or []
