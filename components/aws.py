@@ -1,15 +1,13 @@
 """AwsKurlNlb: an AWS Network Load Balancer in front of kURL primaries (kURL page, AWS section)."""
 
-from __future__ import annotations
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
+from .args import AwsKurlNlbArgs
 from .base import KurlLoadBalancer
-from .config import AwsStack
-
-AwsKurlNlbArgs = AwsStack
-"""The component's arguments: a validated AWS stack config (see components/config/aws.py)."""
+from .checked import is_output
 
 # kube-apiserver's default --request-timeout is 60 s: a deregistering primary gets that long to
 # finish in-flight requests; then connection_termination closes long-lived watches so clients
@@ -18,44 +16,51 @@ DEREGISTRATION_DELAY_SECONDS = 60
 
 
 class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
-    """Layer-4 TCP NLB for the Kubernetes API of a kURL HA cluster.
+    """A Layer-4 TCP AWS Network Load Balancer for the Kubernetes API of a kURL HA control plane
+    (internal or internet-facing), with hairpinning: primaries reach the API through it too."""
 
-    Child resources are exposed as attributes (escape hatches): `load_balancer`, `target_group`,
-    `listener`, `security_group` (None when `aws.loadBalancerSecurityGroup` is false),
-    `registrations` (by primary name; also `attachments`) and `security_group_rules` (by logical
-    name).
-    """
+    # Declared here, not only on the base: the package schema reads these descriptions.
+    load_balancer_host: pulumi.Output[str]
+    """DNS name of the NLB: what clients and primaries reach the API at."""
 
-    load_balancer: aws.lb.LoadBalancer
-    target_group: aws.lb.TargetGroup
-    listener: aws.lb.Listener
-    security_group: aws.ec2.SecurityGroup | None
-    security_group_rules: dict[
-        str, aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule
-    ]
+    load_balancer_address: pulumi.Output[str]
+    """`host:port`: kURL's `loadBalancerAddress`."""
+
+    registered_primaries: pulumi.Output[list[str]]
+    """Names of the primaries behind the NLB, in join order."""
+
+    pending_primaries: pulumi.Output[list[str]]
+    """Names of the listed primaries not registered yet."""
 
     def __init__(
         self, name: str, args: AwsKurlNlbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("kurl:index:AwsKurlNlb", name, args, opts)
-        cfg, s = args, args.aws
-        sec = self.secret_if  # values read from secret config keys stay secret
+        super().__init__("kurl:index:AwsKurlNlb", "aws", name, args, opts)
+        # Child resources (escape hatches, as attributes): `security_group` is None when
+        # loadBalancerSecurityGroup is false; `registrations` by primary name (`attachments`).
+        self.load_balancer: aws.lb.LoadBalancer
+        self.target_group: aws.lb.TargetGroup
+        self.listener: aws.lb.Listener
+        self.security_group: aws.ec2.SecurityGroup | None = None
+        self.security_group_rules: dict[
+            str, aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule
+        ] = {}
+        cfg, s = self.config, self.config.aws
+        sec = self.secret_if  # values derived from secretArgs stay secret
         plain_tags = self._tags()
         tags = sec("tags", plain_tags)
         internal = cfg.scheme == "internal"
         port = sec("port", cfg.port)
-        vpc_id = sec("aws", s.vpc_id)
-        self.security_group_rules = {}
+        vpc_id = sec("vpcId", s.vpc_id)
 
         # An NLB gets a security group only at creation; adding or removing one later replaces
         # the NLB (and its DNS name, which every kURL node has in its kubeconfig).
-        self.security_group = None
         if s.load_balancer_security_group:
             self.security_group = aws.ec2.SecurityGroup(
                 f"{name}-nlb-sg",
                 vpc_id=vpc_id,
                 description="kURL API load balancer (kurl-lb)",
-                tags=sec("tags", {**plain_tags, "Name": f"{name}-nlb"}),
+                tags=sec("tags", self._tags(extra={"Name": f"{name}-nlb"})),
                 opts=self._child(),
             )
 
@@ -64,8 +69,8 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             load_balancer_type="network",
             internal=sec("scheme", internal),
             ip_address_type="ipv4",
-            subnets=sec("aws", list(s.subnet_ids)),
-            enable_cross_zone_load_balancing=sec("aws", s.cross_zone),
+            subnets=sec("subnetIds", list(s.subnet_ids)),
+            enable_cross_zone_load_balancing=sec("crossZone", s.cross_zone),
             enable_deletion_protection=sec("deletionProtection", cfg.deletion_protection),
             security_groups=[self.security_group.id] if self.security_group else None,
             tags=tags,
@@ -77,11 +82,11 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             f"{name}-tg",
             port=port,
             protocol="TCP",
-            target_type=sec("aws", s.target_type),
+            target_type=sec("targetType", s.target_type),
             vpc_id=vpc_id,
             # Always explicit: an omitted value is the provider's default, and for a health check
             # block an omitted protocol becomes HTTP (terraform-provider-aws).
-            preserve_client_ip=sec("aws", "true" if s.preserve_client_ip else "false"),
+            preserve_client_ip=sec("preserveClientIp", "true" if s.preserve_client_ip else "false"),
             deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
             connection_termination=True,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
@@ -115,11 +120,12 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             if not primary.registered:
                 continue
             target = primary.address if s.target_type == "ip" else primary.instance_id
-            assert target is not None  # guaranteed by config validation
+            assert target is not None  # guaranteed by the Args check
             self.registrations[primary.name] = aws.lb.TargetGroupAttachment(
                 f"{name}-target-{primary.name}",
                 target_group_arn=self.target_group.arn,
-                target_id=sec("primaries", target),
+                # Held until every check across arguments passed (outputs resolve late).
+                target_id=self.args_check.gate(sec("primaries", target)),
                 port=port,
                 availability_zone=sec("primaries", primary.zone),
                 opts=self._child(),
@@ -133,9 +139,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         """`registrations` in AWS's words: target group attachments by primary name."""
         return self.registrations
 
-    def _network_rules(
-        self, name: str, cfg: AwsKurlNlbArgs, tags: pulumi.Input[dict[str, str]]
-    ) -> None:
+    def _network_rules(self, name: str, cfg: Any, tags: Any) -> None:
         """One rule per source, never per primary: registering a primary touches no rule."""
         s = cfg.aws
         sec = self.secret_if
@@ -148,7 +152,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             if not looked_up:
                 looked_up.append(
                     aws.ec2.get_vpc_output(
-                        id=sec("aws", s.vpc_id), opts=pulumi.InvokeOutputOptions(parent=self)
+                        id=sec("vpcId", s.vpc_id), opts=pulumi.InvokeOutputOptions(parent=self)
                     ).cidr_block
                 )
             return looked_up[0]
@@ -158,16 +162,18 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             if cfg.allowed_client_cidrs is None:
                 return [("vpc", vpc_cidr())]
             return [
-                (c.replace("/", "-"), sec("allowedClientCidrs", c))
-                for c in cfg.allowed_client_cidrs
+                (cidr_suffix(c, i), sec("allowedClientCidrs", c))
+                for i, c in enumerate(cfg.allowed_client_cidrs)
             ]
 
-        def hairpin_sources() -> list[tuple[str, str]]:
-            """(name suffix, CIDR) of aws.hairpinSourceCidrs not already a client rule: a
-            primary reaching a public NLB arrives from its NAT gateway's or own public IP."""
-            listed = set(cfg.allowed_client_cidrs or [])
+        def hairpin_sources() -> list[tuple[str, pulumi.Input[str]]]:
+            """(name suffix, CIDR) of hairpinSourceCidrs not already a client rule: a primary
+            reaching a public NLB arrives from its NAT gateway's or own public IP."""
+            listed = {c for c in cfg.allowed_client_cidrs or [] if not is_output(c)}
             return [
-                (c.replace("/", "-"), c) for c in s.hairpin_source_cidrs or [] if c not in listed
+                (cidr_suffix(c, i, "source"), sec("hairpinSourceCidrs", c))
+                for i, c in enumerate(s.hairpin_source_cidrs or [])
+                if is_output(c) or c not in listed
             ]
 
         def rule(
@@ -195,7 +201,9 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             )
 
         instance_sg = (
-            sec("aws", s.instance_security_group_id) if s.instance_security_group_id else None
+            sec("instanceSecurityGroupId", s.instance_security_group_id)
+            if s.instance_security_group_id is not None
+            else None
         )
         if self.security_group is not None:
             nlb_sg = self.security_group.id
@@ -226,14 +234,16 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         elif instance_sg:
             # Without an NLB SG, targets see the NLB's private addresses (client IP preservation
             # off), which live in the NLB's subnets.
-            for subnet_id in s.subnet_ids:
+            for i, subnet_id in enumerate(s.subnet_ids):
                 subnet = aws.ec2.get_subnet_output(
-                    id=sec("aws", subnet_id), opts=pulumi.InvokeOutputOptions(parent=self)
+                    id=sec("subnetIds", subnet_id), opts=pulumi.InvokeOutputOptions(parent=self)
                 )
+                # Named by the subnet's ID when it is known, else by its place in subnetIds.
+                suffix = f"subnet-{i}" if is_output(subnet_id) else subnet_id
                 rule(
-                    f"primaries-from-{subnet_id}",
+                    f"primaries-from-{suffix}",
                     instance_sg,
-                    sec("aws", f"kURL API from the NLB in {subnet_id}"),
+                    sec("subnetIds", _concat("kURL API from the NLB in ", subnet_id)),
                     cidr=subnet.cidr_block,
                 )
             if s.preserve_client_ip:
@@ -258,3 +268,16 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
                 f"TCP {port} from the NLB's subnets.",
                 resource=self,
             )
+
+
+def cidr_suffix(cidr: pulumi.Input[str], index: int, what: str = "cidr") -> str:
+    """A rule's name suffix for a CIDR: the CIDR itself when known (`10.0.0.0-16`), else its
+    place in the list (`cidr-0`): a name must be known when the rule is registered."""
+    return f"{what}-{index}" if is_output(cidr) else cast(str, cidr).replace("/", "-")
+
+
+def _concat(*parts: pulumi.Input[str]) -> pulumi.Input[str]:
+    """A string, or an output when a part is one."""
+    if any(is_output(p) for p in parts):
+        return pulumi.Output.concat(*parts)
+    return "".join(str(p) for p in parts)

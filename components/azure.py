@@ -1,17 +1,15 @@
 """AzureKurlLb: a public Standard Azure Load Balancer in front of kURL primaries (kURL page,
 Azure section)."""
 
-from __future__ import annotations
+from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
+from .args import AzureKurlLbArgs
 from .base import KurlLoadBalancer
-from .config import AzureStack
-
-AzureKurlLbArgs = AzureStack
-"""The component's arguments: a validated Azure stack config (see components/config/azure.py)."""
+from .checked import is_output
 
 # Names of the LB's sub-resources; rule -> frontend/pool/probe references are built from them.
 FRONTEND = "api-frontend"
@@ -20,33 +18,44 @@ PROBE = "api-probe"
 RULE = "api"
 
 
-def azure_region(cfg: AzureKurlLbArgs) -> str:
-    """`azure-native:location` as Azure writes it in DNS names ("East US" -> "eastus")."""
-    return (cfg.location or "").replace(" ", "").lower()
+def azure_region(location: str | None) -> str:
+    """A location as Azure writes it in DNS names ("East US" -> "eastus")."""
+    return (location or "").replace(" ", "").lower()
 
 
 class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
-    """Layer-4 TCP public Standard load balancer for the Kubernetes API of a kURL HA cluster.
+    """A Layer-4 TCP public Standard Azure Load Balancer for the Kubernetes API of a kURL HA
+    control plane, with hairpinning: primaries reach the API through it too."""
 
-    Child resources (escape hatches): `public_ip`, `load_balancer`, `registrations` (by primary
-    name; NIC pools), `classic_provider` (NIC pools: the classic azure provider they use),
-    `security_rule` (None without `azure.networkSecurityGroupName`).
-    """
+    # Declared here, not only on the base: the package schema reads these descriptions.
+    load_balancer_host: pulumi.Output[str]
+    """The public IP's FQDN (with `domainNameLabel`) or its address."""
 
-    public_ip: network.PublicIPAddress
-    load_balancer: network.LoadBalancer
-    security_rule: network.SecurityRule | None
-    subscription_id: pulumi.Output[str]
-    classic_provider: pulumi.ProviderResource | None = None  # NIC pools only
+    load_balancer_address: pulumi.Output[str]
+    """`host:port`: kURL's `loadBalancerAddress`."""
+
+    registered_primaries: pulumi.Output[list[str]]
+    """Names of the primaries in the backend pool, in join order."""
+
+    pending_primaries: pulumi.Output[list[str]]
+    """Names of the listed primaries not registered yet."""
 
     def __init__(
         self, name: str, args: AzureKurlLbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("kurl:index:AzureKurlLb", name, args, opts)
-        cfg, s = args, args.azure
-        sec = self.secret_if  # values read from secret config keys stay secret
+        super().__init__("kurl:index:AzureKurlLb", "azure", name, args, opts)
+        # Child resources (escape hatches): `registrations` by primary name (NIC pools);
+        # `classic_provider`, the classic azure provider NIC pools use; `security_rule`, None
+        # without networkSecurityGroupName.
+        self.public_ip: network.PublicIPAddress
+        self.load_balancer: network.LoadBalancer
+        self.security_rule: network.SecurityRule | None = None
+        self.subscription_id: pulumi.Output[str]
+        self.classic_provider: pulumi.ProviderResource | None = None
+        cfg, s = self.config, self.config.azure
+        sec = self.secret_if  # values derived from secretArgs stay secret
         tags = sec("tags", self._tags())
-        rg = sec("azure", s.resource_group_name)
+        rg = sec("resourceGroupName", s.resource_group_name)
         port = sec("port", cfg.port)
         # Replacing the front end changes the API address every node and certificate has.
         protect = cfg.deletion_protection
@@ -59,7 +68,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
             public_ip_address_version="IPv4",
             dns_settings=(
                 network.PublicIPAddressDnsSettingsArgs(
-                    domain_name_label=sec("azure", s.domain_name_label)
+                    domain_name_label=sec("domainNameLabel", s.domain_name_label)
                 )
                 if s.domain_name_label
                 else None
@@ -132,14 +141,15 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
         if s.backend_pool == "nic":
             self._register_nics(name, cfg)
 
-        self.security_rule = None
-        if s.network_security_group_name:
+        if s.network_security_group_name is not None:
             self.security_rule = network.SecurityRule(
                 f"{name}-nsg-api",
                 security_rule_name=f"{name}-api-via-lb",
                 resource_group_name=rg,
-                network_security_group_name=sec("azure", s.network_security_group_name),
-                priority=sec("azure", s.network_security_rule_priority),
+                network_security_group_name=sec(
+                    "networkSecurityGroupName", s.network_security_group_name
+                ),
+                priority=sec("networkSecurityRulePriority", s.network_security_rule_priority),
                 direction="Inbound",
                 access="Allow",
                 protocol="Tcp",
@@ -155,30 +165,36 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
                 opts=self._child(),
             )
 
+        location = cfg.location
+        region: pulumi.Input[str] = (
+            pulumi.Output.from_input(location).apply(azure_region)
+            if is_output(location)
+            else azure_region(location)
+        )
         host: pulumi.Input[str] = (
             # Azure's documented form, known before the IP exists (and in previews).
             pulumi.Output.concat(
-                sec("azure", s.domain_name_label), f".{azure_region(cfg)}.cloudapp.azure.com"
+                sec("domainNameLabel", s.domain_name_label), ".", region, ".cloudapp.azure.com"
             )
-            if s.domain_name_label
+            if s.domain_name_label is not None
             else self.public_ip.ip_address.apply(lambda ip: ip or "")
         )
         self._finish(host)
 
-    def _pool(self, cfg: AzureKurlLbArgs) -> network.BackendAddressPoolArgs:
+    def _pool(self, cfg: Any) -> network.BackendAddressPoolArgs:
         s = cfg.azure
         sec = self.secret_if
         if s.backend_pool == "nic":
             # NIC members join from the NIC side (one association per primary, below).
             return network.BackendAddressPoolArgs(name=POOL)
-        vnet = network.SubResourceArgs(id=sec("azure", s.virtual_network_id))
+        vnet = network.SubResourceArgs(id=sec("virtualNetworkId", s.virtual_network_id))
         return network.BackendAddressPoolArgs(
             name=POOL,
             virtual_network=vnet,
             load_balancer_backend_addresses=[
                 network.LoadBalancerBackendAddressArgs(
                     name=sec("primaries", p.name),
-                    ip_address=sec("primaries", p.address),
+                    ip_address=self.args_check.gate(sec("primaries", p.address)),
                     virtual_network=vnet,
                 )
                 for p in cfg.primaries
@@ -186,30 +202,33 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
             ],
         )
 
-    def _register_nics(self, name: str, cfg: AzureKurlLbArgs) -> None:
+    def _register_nics(self, name: str, cfg: Any) -> None:
         # azure-native has no resource that adds an existing NIC's IP configuration to a pool
         # without owning the NIC; the classic provider's association does exactly that.
         import pulumi_azure as azure_classic
 
-        # An explicit classic provider, given the subscription azure-native already knows, so
-        # no azure:subscriptionId is needed; azure:subscriptionId (or ARM_SUBSCRIPTION_ID)
-        # overrides it. Like any explicit provider it reads no `azure:` stack config: it
-        # authenticates as the classic provider does by default (az CLI, ARM_* variables).
-        override = cfg.provider_setting("azure:subscriptionId")
+        # An explicit classic provider, given the subscription azure-native already knows
+        # unless the subscriptionId argument overrides it. Like any explicit provider it reads
+        # no `azure:` stack config: it authenticates as the classic provider does by default
+        # (az CLI, ARM_* variables).
+        override = cfg.provider_setting("azure:subscriptionId")  # the subscriptionId argument
         self.classic_provider = azure_classic.Provider(
             f"{name}-azure-classic",
-            subscription_id=override or self.subscription_id,
+            subscription_id=self.subscription_id if override is None else override,
             opts=self._child(),
         )
         pool_id = self.load_balancer.id.apply(lambda lb: f"{lb}/backendAddressPools/{POOL}")
         for primary in cfg.primaries:
             if not primary.registered:
                 continue
-            assert primary.nic_id is not None  # guaranteed by config validation
+            assert primary.nic_id is not None  # guaranteed by the Args check
             self.registrations[primary.name] = (
                 azure_classic.network.NetworkInterfaceBackendAddressPoolAssociation(
                     f"{name}-nic-{primary.name}",
-                    network_interface_id=self.secret_if("primaries", primary.nic_id),
+                    # Held until every check across arguments passed (outputs resolve late).
+                    network_interface_id=self.args_check.gate(
+                        self.secret_if("primaries", primary.nic_id)
+                    ),
                     ip_configuration_name=self.secret_if(
                         "primaries", primary.ip_configuration_name
                     ),

@@ -1,24 +1,24 @@
-"""What the three load balancer components share: their output shape."""
+"""What the three load balancer components share: checking their Args, secrets, their outputs."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
 
 import pulumi
 
-from .config import STACK_TAG, StackConfig
+from .checked import ArgsCheck, check_args, is_output
+from .config import STACK_TAG
 
 Registration = TypeVar("Registration", bound=pulumi.CustomResource)
-T = TypeVar("T")
 
 
 class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
     """Base of AwsKurlNlb, AzureKurlLb and GcpKurlLb.
 
-    Outputs (identical on every cloud):
-    - load_balancer_host: DNS name or IP clients and primaries use;
-    - load_balancer_address: `host:port`, what kURL's loadBalancerAddress takes;
-    - registered_primaries / pending_primaries: primary names, in join order.
+    Outputs (identical on every cloud; each component declares them again with their
+    descriptions, as the package schema reads them from the component's own class):
+    `load_balancer_host`, `load_balancer_address`, `registered_primaries`, `pending_primaries`.
     Child resources: `registrations`, registered primary name -> the one resource that puts it
     behind the LB (AWS target group attachment, Azure NIC association, GCP instance group
     membership; each cloud also names it in its own words: attachments, memberships).
@@ -26,33 +26,54 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
 
     load_balancer_host: pulumi.Output[str]
     load_balancer_address: pulumi.Output[str]
-    registered_primaries: list[str]
-    pending_primaries: list[str]
-    registrations: dict[str, Registration]
+    registered_primaries: pulumi.Output[list[str]]
+    pending_primaries: pulumi.Output[list[str]]
 
     def __init__(
-        self, type_token: str, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None
+        self,
+        type_token: str,
+        cloud: str,
+        name: str,
+        args: Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None,
     ) -> None:
+        # Checked before anything is registered: bad arguments create nothing.
+        self.args_check: ArgsCheck = check_args(type(self).__name__, cloud, name, args)
         super().__init__(type_token, name, None, opts)
-        self.config = config
-        self.registered_primaries = config.registered
-        self.pending_primaries = config.pending
-        self.registrations = {}
+        # The Args as the stack config model; outputs the user handed in sit in its Input
+        # fields, checked when they resolve (components/checked.py).
+        self.config: Any = self.args_check.build_view()
+        self.secrets = self.args_check.config.secrets
+        self.registrations: dict[str, Registration] = {}
+        names = [p.name for p in self.config.primaries]
+        registered = [p.name for p in self.config.primaries if p.registered]
+        self.registered_primaries = self._output("primaries", registered)
+        self.pending_primaries = self._output(
+            "primaries", [n for n in names if n not in registered]
+        )
 
     def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
         """Cloud-specific stack outputs (GCP: nodePortAliasScript)."""
         return {}
 
-    def secret_if(self, key: str, value: T) -> pulumi.Input[T]:
-        """`value` as a secret Output when it was read from a config key the user stored as a
-        secret (`kurl-lb:<key>`, camelCase), else as is: a secret never reaches a resource input
-        or a stack output in plain text. (Logical names, hence URNs, are never secret.)"""
-        if self.config.is_secret(key):
-            return cast(pulumi.Input[T], pulumi.Output.secret(value))
+    def secret_if(self, arg: str, value: Any) -> Any:
+        """`value` as a secret output when it was derived from an argument named in
+        `secretArgs` (camelCase), else as is. (Logical names, hence URNs, are never secret.)"""
+        if arg in self.secrets:
+            return pulumi.Output.secret(value)
         return value
 
-    def _tags(self) -> dict[str, str]:
-        return {**self.config.tags, STACK_TAG: pulumi.get_stack()}
+    def _output(self, arg: str, value: list[str]) -> pulumi.Output[list[str]]:
+        return pulumi.Output.from_input(self.secret_if(arg, value))
+
+    def _tags(self, extra: Mapping[str, str] | None = None, stack: str | None = None) -> Any:
+        """The user's tags, then `extra`, then kurl-lb's stack tag (`stack`, default the stack's
+        name); an output when the user's tags are one."""
+        ours = {**(extra or {}), STACK_TAG: stack or pulumi.get_stack()}
+        tags = self.config.tags
+        if is_output(tags):
+            return pulumi.Output.from_input(tags).apply(lambda t: {**(t or {}), **ours})
+        return {**tags, **ours}
 
     def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
@@ -72,9 +93,9 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
             }
         )
 
-    def primary_outputs(self) -> dict[str, pulumi.Input[list[str]]]:
-        """registeredPrimaries and pendingPrimaries, secret when `primaries` is."""
+    def primary_outputs(self) -> dict[str, pulumi.Output[list[str]]]:
+        """registeredPrimaries and pendingPrimaries (secret when `primaries` is)."""
         return {
-            "registeredPrimaries": self.secret_if("primaries", self.registered_primaries),
-            "pendingPrimaries": self.secret_if("primaries", self.pending_primaries),
+            "registeredPrimaries": self.registered_primaries,
+            "pendingPrimaries": self.pending_primaries,
         }

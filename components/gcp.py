@@ -1,17 +1,15 @@
 """GcpKurlLb: a GCP backend-service passthrough Network Load Balancer in front of kURL primaries
 (kURL page, GCP section)."""
 
-from __future__ import annotations
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
+from .args import GcpKurlLbArgs
 from .base import KurlLoadBalancer
-from .config import STACK_TAG, GcpStack
+from .checked import is_output
 from .kurl import nodeport_alias_script
-
-GcpKurlLbArgs = GcpStack
-"""The component's arguments: a validated GCP stack config (see components/config/gcp.py)."""
 
 # Google's health-check probers, by load balancer kind (firewall rules must admit them).
 HEALTH_CHECK_RANGES = {
@@ -27,43 +25,55 @@ def _is_link(ref: str) -> bool:
 
 
 class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
-    """Layer-4 TCP passthrough load balancer for the Kubernetes API of a kURL HA cluster.
+    """A Layer-4 TCP GCP backend-service passthrough Network Load Balancer for the Kubernetes
+    API of a kURL HA control plane, with hairpinning: primaries reach the API through it too."""
 
-    Child resources (escape hatches): `address`, `health_check`, `instance_groups` (by zone),
-    `registrations` (by primary name; also `memberships`), `backend_service`, `forwarding_rule`,
-    `firewall`.
-    Extra output: `node_port_alias_script` (stack output `nodePortAliasScript`).
-    """
+    # Declared here, not only on the base: the package schema reads these descriptions.
+    load_balancer_host: pulumi.Output[str]
+    """The load balancer's IP address."""
 
-    address: gcp.compute.Address
-    health_check: gcp.compute.RegionHealthCheck
-    instance_groups: dict[str, gcp.compute.InstanceGroup]
-    backend_service: gcp.compute.RegionBackendService
-    forwarding_rule: gcp.compute.ForwardingRule
-    firewall: gcp.compute.Firewall
+    load_balancer_address: pulumi.Output[str]
+    """`host:port`: kURL's `loadBalancerAddress`."""
+
+    registered_primaries: pulumi.Output[list[str]]
+    """Names of the primaries in the instance groups, in join order."""
+
+    pending_primaries: pulumi.Output[list[str]]
+    """Names of the listed primaries not registered yet."""
+
     node_port_alias_script: pulumi.Output[str]
+    """Shell script for every node: the load balancer IP as a local alias (a systemd unit), so
+    NodePort traffic to it is accepted."""
 
     def __init__(
         self, name: str, args: GcpKurlLbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("kurl:index:GcpKurlLb", name, args, opts)
-        cfg, s = args, args.gcp
+        super().__init__("kurl:index:GcpKurlLb", "gcp", name, args, opts)
+        # Child resources (escape hatches, as attributes): `instance_groups` by zone;
+        # `registrations` by primary name (`memberships`).
+        self.address: gcp.compute.Address
+        self.health_check: gcp.compute.RegionHealthCheck
+        self.instance_groups: dict[str, gcp.compute.InstanceGroup]
+        self.backend_service: gcp.compute.RegionBackendService
+        self.forwarding_rule: gcp.compute.ForwardingRule
+        self.firewall: gcp.compute.Firewall
+        cfg, s = self.config, self.config.gcp
         region = cfg.region
         internal = cfg.scheme == "internal"
         scheme = "INTERNAL" if internal else "EXTERNAL"
-        sec = self.secret_if  # values read from secret config keys stay secret
+        sec = self.secret_if  # values derived from secretArgs stay secret
         labels = sec("tags", self._labels())
         protect = cfg.deletion_protection
         port = sec("port", cfg.port)
-        network = sec("gcp", s.network)
-        subnetwork = sec("gcp", s.subnetwork) if internal else None
+        network = sec("network", s.network)
+        subnetwork = sec("subnetwork", s.subnetwork) if internal else None
 
         self.address = gcp.compute.Address(
             f"{name}-ip",
             region=region,
             address_type=sec("scheme", scheme),
             # Internal addresses are always PREMIUM and live on the subnetwork.
-            network_tier=None if internal else sec("gcp", s.network_tier),
+            network_tier=None if internal else sec("networkTier", s.network_tier),
             subnetwork=subnetwork,
             labels=labels,
             opts=self._child(protect=protect),
@@ -103,7 +113,8 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
                 f"{name}-member-{primary.name}",
                 zone=sec("primaries", primary.zone),
                 instance_group=group.name,
-                instance=sec("primaries", primary.instance),
+                # Held until every check across arguments passed (outputs resolve late).
+                instance=self.args_check.gate(sec("primaries", primary.instance)),
                 opts=self._child(),
             )
 
@@ -133,7 +144,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             ports=[sec("port", str(cfg.port))],
             load_balancing_scheme=sec("scheme", scheme),
             backend_service=self.backend_service.id,
-            network_tier=None if internal else sec("gcp", s.network_tier),
+            network_tier=None if internal else sec("networkTier", s.network_tier),
             network=network if internal else None,
             subnetwork=subnetwork,
             labels=labels,
@@ -148,7 +159,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
                 gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[sec("port", str(cfg.port))])
             ],
             source_ranges=self._sources(cfg, scheme),
-            target_tags=sec("gcp", list(s.target_tags)),
+            target_tags=sec("targetTags", list(s.target_tags)),
             description="kURL API: load balancer health checks and clients (kurl-lb)",
             opts=self._child(),
         )
@@ -164,31 +175,48 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
     def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
         return {"nodePortAliasScript": self.node_port_alias_script}
 
-    def _labels(self) -> dict[str, str]:
+    def _labels(self) -> pulumi.Input[dict[str, str]]:
         # GCP label values: lowercase letters, digits, - and _ (stack names may hold more).
-        tags = self._tags()
         allowed = "abcdefghijklmnopqrstuvwxyz0123456789-_"  # ASCII: isalnum() admits any script
         stack = "".join(c if c in allowed else "-" for c in pulumi.get_stack().lower())
-        return {**tags, STACK_TAG: stack[:63]}
+        return self._tags(stack=stack[:63])
 
-    def _sources(self, cfg: GcpKurlLbArgs, scheme: str) -> pulumi.Input[list[str]]:
+    def _sources(self, cfg: Any, scheme: str) -> pulumi.Input[list[str]]:
         """Health-check probers of the scheme, and the clients (passthrough keeps their IPs).
 
         Hairpinned traffic never reaches the firewall: the guest agent delivers it locally.
         """
         probers = HEALTH_CHECK_RANGES[scheme]
         if cfg.allowed_client_cidrs is not None:
-            clients = [c for c in cfg.allowed_client_cidrs if c not in probers]
-            if self.config.is_secret("allowedClientCidrs"):
-                return pulumi.Output.secret(clients).apply(lambda c: [*probers, *c])
-            return probers + clients
-        # Internal default (config validation requires the list for external LBs): the subnetwork.
+            clients = self.secret_if("allowedClientCidrs", list(cfg.allowed_client_cidrs))
+            if "allowedClientCidrs" in self.secrets or is_output_list(cfg.allowed_client_cidrs):
+                return pulumi.Output.from_input(clients).apply(
+                    lambda cs: [*probers, *(c for c in cs if c not in probers)]
+                )
+            return probers + [c for c in cfg.allowed_client_cidrs if c not in probers]
+        # Internal default (the Args check requires the list for external LBs): the subnetwork.
         subnetwork = cfg.gcp.subnetwork
         assert subnetwork is not None
-        lookup = gcp.compute.get_subnetwork_output(
-            self_link=self.secret_if("gcp", subnetwork) if _is_link(subnetwork) else None,
-            name=None if _is_link(subnetwork) else self.secret_if("gcp", subnetwork),
-            region=cfg.region,
-            opts=pulumi.InvokeOutputOptions(parent=self),
-        )
+        sub = self.secret_if("subnetwork", subnetwork)
+        if is_output(subnetwork):
+            # Name or self link is only known when it resolves.
+            link = pulumi.Output.from_input(sub).apply(lambda r: r if _is_link(r) else None)
+            name = pulumi.Output.from_input(sub).apply(lambda r: None if _is_link(r) else r)
+            lookup = gcp.compute.get_subnetwork_output(
+                self_link=link, name=name, region=cfg.region, opts=self._invoke()
+            )
+        else:
+            lookup = gcp.compute.get_subnetwork_output(
+                self_link=sub if _is_link(subnetwork) else None,
+                name=None if _is_link(subnetwork) else sub,
+                region=cfg.region,
+                opts=self._invoke(),
+            )
         return lookup.ip_cidr_range.apply(lambda cidr: [*probers, cidr])
+
+    def _invoke(self) -> pulumi.InvokeOutputOptions:
+        return pulumi.InvokeOutputOptions(parent=self)
+
+
+def is_output_list(values: list[Any]) -> bool:
+    return any(is_output(v) for v in values)

@@ -1,10 +1,11 @@
-"""The `kurl` component package's provider: the engine runs `python -u provider <engine>`."""
+"""The `kurl` component package: serves AwsKurlNlb, AzureKurlLb and GcpKurlLb to other Pulumi
+languages (YAML, TypeScript, Go, ...) through the Python SDK's component provider host."""
 
 import sys
 from pathlib import Path
 
-# The components are the repository's own package, one directory up.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The components live beside this directory, in the repository (not an installed package).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi.provider.experimental import component_provider_host
 
@@ -12,5 +13,8 @@ from components.aws import AwsKurlNlb
 from components.azure import AzureKurlLb
 from components.gcp import GcpKurlLb
 
+PACKAGE = "kurl"
+COMPONENTS = [AwsKurlNlb, AzureKurlLb, GcpKurlLb]
+
 if __name__ == "__main__":
-    component_provider_host(name="kurl", components=[AwsKurlNlb, AzureKurlLb, GcpKurlLb])
+    component_provider_host(components=COMPONENTS, name=PACKAGE)

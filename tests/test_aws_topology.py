@@ -8,6 +8,7 @@ import pytest
 
 from components.aws import DEREGISTRATION_DELAY_SECONDS, AwsKurlNlb
 from components.config import parse_stack_config
+from components.stack import stack_args
 from offline.recorder import Graph, PreviewMocks, record
 from tests.conftest import INVOKES, OUTPUTS, REGION, encode, run_project, with_changes
 
@@ -278,7 +279,7 @@ def test_component_outputs_resolve_to_real_values(aws_dev: dict[str, Any]) -> No
     seen: dict[str, Any] = {}
 
     async def program() -> None:
-        lb = AwsKurlNlb("api", config)  # type: ignore[arg-type]
+        lb = AwsKurlNlb("api", stack_args(config))  # type: ignore[arg-type]
         seen["address"] = await lb.load_balancer_address.future()
         seen["host"] = await lb.load_balancer_host.future()
         seen["tg_arn"] = await lb.target_group.arn.future()

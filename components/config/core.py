@@ -188,10 +188,10 @@ class Problem:
 class ConfigError(Exception):
     """Every problem of a stack config, in one message (the first MAX_PROBLEMS of them)."""
 
-    def __init__(self, problems: Sequence[Problem]):
+    def __init__(self, problems: Sequence[Problem], header: str = "invalid stack config"):
         self.problems = list(problems)
         count = len(self.problems)
-        lines = [f"invalid stack config ({count} problem{'s' if count != 1 else ''}):"]
+        lines = [f"{header} ({count} problem{'s' if count != 1 else ''}):"]
         lines += [f"  - {p}" for p in self.problems[:MAX_PROBLEMS]]
         if count > MAX_PROBLEMS:
             lines.append(f"  - ... and {count - MAX_PROBLEMS} more")

@@ -1,0 +1,325 @@
+"""Args checked against the stack config models: known values when the component is built,
+outputs when they resolve.
+
+An Args dict is laid out as a stack config (`aws.vpcId`, `primaries[0].address`) and checked by
+the same models and rules, so a component and a stack report the same problems. A value that is
+an output is not known yet: it stands as an `Unknown` in the config. Pydantic errors at an
+unknown value are dropped; a rule that touches one raises `Unresolved` (or fails on the
+stand-in) and is deferred. When an output resolves, its value is checked in the config with the
+other known values, and the input it feeds fails on a problem; rules left deferred run once every
+output has resolved, gating the registrations.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import pulumi
+from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
+
+from .config import STACK_MODELS, ConfigError, Problem, Rule, rules_for
+from .config.core import NAMESPACE, _structural_problem, nested_models
+
+Loc = tuple[str | int, ...]
+
+# Args fields that are provider settings in a stack config (what the rules check against).
+PROVIDER_FIELDS: dict[str, dict[str, str]] = {
+    "aws": {"region": "aws:region"},
+    "azure": {"location": "azure-native:location", "subscription_id": "azure:subscriptionId"},
+    "gcp": {"region": "gcp:region", "project": "gcp:project"},
+}
+SECRET_ARGS = "secret_args"
+
+
+class Unresolved(Exception):
+    """A rule read a value that is not known yet."""
+
+
+class Unknown:
+    """Stands for an output in the config the rules read. It is "given" (not None, truthy);
+    anything else a rule does with it raises Unresolved, so the rule is deferred."""
+
+    def __init__(self, loc: Loc) -> None:
+        self.loc = loc
+
+    def __repr__(self) -> str:
+        return f"<unknown {self.loc}>"
+
+    def __bool__(self) -> bool:
+        return True
+
+    def _unresolved(self, *_: Any, **__: Any) -> NoReturn:
+        raise Unresolved(self.loc)
+
+    __str__ = __format__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _unresolved
+    __hash__ = __len__ = __iter__ = __contains__ = __getitem__ = _unresolved
+    __add__ = __radd__ = __int__ = __index__ = _unresolved
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise Unresolved(self.loc)
+
+
+def is_output(value: Any) -> bool:
+    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
+
+
+def _has_output(value: Any) -> bool:
+    if is_output(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_output(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_output(v) for v in value)
+    return False
+
+
+def camel_loc(loc: Loc) -> str:
+    """`primaries[0].address` (the Args' schema names)."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+@dataclass
+class ArgsConfig:
+    """An Args dict laid out as a stack config, with Unknown where outputs are."""
+
+    cloud: str
+    data: dict[str, Any]
+    provider: dict[str, Any]
+    secrets: set[str]  # Args names (camelCase) whose values are secrets
+    outputs: dict[Loc, Any] = field(default_factory=dict)  # config loc -> the user's output
+    args_paths: dict[str, str] = field(default_factory=dict)  # config path -> Args path
+
+
+def _leaf(value: Any, loc: Loc, outputs: dict[Loc, Any]) -> Any:
+    """`value` with outputs replaced by Unknown (a dict holding an output is one unknown)."""
+    if isinstance(value, (list, tuple)):
+        return [_leaf(v, (*loc, i), outputs) for i, v in enumerate(value)]
+    if _has_output(value):
+        outputs[loc] = value
+        return Unknown(loc)
+    return value
+
+
+def _record(value: Any) -> Any:
+    """A record's (primary's, health check's) snake_case keys as the config's camelCase."""
+    if isinstance(value, Mapping):
+        return {to_camel(k) if isinstance(k, str) else k: v for k, v in value.items()}
+    return value
+
+
+def args_config(cloud: str, name: str, args: Mapping[str, Any]) -> ArgsConfig:
+    """Lay out `args` (an Args dict of `cloud`'s component named `name`) as a stack config."""
+    if not isinstance(args, Mapping):
+        raise TypeError(f"args must be a dict (an Args TypedDict), not {type(args).__name__}")
+    model = STACK_MODELS[cloud]
+    section = nested_models(model.model_fields[cloud].annotation)[0]
+    provider_fields = PROVIDER_FIELDS[cloud]
+    out = ArgsConfig(cloud, {"cloud": cloud, "name": name}, {}, set())
+    settings: dict[str, Any] = {}
+    for key, value in args.items():
+        if key == SECRET_ARGS:
+            out.secrets = {to_camel(str(k)) for k in value or []}
+            continue
+        camel = to_camel(key)
+        if key in provider_fields:
+            loc: Loc = (provider_fields[key],)
+            out.provider[provider_fields[key]] = _leaf(value, loc, out.outputs)
+            out.args_paths[provider_fields[key]] = camel
+        elif key in section.model_fields:
+            settings[camel] = _leaf(value, (cloud, camel), out.outputs)
+            out.args_paths[f"{cloud}.{camel}"] = camel
+        elif key in ("primaries", "health_check"):
+            records = [_record(r) for r in value] if key == "primaries" else _record(value)
+            out.data[camel] = _leaf(records, (camel,), out.outputs)
+        else:
+            out.data[camel] = _leaf(value, (camel,), out.outputs)
+    out.data[cloud] = settings
+    return out
+
+
+def construct(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
+    """`model` from `data` without validation (pydantic checked every known value already),
+    nested records too; defaults fill what `data` leaves out."""
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in data:
+            continue
+        value = data[key]
+        nested = nested_models(info.annotation)
+        if nested and isinstance(value, Mapping):
+            value = construct(nested[0], value)
+        elif nested and isinstance(value, list):
+            value = [construct(nested[0], v) if isinstance(v, Mapping) else v for v in value]
+        values[name] = value
+    return model.model_construct(_fields_set=set(values), **values)
+
+
+def _under(loc: Sequence[Any], unknown: Loc) -> bool:
+    return tuple(loc[: len(unknown)]) == unknown
+
+
+class ArgsCheck:
+    """The checks of one component's Args; see the module docstring."""
+
+    def __init__(self, component: str, name: str, config: ArgsConfig) -> None:
+        self.component = component
+        self.name = name
+        self.config = config
+        self.model = STACK_MODELS[config.cloud]
+        self._complete: pulumi.Output[None] | None = None
+        self.view, self.deferred = self._check(config.data, config.provider)
+
+    # --- the checks ---------------------------------------------------------------------------
+
+    def _check(self, data: dict[str, Any], provider: dict[str, Any]) -> tuple[Any, list[Rule]]:
+        """The config model of `data` (Unknowns left in place) and the rules deferred on them;
+        raises on any problem of the known values."""
+        unknown = list(_unknown_locs(data, provider))
+        try:
+            cfg = self.model.model_validate(data)
+        except ValidationError as exc:
+            problems = [
+                _structural_problem(self.model, e, self.config.cloud)
+                for e in exc.errors(include_url=False)
+                if not any(_under(_clean(e["loc"]), u) for u in unknown)
+            ]
+            if problems or not unknown:
+                self._fail(problems)
+            cfg = construct(self.model, data)
+        cfg._provider = dict(provider)
+        deferred: list[Rule] = []
+        problems = []
+        for rule in rules_for(self.model):
+            try:
+                problems += list(rule.check(cfg))
+            except Exception:
+                if not unknown:
+                    raise
+                deferred.append(rule)  # it read an unknown value: run it when they resolve
+        if problems:
+            self._fail(problems)
+        return cfg, deferred
+
+    def _fail(self, problems: Sequence[Problem]) -> NoReturn:
+        translated = [Problem(self._args_path(p.path), p.message) for p in problems]
+        raise ArgsError(self.component, self.name, translated)
+
+    def _args_path(self, path: str) -> str:
+        key = path.removeprefix(f"{NAMESPACE}:")
+        head, _, rest = key.partition(".")
+        if head in self.config.provider or head in PROVIDER_FIELDS_FLAT:
+            return self.config.args_paths.get(head, key)
+        if head == self.config.cloud and rest:
+            return rest
+        return key
+
+    def _resolved(self, values: Mapping[Loc, Any]) -> None:
+        """Check the config with `values` (config loc -> resolved value) in place."""
+        data = _replace(self.config.data, values)
+        provider = _replace(self.config.provider, values)
+        self._check(data, provider)
+
+    # --- what the component passes on --------------------------------------------------------
+
+    def checked(self, loc: Loc) -> pulumi.Output[Any]:
+        """The user's output at `loc`, checked when it resolves."""
+        output = pulumi.Output.from_input(self.config.outputs[loc])
+
+        def check(value: Any) -> Any:
+            self._resolved({loc: value})
+            return value
+
+        return output.apply(check)
+
+    @property
+    def complete(self) -> pulumi.Output[None] | None:
+        """Resolves when every output did and the deferred rules passed; None when no rule was
+        deferred."""
+        if not self.deferred:
+            return None
+        if self._complete is None:
+            locs = list(self.config.outputs)
+
+            def check(values: list[Any]) -> None:
+                self._resolved(dict(zip(locs, values, strict=True)))
+
+            self._complete = pulumi.Output.all(
+                *(pulumi.Output.from_input(self.config.outputs[loc]) for loc in locs)
+            ).apply(check)
+        return self._complete
+
+    def gate(self, value: pulumi.Input[Any]) -> pulumi.Input[Any]:
+        """`value`, held until the deferred rules passed (registrations are gated on them)."""
+        complete = self.complete
+        if complete is None:
+            return value
+        return pulumi.Output.all(value, complete).apply(lambda both: both[0])
+
+    def build_view(self) -> Any:
+        """The config model components read: known values validated, outputs (checked) in
+        place of the unknowns. Only the component reads it, knowing which fields may hold an
+        output (the Input fields of its Args)."""
+        if not self.config.outputs:
+            return self.view
+        values = {loc: self.checked(loc) for loc in self.config.outputs}
+        view = construct(self.model, _replace(self.config.data, values))
+        view._provider = _replace(self.config.provider, values)
+        return view
+
+
+PROVIDER_FIELDS_FLAT = {k for fields in PROVIDER_FIELDS.values() for k in fields.values()}
+
+
+def _clean(loc: Sequence[Any]) -> Loc:
+    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+
+
+def _unknown_locs(*trees: Any) -> Iterator[Loc]:
+    for tree in trees:
+        yield from _walk_unknowns(tree)
+
+
+def _walk_unknowns(value: Any) -> Iterator[Loc]:
+    if isinstance(value, Unknown):
+        yield value.loc
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _walk_unknowns(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk_unknowns(v)
+
+
+def _replace(tree: Any, values: Mapping[Loc, Any]) -> Any:
+    if isinstance(tree, Unknown):
+        return values.get(tree.loc, tree)
+    if isinstance(tree, Mapping):
+        return {k: _replace(v, values) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_replace(v, values) for v in tree]
+    return tree
+
+
+class ArgsError(ConfigError):
+    """Every problem of a component's Args, named by the Args' field paths."""
+
+    def __init__(self, component: str, name: str, problems: Sequence[Problem]) -> None:
+        self.component = component
+        self.name = name
+        super().__init__(problems, header=f'{component} "{name}": invalid arguments')
+
+
+def check_args(component: str, cloud: str, name: str, args: Mapping[str, Any]) -> ArgsCheck:
+    """Check `args` of the component `component` named `name`; raises ArgsError on a problem
+    of the known values."""
+    return ArgsCheck(component, name, args_config(cloud, name, args))
