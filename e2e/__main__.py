@@ -12,8 +12,9 @@ e2e/README.md):
   d. fidelity  the offline preview and the engine agree on each example stack (e2e/fidelity.py).
   e. destroy   `pulumi destroy` on a stack whose front end is protected stops, names the
                protected resource and how to unprotect it, and deletes nothing.
-  f. consumers programs in other languages (e2e/consumers/<language>) use the component
-               package provider/: `pulumi preview` plans AwsKurlNlb and its children.
+  f. consumers programs in YAML and TypeScript (e2e/consumers/<language>) use the component
+               package provider/: `pulumi preview` plans AwsKurlNlb and its children; after
+               the YAML program's `pulumi up`, the component's outputs are the program's.
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -66,7 +68,7 @@ CONSUMER_CHILDREN = {
     "aws:lb/listener:Listener": 1,
     "aws:lb/targetGroupAttachment:TargetGroupAttachment": 2,
 }
-CONSUMERS = ("yaml",)
+CONSUMERS = ("yaml", "typescript")
 README_BLOCK = re.compile(r"<!-- e2e: (\w+) -->\s*```sh\n(.*?)```", re.S)
 
 
@@ -234,6 +236,14 @@ def step_consumer(language: str) -> None:
     box = Sandbox(f"consumer-{language}")
     try:
         program = box.project / "e2e" / "consumers" / language
+        if language == "typescript":
+            missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+            if missing:
+                raise E2EFailure(f"typescript: {' and '.join(missing)} not on PATH (Node.js 20+)")
+            # What a user does: generate the SDK into sdks/, link it in package.json, npm install
+            # (from npm's cache when it holds the pinned packages), record it in Pulumi.yaml.
+            box.extra_env["npm_config_prefer_offline"] = "true"
+            box.pulumi("package", "add", "../../../provider", cwd=program)
         box.pulumi("stack", "init", "dev", cwd=program)
         steps = box.preview_steps(cwd=program)
         planned = [(s["op"], s["urn"].split("::")[2], s["urn"]) for s in steps]
@@ -248,6 +258,17 @@ def step_consumer(language: str) -> None:
                 )
         if stray := [u for op, _, u in planned if op != "create"]:
             raise E2EFailure(f"{language}: a first preview plans more than creates: {stray}")
+        if language != "yaml":
+            return  # `up` adds 5-10 s per language; one shows the outputs arrive
+        # The component's outputs cross the package boundary back to the program.
+        box.pulumi("up", "--yes", cwd=program)
+        outputs = box.pulumi("stack", "output", "--json", cwd=program).json()
+        address = outputs.get("loadBalancerAddress")
+        if not isinstance(address, str) or not address.endswith(".amazonaws.com:6443"):
+            raise E2EFailure(f"{language}: loadBalancerAddress is {address!r}")
+        registered = outputs.get("registeredPrimaries")
+        if registered != ["primary-1", "primary-2"]:
+            raise E2EFailure(f"{language}: registeredPrimaries is {registered!r}")
     finally:
         box.cleanup()
 
