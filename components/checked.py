@@ -22,7 +22,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .config import STACK_MODELS, ConfigError, Problem, Rule, rules_for
-from .config.core import NAMESPACE, _structural_problem, nested_models
+from .config.core import NAMESPACE, _structural_problem, nested_models, shown
+
+SECRET_SHOWN = "[secret]"
 
 Loc = tuple[str | int, ...]
 
@@ -97,12 +99,17 @@ class ArgsConfig:
     secrets: set[str]  # Args names (camelCase) whose values are secrets
     outputs: dict[Loc, Any] = field(default_factory=dict)  # config loc -> the user's output
     args_paths: dict[str, str] = field(default_factory=dict)  # config path -> Args path
+    arg_locs: dict[str, Loc] = field(default_factory=dict)  # Args name -> its config loc
 
 
-def _leaf(value: Any, loc: Loc, outputs: dict[Loc, Any]) -> Any:
-    """`value` with outputs replaced by Unknown (a dict holding an output is one unknown)."""
+def _leaf(value: Any, loc: Loc, outputs: dict[Loc, Any], *, records: bool = False) -> Any:
+    """`value` with outputs replaced by Unknown. Lists and, with `records`, records (a
+    primary, a health check) are walked; any other value holding an output (tags) is one
+    unknown."""
     if isinstance(value, (list, tuple)):
-        return [_leaf(v, (*loc, i), outputs) for i, v in enumerate(value)]
+        return [_leaf(v, (*loc, i), outputs, records=records) for i, v in enumerate(value)]
+    if records and isinstance(value, Mapping) and not is_output(value):
+        return {k: _leaf(v, (*loc, k), outputs) for k, v in value.items()}
     if _has_output(value):
         outputs[loc] = value
         return Unknown(loc)
@@ -134,16 +141,35 @@ def args_config(cloud: str, name: str, args: Mapping[str, Any]) -> ArgsConfig:
             loc: Loc = (provider_fields[key],)
             out.provider[provider_fields[key]] = _leaf(value, loc, out.outputs)
             out.args_paths[provider_fields[key]] = camel
+            out.arg_locs[camel] = loc
         elif key in section.model_fields:
             settings[camel] = _leaf(value, (cloud, camel), out.outputs)
             out.args_paths[f"{cloud}.{camel}"] = camel
+            out.arg_locs[camel] = (cloud, camel)
         elif key in ("primaries", "health_check"):
-            records = [_record(r) for r in value] if key == "primaries" else _record(value)
-            out.data[camel] = _leaf(records, (camel,), out.outputs)
+            records = (
+                [_record(r) for r in value] if isinstance(value, (list, tuple)) else _record(value)
+            )
+            out.data[camel] = _leaf(records, (camel,), out.outputs, records=True)
         else:
             out.data[camel] = _leaf(value, (camel,), out.outputs)
+        out.arg_locs.setdefault(camel, (camel,))
     out.data[cloud] = settings
     return out
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """How messages would show `value` and each value inside it."""
+    if isinstance(value, Mapping):
+        for v in value.values():
+            yield from _texts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _texts(v)
+    elif value is not None and not isinstance(value, Unknown):
+        yield shown(value)
+    if isinstance(value, (list, Mapping)):
+        yield shown(value)
 
 
 def construct(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
@@ -177,6 +203,13 @@ class ArgsCheck:
         self.config = config
         self.model = STACK_MODELS[config.cloud]
         self._complete: pulumi.Output[None] | None = None
+        # Values messages never show: those of secret arguments, and secret outputs.
+        self._hidden: set[str] = set()
+        for arg in config.secrets:
+            if arg in config.arg_locs:
+                self._hidden.update(
+                    _texts(_at({**config.data, **config.provider}, config.arg_locs[arg]))
+                )
         self.view, self.deferred = self._check(config.data, config.provider)
 
     # --- the checks ---------------------------------------------------------------------------
@@ -211,8 +244,13 @@ class ArgsCheck:
         return cfg, deferred
 
     def _fail(self, problems: Sequence[Problem]) -> NoReturn:
-        translated = [Problem(self._args_path(p.path), p.message) for p in problems]
+        translated = [Problem(self._args_path(p.path), self._hide(p.message)) for p in problems]
         raise ArgsError(self.component, self.name, translated)
+
+    def _hide(self, message: str) -> str:
+        for text in sorted(self._hidden, key=len, reverse=True):
+            message = message.replace(text, SECRET_SHOWN)
+        return message
 
     def _args_path(self, path: str) -> str:
         key = path.removeprefix(f"{NAMESPACE}:")
@@ -235,11 +273,14 @@ class ArgsCheck:
         """The user's output at `loc`, checked when it resolves."""
         output = pulumi.Output.from_input(self.config.outputs[loc])
 
-        def check(value: Any) -> Any:
+        def check(resolved: list[Any]) -> Any:
+            value, secret = resolved
+            if secret:
+                self._hidden.update(_texts(value))
             self._resolved({loc: value})
             return value
 
-        return output.apply(check)
+        return pulumi.Output.all(output, _is_secret(output)).apply(check)
 
     @property
     def complete(self) -> pulumi.Output[None] | None:
@@ -250,12 +291,18 @@ class ArgsCheck:
         if self._complete is None:
             locs = list(self.config.outputs)
 
-            def check(values: list[Any]) -> None:
+            outputs = [pulumi.Output.from_input(self.config.outputs[loc]) for loc in locs]
+
+            def check(resolved: list[Any]) -> None:
+                values, secrets = resolved[: len(locs)], resolved[len(locs) :]
+                for value, secret in zip(values, secrets, strict=True):
+                    if secret:
+                        self._hidden.update(_texts(value))
                 self._resolved(dict(zip(locs, values, strict=True)))
 
-            self._complete = pulumi.Output.all(
-                *(pulumi.Output.from_input(self.config.outputs[loc]) for loc in locs)
-            ).apply(check)
+            self._complete = pulumi.Output.all(*outputs, *(_is_secret(o) for o in outputs)).apply(
+                check
+            )
         return self._complete
 
     def gate(self, value: pulumi.Input[Any]) -> pulumi.Input[Any]:
@@ -278,6 +325,19 @@ class ArgsCheck:
 
 
 PROVIDER_FIELDS_FLAT = {k for fields in PROVIDER_FIELDS.values() for k in fields.values()}
+
+
+def _is_secret(output: pulumi.Output[Any]) -> pulumi.Output[bool]:
+    return pulumi.Output.from_input(output.is_secret())
+
+
+def _at(tree: Any, loc: Loc) -> Any:
+    for part in loc:
+        try:
+            tree = tree[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return tree
 
 
 def _clean(loc: Sequence[Any]) -> Loc:

@@ -280,11 +280,19 @@ def record(
         )
     )
     set_all_config(dict(config), list(secret_keys or []))
+    # Outputs a failed earlier run left behind belong to its closed loop: never wait on them.
+    settings.SETTINGS.outputs = set()
     loop = asyncio.new_event_loop()
     try:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(run_in_stack(program))
     finally:
+        # A program that failed leaves registrations and applies pending: end them here, in
+        # their own loop, or they run (and fail) inside whatever uses the next loop.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         monitor.close_thread_loops()

@@ -36,6 +36,8 @@ INTERNALS = [
     ("pulumi.runtime.mocks", "MockEngine", "offline/recorder.py"),
     ("pulumi.runtime.settings", "ROOT", "offline/recorder.py"),
     ("pulumi.runtime.settings", "configure", "offline/recorder.py"),
+    ("pulumi.runtime.settings", "SETTINGS.outputs", "offline/recorder.py"),
+    ("pulumi.output", "Output.is_secret", "components/checked.py"),
     ("pulumi.runtime.config", "set_all_config", "offline/recorder.py"),
     ("pulumi.runtime.config", "CONFIG", "components/config/core.py"),
     ("pulumi.runtime.stack", "run_in_stack", "offline/recorder.py"),
