@@ -261,7 +261,7 @@ def step_consumer(language: str) -> None:
         if language != "yaml":
             return  # `up` adds 5-10 s per language; one shows the outputs arrive
         # The component's outputs cross the package boundary back to the program.
-        box.pulumi("up", "--yes", cwd=program)
+        box.pulumi("up", "--yes", "--skip-preview", cwd=program)  # just previewed
         outputs = box.pulumi("stack", "output", "--json", cwd=program).json()
         address = outputs.get("loadBalancerAddress")
         if not isinstance(address, str) or not address.endswith(".amazonaws.com:6443"):
