@@ -16,6 +16,7 @@ LOCK := requirements.lock
 .PHONY: preview test lint docs bench venv clean-venv
 .PHONY: previews lock fuzz
 .PHONY: engine e2e
+.PHONY: schema
 
 venv: $(STAMP)
 
@@ -106,6 +107,11 @@ clean-venv:
 
 docs: $(STAMP)
 	$(PY) -m components.config_reference > docs/config.md
+
+# provider/schema.json: the `kurl` package's schema as the provider serves it, so that a pull
+# request shows schema changes as a diff (tests/test_package_schema.py fails when it is stale).
+schema: $(STAMP)
+	$(PY) -m provider.schema_snapshot
 
 bench: $(STAMP)
 	$(PY) -m bench.policy_scaling

@@ -29,6 +29,12 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
     registered_primaries: pulumi.Output[list[str]]
     pending_primaries: pulumi.Output[list[str]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A class docstring is the package schema's description: one line, no indentation.
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__:
+            cls.__doc__ = " ".join(cls.__doc__.split())
+
     def __init__(
         self,
         type_token: str,

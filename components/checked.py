@@ -12,15 +12,27 @@ output has resolved, gating the registrations.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import pulumi
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
 
+from .args import (
+    AwsKurlNlbArgs,
+    AwsPrimaryArgs,
+    AzureKurlLbArgs,
+    AzurePrimaryArgs,
+    GcpKurlLbArgs,
+    GcpPrimaryArgs,
+    HealthCheckArgs,
+)
 from .config import STACK_MODELS, ConfigError, Problem, Rule, rules_for
 from .config.core import NAMESPACE, _structural_problem, nested_models, shown
 
@@ -123,10 +135,76 @@ def _record(value: Any) -> Any:
     return value
 
 
+ARGS_TYPES: dict[str, Any] = {"aws": AwsKurlNlbArgs, "azure": AzureKurlLbArgs, "gcp": GcpKurlLbArgs}
+RECORDS: dict[str, dict[str, Any]] = {
+    "aws": {"primaries": AwsPrimaryArgs, "health_check": HealthCheckArgs},
+    "azure": {"primaries": AzurePrimaryArgs, "health_check": HealthCheckArgs},
+    "gcp": {"primaries": GcpPrimaryArgs, "health_check": HealthCheckArgs},
+}
+
+
+def _is_input(annotation: Any) -> bool:
+    """Whether an Args annotation is `pulumi.Input[...]`: a Union with an Output in it (which
+    pulumi.Input names by a forward reference)."""
+    return any(
+        a is pulumi.Output
+        or typing.get_origin(a) is pulumi.Output
+        or (isinstance(a, typing.ForwardRef) and a.__forward_arg__.startswith("Output"))
+        for a in typing.get_args(annotation)
+    )
+
+
+def _hints(args_type: Any) -> dict[str, Any]:
+    """An Args TypedDict's fields and their annotations, NotRequired unwrapped."""
+    return {
+        key: typing.get_args(a)[0] if typing.get_origin(a) is typing.NotRequired else a
+        for key, a in args_type.__annotations__.items()
+    }
+
+
+def _shape_problems(args: Mapping[str, Any], args_type: Any, path: str) -> Iterator[Problem]:
+    """Keys the Args type does not have, and outputs where a plain value must be: what
+    decides which resources exist (and so their names) is known when the component is built."""
+    hints = _hints(args_type)
+    for key, value in args.items():
+        where = f"{path}{to_camel(str(key))}"
+        if key not in hints:
+            allowed = ", ".join(hints)
+            yield Problem(where, f"is not an argument of {args_type.__name__}; allowed: {allowed}")
+            continue
+        annotation = hints[key]
+        if _is_input(annotation) or not is_output(value):
+            continue
+        if typing.get_origin(annotation) is list:
+            yield Problem(
+                where,
+                "is an output; give a list (how many items it has decides the resources), "
+                "whose items may be outputs",
+            )
+        else:
+            yield Problem(
+                where,
+                "is an output, but it decides which resources exist, so it must be a plain "
+                "value known when the component is built (name it in secretArgs to keep it "
+                "secret)",
+            )
+
+
+def args_problems(cloud: str, args: Mapping[str, Any]) -> list[Problem]:
+    """What is wrong with the shape of `args` before its values are checked."""
+    problems = list(_shape_problems(args, ARGS_TYPES[cloud], ""))
+    for key, record_type in RECORDS[cloud].items():
+        value = args.get(key)
+        records = value if isinstance(value, (list, tuple)) else [value]
+        for i, record in enumerate(records):
+            if isinstance(record, Mapping):
+                where = to_camel(key) + (f"[{i}]." if isinstance(value, (list, tuple)) else ".")
+                problems += _shape_problems(record, record_type, where)
+    return problems
+
+
 def args_config(cloud: str, name: str, args: Mapping[str, Any]) -> ArgsConfig:
     """Lay out `args` (an Args dict of `cloud`'s component named `name`) as a stack config."""
-    if not isinstance(args, Mapping):
-        raise TypeError(f"args must be a dict (an Args TypedDict), not {type(args).__name__}")
     model = STACK_MODELS[cloud]
     section = nested_models(model.model_fields[cloud].annotation)[0]
     provider_fields = PROVIDER_FIELDS[cloud]
@@ -146,7 +224,7 @@ def args_config(cloud: str, name: str, args: Mapping[str, Any]) -> ArgsConfig:
             settings[camel] = _leaf(value, (cloud, camel), out.outputs)
             out.args_paths[f"{cloud}.{camel}"] = camel
             out.arg_locs[camel] = (cloud, camel)
-        elif key in ("primaries", "health_check"):
+        elif key in RECORDS[cloud]:
             records = (
                 [_record(r) for r in value] if isinstance(value, (list, tuple)) else _record(value)
             )
@@ -182,12 +260,34 @@ def construct(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
             continue
         value = data[key]
         nested = nested_models(info.annotation)
-        if nested and isinstance(value, Mapping):
+        if not _pending(value):
+            # Known whole: validated (pydantic passed it already) for its normalized form.
+            value = _adapter(info).validate_python(value)
+        elif nested and isinstance(value, Mapping):
             value = construct(nested[0], value)
         elif nested and isinstance(value, list):
             value = [construct(nested[0], v) if isinstance(v, Mapping) else v for v in value]
         values[name] = value
     return model.model_construct(_fields_set=set(values), **values)
+
+
+@functools.cache
+def _adapter(info: FieldInfo) -> TypeAdapter[Any]:
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[annotation, *info.metadata]
+    return TypeAdapter(annotation)
+
+
+def _pending(value: Any) -> bool:
+    """Whether `value` holds an Unknown or an output (not known yet)."""
+    if isinstance(value, Unknown) or is_output(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_pending(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_pending(v) for v in value)
+    return False
 
 
 def _under(loc: Sequence[Any], unknown: Loc) -> bool:
@@ -382,4 +482,9 @@ class ArgsError(ConfigError):
 def check_args(component: str, cloud: str, name: str, args: Mapping[str, Any]) -> ArgsCheck:
     """Check `args` of the component `component` named `name`; raises ArgsError on a problem
     of the known values."""
+    if not isinstance(args, Mapping):
+        raise TypeError(f"args must be a dict (an Args TypedDict), not {type(args).__name__}")
+    problems = args_problems(cloud, args)
+    if problems:
+        raise ArgsError(component, name, problems)
     return ArgsCheck(component, name, args_config(cloud, name, args))

@@ -25,8 +25,8 @@ def _is_link(ref: str) -> bool:
 
 
 class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
-    """A Layer-4 TCP GCP backend-service passthrough Network Load Balancer for the Kubernetes
-    API of a kURL HA control plane, with hairpinning: primaries reach the API through it too."""
+    """A Layer-4 TCP GCP backend-service passthrough Network Load Balancer for the Kubernetes API
+    of a kURL HA control plane, with hairpinning: primaries reach the API through it too."""
 
     # Declared here, not only on the base: the package schema reads these descriptions.
     load_balancer_host: pulumi.Output[str]
@@ -42,8 +42,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
     """Names of the listed primaries not registered yet."""
 
     node_port_alias_script: pulumi.Output[str]
-    """Shell script for every node: the load balancer IP as a local alias (a systemd unit), so
-    NodePort traffic to it is accepted."""
+    """Script for every node: the LB IP as a local alias (a systemd unit), for NodePort traffic."""
 
     def __init__(
         self, name: str, args: GcpKurlLbArgs, opts: pulumi.ResourceOptions | None = None

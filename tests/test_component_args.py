@@ -259,3 +259,46 @@ def test_a_bad_value_of_a_secret_arg_is_reported_without_its_value() -> None:
         run(lambda: AwsKurlNlb("api", args))
     assert "  - vpcId: [secret] is not a VPC ID" in str(err.value)
     assert "vpc-nope" not in str(err.value)
+
+
+def test_unknown_args_and_record_fields_are_named_with_what_is_allowed() -> None:
+    args: Any = aws_args(vpcid="vpc-0a1b2c3d4e5f60718")
+    args["primaries"][0]["adress"] = "10.0.1.10"
+    with pytest.raises(ArgsError) as err:
+        run(lambda: AwsKurlNlb("api", args))
+    message = str(err.value)
+    assert "  - vpcid: is not an argument of AwsKurlNlbArgs; allowed: primaries, vpc_id," in message
+    assert (
+        "  - primaries[0].adress: is not an argument of AwsPrimaryArgs; allowed: name," in message
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("scheme", "scheme: is an output, but it decides which resources exist"),
+        ("subnet_ids", "subnetIds: is an output; give a list"),
+        ("load_balancer_security_group", "loadBalancerSecurityGroup: is an output, but"),
+    ],
+)
+def test_an_output_where_a_plain_value_decides_the_resources_is_refused(
+    field: str, expected: str
+) -> None:
+    """Outputs (including secrets, which reach a component package as outputs) cannot decide
+    which resources exist: refused by name, before anything is registered."""
+    plain = {**aws_args(), "load_balancer_security_group": True}[field]
+
+    def program() -> None:
+        AwsKurlNlb("api", aws_args(**{field: pulumi.Output.secret(plain)}))
+
+    with pytest.raises(ArgsError, match=f"  - {expected}"):
+        run(program)
+
+
+def test_an_output_primary_name_is_refused() -> None:
+    def program() -> None:
+        primary = {"name": pulumi.Output.from_input("primary-1"), "address": "10.0.1.10"}
+        AwsKurlNlb("api", aws_args(primaries=[primary]))
+
+    with pytest.raises(ArgsError, match=r"  - primaries\[0\]\.name: is an output, but"):
+        run(program)
