@@ -78,13 +78,15 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run engine/build.sh e2e/plugins/*
 
-# The real Pulumi CLI and Python language host, built from Go modules into engine/bin (ignored):
-# version pinned in engine/go.mod; make rebuilds only when the module or the host changed.
+# The real Pulumi CLI and YAML language host, and kurl-lb's Python and Node.js hosts, built from
+# Go modules into engine/bin (ignored): versions pinned in engine/go.mod and engine/yaml/go.mod;
+# make rebuilds only when a module or a host changed.
 # Needs Go (1.26+) and the Go module proxy; `make preview` and `make test` never do.
 ENGINE := engine/bin/pulumi
 engine: $(ENGINE)
 
-$(ENGINE): engine/go.mod engine/go.sum engine/build.sh engine/langhost/main.go
+$(ENGINE): engine/go.mod engine/go.sum engine/build.sh engine/langhost/main.go \
+		engine/nodehost/main.go engine/yaml/go.mod engine/yaml/go.sum
 	bash engine/build.sh
 	touch $(ENGINE)
 

@@ -12,6 +12,9 @@ e2e/README.md):
   d. fidelity  the offline preview and the engine agree on each example stack (e2e/fidelity.py).
   e. destroy   `pulumi destroy` on a stack whose front end is protected stops, names the
                protected resource and how to unprotect it, and deletes nothing.
+  f. consumers programs in YAML and TypeScript (e2e/consumers/<language>) use the component
+               package provider/: `pulumi preview` plans AwsKurlNlb and its children; after
+               the YAML program's `pulumi up`, the component's outputs are the program's.
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -55,6 +59,16 @@ MANDATORY_ON_INSTANCE_TARGETS = (
     "aws-internal-nlb-ip-targets",
     "aws-internal-nlb-no-client-ip-preservation",
 )
+# What a consumer program's preview must plan: the component, and these children of it
+# (e2e/consumers/*: three primaries, the first two registered).
+CONSUMER_COMPONENT = "kurl:index:AwsKurlNlb"
+CONSUMER_CHILDREN = {
+    "aws:lb/loadBalancer:LoadBalancer": 1,
+    "aws:lb/targetGroup:TargetGroup": 1,
+    "aws:lb/listener:Listener": 1,
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment": 2,
+}
+CONSUMERS = ("yaml", "typescript")
 README_BLOCK = re.compile(r"<!-- e2e: (\w+) -->\s*```sh\n(.*?)```", re.S)
 
 
@@ -215,6 +229,50 @@ def step_destroy(cloud: str, box: Sandbox) -> None:
         raise E2EFailure(f"{cloud}: destroy deleted {gone}")
 
 
+# ---- f. the component package from other languages ----------------------------------------
+
+
+def step_consumer(language: str) -> None:
+    box = Sandbox(f"consumer-{language}")
+    try:
+        program = box.project / "e2e" / "consumers" / language
+        if language == "typescript":
+            missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+            if missing:
+                raise E2EFailure(f"typescript: {' and '.join(missing)} not on PATH (Node.js 20+)")
+            # What a user does: generate the SDK into sdks/, link it in package.json, npm install
+            # (from npm's cache when it holds the pinned packages), record it in Pulumi.yaml.
+            box.extra_env["npm_config_prefer_offline"] = "true"
+            box.pulumi("package", "add", "../../../provider", cwd=program)
+        box.pulumi("stack", "init", "dev", cwd=program)
+        steps = box.preview_steps(cwd=program)
+        planned = [(s["op"], s["urn"].split("::")[2], s["urn"]) for s in steps]
+        if not any(t == CONSUMER_COMPONENT and op == "create" for op, t, _ in planned):
+            raise E2EFailure(f"{language}: no {CONSUMER_COMPONENT} planned: {planned}")
+        for child, want in CONSUMER_CHILDREN.items():
+            found = [u for op, t, u in planned if t == f"{CONSUMER_COMPONENT}${child}"]
+            if len(found) != want:
+                raise E2EFailure(
+                    f"{language}: {len(found)} {child} planned under {CONSUMER_COMPONENT}, "
+                    f"want {want}: {found}"
+                )
+        if stray := [u for op, _, u in planned if op != "create"]:
+            raise E2EFailure(f"{language}: a first preview plans more than creates: {stray}")
+        if language != "yaml":
+            return  # `up` adds 5-10 s per language; one shows the outputs arrive
+        # The component's outputs cross the package boundary back to the program.
+        box.pulumi("up", "--yes", "--skip-preview", cwd=program)  # just previewed
+        outputs = box.pulumi("stack", "output", "--json", cwd=program).json()
+        address = outputs.get("loadBalancerAddress")
+        if not isinstance(address, str) or not address.endswith(".amazonaws.com:6443"):
+            raise E2EFailure(f"{language}: loadBalancerAddress is {address!r}")
+        registered = outputs.get("registeredPrimaries")
+        if registered != ["primary-1", "primary-2"]:
+            raise E2EFailure(f"{language}: registeredPrimaries is {registered!r}")
+    finally:
+        box.cleanup()
+
+
 # ---- driver ------------------------------------------------------------------------------
 
 
@@ -255,6 +313,9 @@ def main() -> int:
             box.cleanup()
     if "aws" in clouds:
         check("c. policy pack through the engine rejects instance targets", step_policy)
+    if "aws" in clouds:
+        for language in CONSUMERS:
+            check(f"f. component package from {language}", step_consumer, language)
     weaker: list[str] = []
     for cloud in clouds:
         weaker += check(f"{cloud} d. offline preview == engine preview", step_fidelity, cloud) or []

@@ -129,9 +129,9 @@ class Sandbox:
     def pulumi(self, *args: str, **kwargs: Any) -> Result:
         return self.run(shlex.join(["pulumi", *args]), **kwargs)
 
-    def preview_steps(self) -> list[dict[str, Any]]:
+    def preview_steps(self, cwd: Path | None = None) -> list[dict[str, Any]]:
         """The engine's own plan: `pulumi preview --json` steps (default providers left out)."""
-        steps = self.pulumi("preview", "--json").json().get("steps", [])
+        steps = self.pulumi("preview", "--json", cwd=cwd).json().get("steps", [])
         return [s for s in steps if ":pulumi:providers:" not in s["urn"]]
 
     def cleanup(self) -> None:

@@ -14,8 +14,12 @@
 //     PULUMI_CONFIG_SECRET_KEYS, honouring `main:`.
 //   - RunPlugin: Python policy packs run as `python -u -m pulumi.policy <engine> <pack dir>` in the
 //     pack's virtualenv (PulumiPolicy.yaml runtime.options.virtualenv); other plugins as
-//     `python -u <dir>`. Output is streamed back to the engine as the real host streams it.
-//   - InstallDependencies, GetProgramDependencies, About, GetPluginInfo, GetRequiredPackages.
+//     `python -u <dir>`. Output is streamed back to the engine as the real host streams it. A
+//     resource provider written in Python (a component package: provider/, served by
+//     pulumi.provider.experimental.component_provider_host) runs this way and prints its port.
+//   - InstallDependencies (for a plugin run from a local directory, an existing virtualenv is
+//     used as it is: see there), GetProgramDependencies, About, GetPluginInfo,
+//     GetRequiredPackages.
 //
 // It is not a test double for the program: the program, the engine and the policy pack are real.
 // Code generation (convert, package gen) is not implemented.
@@ -34,8 +38,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
-	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -285,6 +289,16 @@ func (h *pythonHost) InstallDependencies(
 	stderr := streamWriter{mu, func(b []byte) error {
 		return server.Send(&pulumirpc.InstallDependenciesResponse{Stderr: b})
 	}}
+	// The engine asks for this before it runs a plugin from a local directory (a component
+	// package: `pulumi package add <dir>`, Pulumi.yaml `packages:` or `plugins.providers`). The
+	// real host would re-create the plugin's virtualenv and upgrade pip in it; kurl-lb's plugins
+	// share the project's .venv, which `make venv` fills from the hashed lock, so an existing
+	// virtualenv is used as it is (and a symlinked one, as in e2e sandboxes, is not replaced).
+	if req.GetIsPlugin() && tc.ValidateVenv(server.Context()) == nil {
+		_, err := fmt.Fprintf(stdout, "plugin %s: using its existing virtualenv as is\n",
+			req.GetInfo().GetProgramDirectory())
+		return err
+	}
 	return tc.InstallDependencies(server.Context(), req.GetInfo().GetProgramDirectory(),
 		req.GetUseLanguageVersionTools(), true /*showOutput*/, stdout, stderr)
 }
