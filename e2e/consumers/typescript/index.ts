@@ -1,12 +1,14 @@
 // kurl-lb's AwsKurlNlb from TypeScript, with literal arguments (those of Pulumi.dev.yaml): an
-// internal NLB for three primaries, the first two registered. No integer arguments (port,
-// healthCheck) yet: see the note in ../yaml/Pulumi.yaml.
+// internal NLB for three primaries, the first two registered. Integers arrive as floats: see the
+// note in ../yaml/Pulumi.yaml.
 import * as kurl from "@pulumi/kurl";
 
 const api = new kurl.AwsKurlNlb("api", {
     scheme: "internal",
     vpcId: "vpc-0a1b2c3d4e5f60718",
     subnetIds: ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"],
+    port: 6443,
+    healthCheck: { intervalSeconds: 10, unhealthyThreshold: 3 },
     targetType: "ip",
     instanceSecurityGroupId: "sg-0a1b2c3d4e5f60799",
     allowedClientCidrs: ["10.0.0.0/16"],
