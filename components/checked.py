@@ -47,6 +47,8 @@ PROVIDER_FIELDS: dict[str, dict[str, str]] = {
     "gcp": {"region": "gcp:region", "project": "gcp:project"},
 }
 SECRET_ARGS = "secret_args"
+# Args defaults that stack config has no default for (a stack always says its scheme).
+ARGS_DEFAULTS: dict[str, dict[str, Any]] = {"azure": {"scheme": "public"}}
 
 
 class Unresolved(Exception):
@@ -263,6 +265,8 @@ def args_config(cloud: str, name: str, args: Mapping[str, Any]) -> ArgsConfig:
             out.data[camel] = _leaf(value, (camel,), out.outputs)
         out.arg_locs.setdefault(camel, (camel,))
     out.data[cloud] = settings
+    for key, value in ARGS_DEFAULTS.get(cloud, {}).items():
+        out.data.setdefault(key, value)
     return out
 
 

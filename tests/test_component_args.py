@@ -312,3 +312,19 @@ def test_integral_floats_from_the_wire_are_ints_and_others_are_refused() -> None
     assert graph.by_name("api-tg").inputs["healthCheck"]["interval"] == 10
     with pytest.raises(ArgsError, match=r"  - port: 6443\.5 is not an integer"):
         run(lambda: AwsKurlNlb("api", aws_args(port=6443.5)))
+
+
+def test_azure_scheme_defaults_to_public() -> None:
+    from components.azure import AzureKurlLb
+
+    nic = (
+        "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers"
+        "/Microsoft.Network/networkInterfaces/vm-1-nic"
+    )
+    args: Any = {
+        "resource_group_name": "rg",
+        "allowed_client_cidrs": ["203.0.113.0/24"],
+        "primaries": [{"name": "primary-1", "nic_id": nic, "registered": True}],
+    }
+    graph = run(lambda: AzureKurlLb("api", args))
+    assert len(graph.of_type("azure-native:network:LoadBalancer")) == 1
