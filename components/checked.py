@@ -425,9 +425,15 @@ class ArgsCheck:
         return self._complete
 
     def gate(self, value: pulumi.Input[Any]) -> pulumi.Input[Any]:
-        """`value`, held until the deferred rules passed (registrations are gated on them)."""
+        """`value`, held until the deferred rules passed (registrations are gated on them).
+
+        Only in an update. A preview passes `value` as it is: gated, a registration whose
+        target is known would turn unknown whenever another primary's output is (a new
+        instance), and a preview would plan that registration replaced. The check still runs
+        in a preview when every output is known: the SDK awaits every output before the
+        program ends, so a problem fails the preview."""
         complete = self.complete
-        if complete is None:
+        if complete is None or pulumi.runtime.is_dry_run():
             return value
         return pulumi.Output.all(value, complete).apply(lambda both: both[0])
 

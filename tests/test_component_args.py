@@ -328,3 +328,40 @@ def test_azure_scheme_defaults_to_public() -> None:
     }
     graph = run(lambda: AzureKurlLb("api", args))
     assert len(graph.of_type("azure-native:network:LoadBalancer")) == 1
+
+
+def test_a_new_primary_leaves_the_known_registrations_known_at_preview() -> None:
+    """Staged growth: a primary whose instance is new (its address unknown at preview) must
+    not make the registered primaries' targets unknown, or the plan would replace them."""
+
+    def program() -> None:
+        vm = aws.ec2.Instance("vm-new", ami="ami-0123456789abcdef0", instance_type="t3.large")
+        AwsKurlNlb(
+            "api",
+            aws_args(
+                primaries=[
+                    {"name": "primary-1", "address": "10.0.1.10", "registered": True},
+                    {"name": "primary-2", "address": vm.private_ip, "registered": True},
+                ]
+            ),
+        )
+
+    graph = run(program, preview=True)
+    assert graph.by_name("api-target-primary-1").inputs["targetId"] == "10.0.1.10"
+    assert graph.by_name("api-target-primary-2").inputs["targetId"] == UNKNOWN
+
+
+def test_a_rule_across_outputs_fails_a_preview_when_they_are_known() -> None:
+    """At preview the registrations are not held, but the deferred rules still run on known
+    outputs: the program fails."""
+
+    def program() -> None:
+        address = pulumi.Output.from_input("10.0.1.10")
+        primaries = [
+            {"name": "primary-1", "address": address, "registered": True},
+            {"name": "primary-2", "address": address, "registered": True},
+        ]
+        AwsKurlNlb("api", aws_args(primaries=primaries))
+
+    with pytest.raises(Exception, match=r"primaries\[1\]\.address: .*also primaries\[0\]"):
+        run(program, preview=True)
