@@ -17,7 +17,7 @@ from components.kurl import install_flags, installer_fragment
 PRIMARIES = 3
 
 config = pulumi.Config()
-zones = config.require_object("zones")
+zones: list[str] = config.require_object("zones")
 registered = config.get_int("registeredPrimaries", 1)
 if not 1 <= registered <= PRIMARIES:
     raise pulumi.RunError(f"registeredPrimaries must be 1 to {PRIMARIES}, not {registered}")

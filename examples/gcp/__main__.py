@@ -19,7 +19,7 @@ TAG = "kurl-primary"  # the network tag the component's firewall rule targets
 
 config = pulumi.Config()
 region = pulumi.Config("gcp").require("region")
-zones = config.require_object("zones")
+zones: list[str] = config.require_object("zones")
 registered = config.get_int("registeredPrimaries", 1)
 if not 1 <= registered <= PRIMARIES:
     raise pulumi.RunError(f"registeredPrimaries must be 1 to {PRIMARIES}, not {registered}")
