@@ -8,6 +8,7 @@ and a bad output fails the run naming the component and the argument.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -381,6 +382,23 @@ def test_bumping_registered_primaries_is_exactly_one_create(
         (CREATE, example.registration, f"{example.prefix}{added}")
     ]
     assert address_changes(changes, before, after) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PRIMARY_OUTPUTS_BUG, and then the Args check's gate: every registration's target "
+    "waits on every output handed to the component (all primaries', the network's), so a new "
+    "primary-3 resource plans primary-1's registration replaced",
+)
+def test_replacing_another_primarys_resource_leaves_a_registration_alone(example: Example) -> None:
+    """Recreating a pending primary's VM (or NIC) must not touch a registered primary's
+    registration, in the plan either: at preview its target would be unknown, a replacement."""
+    graph = rendered(example, 1)
+    # As if primary-3's resource were replaced: the plan has it new.
+    before = dataclasses.replace(
+        graph, resources=[r for r in graph.resources if r.name != "primary-3"]
+    )
+    assert [(c.op, c.name) for c in diff(before, graph)] == [(CREATE, "primary-3")]
 
 
 # --- bad outputs fail the run, naming the component and the argument ----------------------------
