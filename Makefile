@@ -76,6 +76,8 @@ lint: $(STAMP)
 	@test -d .mypy_cache || echo "mypy: first run, building .mypy_cache for the cloud SDKs" \
 		"(several minutes and close to 1 GB; later runs take seconds)"
 	$(PY) -m mypy
+	@# One run per example: each is a `__main__` module, which one mypy run holds only once.
+	for example in examples/*/__main__.py; do $(PY) -m mypy "$$example" || exit 1; done
 	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run engine/build.sh e2e/plugins/*
 
 # The real Pulumi CLI and YAML language host, and kurl-lb's Python and Node.js hosts, built from

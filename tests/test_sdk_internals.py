@@ -51,6 +51,7 @@ INTERNALS = [
     ("pulumi.runtime.stack", "_get_rpc_manager", "offline/harness.py"),
     ("pulumi.runtime.settings", "SETTINGS.outputs", "offline/harness.py"),
     ("pulumi.runtime.settings", "SETTINGS.lock", "offline/harness.py"),
+    ("pulumi.runtime.settings", "SETTINGS.outputs", "tests/test_examples.py"),
     ("pulumi.runtime.rpc", "_special_resource_sig", "offline/runner.py"),
     ("pulumi.runtime.proto.resource_pb2", "RegisterResourceRequest", "offline/runner.py"),
     ("pulumi.runtime.proto.resource_pb2", "RegisterResourceOutputsRequest", "offline/runner.py"),
