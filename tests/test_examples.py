@@ -8,7 +8,6 @@ and a bad output fails the run naming the component and the argument.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import gc
 import hashlib
@@ -21,13 +20,19 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from pulumi.runtime import settings
 
 from components.azure import AzureKurlLb
 from components.checked import ArgsError, check_args
 from offline.address import address_changes
 from offline.diff import CREATE, diff
-from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
+from offline.recorder import (
+    UNKNOWN,
+    Graph,
+    PreviewMocks,
+    main_program,
+    program_directory,
+    record,
+)
 from tests.conftest import (
     GCP_API,
     GCP_PROJECT,
@@ -40,19 +45,6 @@ from tests.conftest import (
 
 EXAMPLES = PROJECT_ROOT / "examples"
 STACK = "example"
-
-# Known defect (components/checked.py, owned by the lead): a primary record holding an output
-# (`address=instance.private_ip`) is laid out as one unknown, so the component reads `name` and
-# `registered` off an Output. At preview every primary then registers under a name that is the
-# text of "Calling __str__ on an Output[T]"; at update the run fails with "'dict' object has no
-# attribute 'registered'" and leaves failed tasks behind that break later runs in the process.
-# Every example hands its primaries' outputs over, so the tests that render one are expected to
-# fail until it is fixed; `render` checks first and fails fast (see primaries_keep_plain_fields).
-PRIMARY_OUTPUTS_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="components/checked.py args_config/_leaf: a primary holding an output becomes one "
-    "Unknown, so the component reads name and registered off an Output",
-)
 
 
 @functools.cache
@@ -238,28 +230,18 @@ def run_example(
         invokes=INVOKES,
         preview=preview,
     )
-    try:
-        with program_directory(example.directory):
-            return record(
-                main_program(example.directory),
-                project=example.project,
-                stack=STACK,
-                config=encode(example.config(registered)),
-                mocks=mocks,
-                graph=graph,
-            )
-    except BaseException:
-        # A run that fails while outputs resolve leaves their tasks (of its closed event loop)
-        # in the SDK's process-wide set, and the next run would wait on them: "Event loop is
-        # closed" (record() does not reset that set).
-        settings.SETTINGS.outputs.clear()
-        raise
+    with program_directory(example.directory):
+        return record(
+            main_program(example.directory),
+            project=example.project,
+            stack=STACK,
+            config=encode(example.config(registered)),
+            mocks=mocks,
+            graph=graph,
+        )
 
 
 def render(example: Example, registered: int = 1, **kwargs: Any) -> Graph:
-    """`run_example`, failing fast while PRIMARY_OUTPUTS_BUG is there."""
-    if not primaries_keep_plain_fields():
-        pytest.fail("a primary holding an output loses its plain fields (PRIMARY_OUTPUTS_BUG)")
     return run_example(example, registered, **kwargs)
 
 
@@ -303,7 +285,6 @@ def test_registered_primaries_out_of_range_is_refused(example: Example, register
 # --- the registrations take the primaries' outputs ----------------------------------------------
 
 
-@PRIMARY_OUTPUTS_BUG
 @pytest.mark.parametrize("registered", [1, 2, 3])
 def test_registered_primaries_are_the_first_n(example: Example, registered: int) -> None:
     graph = rendered(example, registered)
@@ -317,7 +298,6 @@ def test_registered_primaries_are_the_first_n(example: Example, registered: int)
     assert graph.outputs["kurlInstaller"]["spec"]["kubernetes"]["loadBalancerAddress"] == address
 
 
-@PRIMARY_OUTPUTS_BUG
 def test_each_registration_depends_on_its_primary(example: Example) -> None:
     graph = rendered(example, 3)
     for name, registration in registrations(graph, example).items():
@@ -338,7 +318,6 @@ def _expected_target(example: Example, name: str, graph: Graph) -> str:
     return f"{GCP_API}/zones/{zone}/instances/{_physical(name)}"
 
 
-@PRIMARY_OUTPUTS_BUG
 def test_each_registration_targets_its_primarys_output(example: Example) -> None:
     graph = rendered(example, 3)
     found = registrations(graph, example)
@@ -355,7 +334,6 @@ def test_each_registration_targets_its_primarys_output(example: Example) -> None
         }
 
 
-@PRIMARY_OUTPUTS_BUG
 def test_the_first_preview_registers_the_first_n_with_unknown_targets(example: Example) -> None:
     """As `pulumi preview` of a new stack: the primaries' outputs are not known yet."""
     from offline.recorder import UNKNOWN
@@ -370,7 +348,6 @@ def test_the_first_preview_registers_the_first_n_with_unknown_targets(example: E
 # --- staged growth ------------------------------------------------------------------------------
 
 
-@PRIMARY_OUTPUTS_BUG
 @pytest.mark.parametrize("registered", [1, 2])
 def test_bumping_registered_primaries_is_exactly_one_create(
     example: Example, registered: int
@@ -384,21 +361,44 @@ def test_bumping_registered_primaries_is_exactly_one_create(
     assert address_changes(changes, before, after) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PRIMARY_OUTPUTS_BUG, and then the Args check's gate: every registration's target "
-    "waits on every output handed to the component (all primaries', the network's), so a new "
-    "primary-3 resource plans primary-1's registration replaced",
-)
-def test_replacing_another_primarys_resource_leaves_a_registration_alone(example: Example) -> None:
-    """Recreating a pending primary's VM (or NIC) must not touch a registered primary's
-    registration, in the plan either: at preview its target would be unknown, a replacement."""
-    graph = rendered(example, 1)
-    # As if primary-3's resource were replaced: the plan has it new.
-    before = dataclasses.replace(
-        graph, resources=[r for r in graph.resources if r.name != "primary-3"]
-    )
-    assert [(c.op, c.name) for c in diff(before, graph)] == [(CREATE, "primary-3")]
+class AfterDeploy(PreviewMocks):
+    """A preview of a stack already deployed: every resource has its outputs (from state),
+    but `new` is being created (or replaced), so its outputs are unknown."""
+
+    def __init__(self, new: str) -> None:
+        super().__init__(outputs=outputs(), invokes=INVOKES, preview=True)
+        self.new = new
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.name == self.new:
+            return "", dict(args.inputs)
+        make = self.outputs.get(args.typ)
+        computed = dict(make(args)) if make is not None else {}
+        return computed.pop("id", f"{args.name}-id"), {**args.inputs, **computed}
+
+
+@pytest.mark.parametrize("registered", [1, 3])
+def test_a_new_primary_resource_leaves_the_other_registrations_known_at_preview(
+    example: Example, registered: int
+) -> None:
+    """Recreating (or adding) primary-3's VM or NIC must not touch another registration in the
+    plan: at preview their targets stay known, or the engine would plan them replaced."""
+    deployed = rendered(example, registered)
+    with program_directory(example.directory):
+        planned = record(
+            main_program(example.directory),
+            project=example.project,
+            stack=STACK,
+            config=encode(example.config(registered)),
+            mocks=AfterDeploy("primary-3"),
+        )
+    new_vm = planned.by_name("primary-3").urn
+    before, after = registrations(deployed, example), registrations(planned, example)
+    for name in ("primary-1",):
+        assert after[name].inputs[example.target] == before[name].inputs[example.target]
+        assert new_vm not in after[name].property_dependencies[example.target]
+    if registered == 3:
+        assert after["primary-3"].inputs[example.target] == UNKNOWN
 
 
 # --- bad outputs fail the run, naming the component and the argument ----------------------------
@@ -426,7 +426,6 @@ def _bad_primary_1(example: Example) -> tuple[Template, str]:
     return instance, "primaries[0].instance"
 
 
-@PRIMARY_OUTPUTS_BUG
 def test_a_bad_output_fails_naming_the_component_and_the_field(example: Example) -> None:
     template, field = _bad_primary_1(example)
     graph = Graph(project=example.project, stack=STACK)
@@ -450,18 +449,12 @@ def test_a_bad_output_fails_naming_the_component_and_the_field(example: Example)
 # --- the defect itself, without an example ------------------------------------------------------
 
 
-@PRIMARY_OUTPUTS_BUG
 def test_a_primary_holding_an_output_keeps_its_plain_fields() -> None:
     """`AwsPrimaryArgs.address` is a `pulumi.Input`: an output there must leave the primary's
     `name` and `registered` plain, as the component reads them when it is built."""
     assert primaries_keep_plain_fields()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AzureKurlLbArgs.scheme is NotRequired (default public), but the Args check requires "
-    "it: 'scheme: is required'",
-)
 def test_azure_scheme_may_be_left_out() -> None:
     """AzureKurlLbArgs documents `scheme` as optional, `public` the default and only value."""
     seen: dict[str, Any] = {}
