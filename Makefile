@@ -87,8 +87,8 @@ lint: $(STAMP)
 ENGINE := engine/bin/pulumi
 engine: $(ENGINE)
 
-$(ENGINE): engine/go.mod engine/go.sum engine/build.sh engine/langhost/main.go \
-		engine/nodehost/main.go engine/yaml/go.mod engine/yaml/go.sum
+$(ENGINE): engine/go.mod engine/go.sum engine/build.sh $(wildcard engine/*/*.go) \
+		engine/yaml/go.mod engine/yaml/go.sum
 	bash engine/build.sh
 	touch $(ENGINE)
 

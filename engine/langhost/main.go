@@ -33,61 +33,36 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"kurl-lb/engine/hostkit"
 )
 
-// Exit code with which the exec shim says it already showed the user an actionable message.
-const userActionableExitCode = 32
+const name = "pulumi-language-python"
 
 func main() {
-	// The engine passes its address as the last argument; any leading flags (tracing, logging)
-	// are accepted and ignored.
-	engineAddress := ""
-	if n := len(os.Args); n > 1 && !strings.HasPrefix(os.Args[n-1], "-") {
-		engineAddress = os.Args[n-1]
-	}
-	self, err := os.Executable()
-	if err != nil {
-		fail("cannot locate this executable: %v", err)
-	}
-	execShim := self + "-exec"
-	if _, err := os.Stat(execShim); err != nil {
-		fail("%s is missing: run `make engine` (it copies the shim from the sdk/v3 module)", execShim)
-	}
-	host := &pythonHost{engineAddress: engineAddress, execShim: execShim}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
+	hostkit.Serve(name, func(engineAddress string) pulumirpc.LanguageRuntimeServer {
+		self, err := os.Executable()
+		if err != nil {
+			hostkit.Fail(name, "cannot locate this executable: %v", err)
+		}
+		execShim := self + "-exec"
+		if _, err := os.Stat(execShim); err != nil {
+			hostkit.Fail(name, "%s is missing: run `make engine` (it copies the shim from the sdk/v3 module)", execShim)
+		}
+		return &pythonHost{engineAddress: engineAddress, execShim: execShim}
 	})
-	if err != nil {
-		fail("could not start the language host RPC server: %v", err)
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fail("language host RPC stopped serving: %v", err)
-	}
-}
-
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "pulumi-language-python (kurl-lb engine build): "+format+"\n", args...)
-	os.Exit(1)
 }
 
 type pythonHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
+	hostkit.Base
 	engineAddress string
 	execShim      string
 }
@@ -120,30 +95,6 @@ func toolchainFor(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
 		}
 	}
 	return toolchain.ResolveToolchain(opts)
-}
-
-func (h *pythonHost) Handshake(
-	_ context.Context, _ *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-// Plugins are loaded when the program registers resources (the real host reads them from the
-// installed packages' plugin.json; the engine then finds them the same way).
-func (h *pythonHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *pythonHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
 }
 
 func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
@@ -197,35 +148,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	}
 	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			if exitErr.ExitCode() == userActionableExitCode {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{Error: fmt.Sprintf(
-				"Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the Python program: %v", err)}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
-}
-
-// streamWriter forwards a child's output to a gRPC stream; stdout and stderr share one stream,
-// so sends are serialised.
-type streamWriter struct {
-	mu   *sync.Mutex
-	send func([]byte) error
-}
-
-func (w streamWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	// The stream may keep the slice: hand it a copy.
-	if err := w.send(append([]byte(nil), p...)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return hostkit.RunResponse(cmd.Run(), "Python"), nil
 }
 
 func (h *pythonHost) RunPlugin(
@@ -255,10 +178,10 @@ func (h *pythonHost) RunPlugin(
 	cmd.Dir = req.GetPwd()
 	cmd.Env = append(cmd.Env, req.GetEnv()...)
 	mu := &sync.Mutex{}
-	cmd.Stdout = streamWriter{mu, func(b []byte) error {
+	cmd.Stdout = hostkit.StreamWriter{Mu: mu, Send: func(b []byte) error {
 		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
 	}}
-	cmd.Stderr = streamWriter{mu, func(b []byte) error {
+	cmd.Stderr = hostkit.StreamWriter{Mu: mu, Send: func(b []byte) error {
 		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
 	}}
 	code := int32(0)
@@ -283,10 +206,10 @@ func (h *pythonHost) InstallDependencies(
 		return err
 	}
 	mu := &sync.Mutex{}
-	stdout := streamWriter{mu, func(b []byte) error {
+	stdout := hostkit.StreamWriter{Mu: mu, Send: func(b []byte) error {
 		return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: b})
 	}}
-	stderr := streamWriter{mu, func(b []byte) error {
+	stderr := hostkit.StreamWriter{Mu: mu, Send: func(b []byte) error {
 		return server.Send(&pulumirpc.InstallDependenciesResponse{Stderr: b})
 	}}
 	// The engine asks for this before it runs a plugin from a local directory (a component
@@ -334,10 +257,6 @@ func (h *pythonHost) GetProgramDependencies(
 		deps = append(deps, &pulumirpc.DependencyInfo{Name: p.Name, Version: p.Version})
 	}
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
-}
-
-func (h *pythonHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, nil
 }
 
 // Code generation is the real host's; kurl-lb's engine build never calls it.

@@ -36,69 +36,22 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
+
+	"kurl-lb/engine/hostkit"
 )
 
-// Exit code with which @pulumi/pulumi's runner says it already showed the user an actionable message.
-const userActionableExitCode = 32
-
 func main() {
-	// The engine passes its address as the last argument; any leading flags (tracing, logging,
-	// --typescript, --root) are accepted and ignored.
-	engineAddress := ""
-	if n := len(os.Args); n > 1 && !strings.HasPrefix(os.Args[n-1], "-") {
-		engineAddress = os.Args[n-1]
-	}
-	host := &nodeHost{engineAddress: engineAddress}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
+	// Leading flags the engine passes (--typescript, --root, tracing) are ignored.
+	hostkit.Serve("pulumi-language-nodejs", func(engineAddress string) pulumirpc.LanguageRuntimeServer {
+		return &nodeHost{engineAddress: engineAddress}
 	})
-	if err != nil {
-		fail("could not start the language host RPC server: %v", err)
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fail("language host RPC stopped serving: %v", err)
-	}
-}
-
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "pulumi-language-nodejs (kurl-lb engine build): "+format+"\n", args...)
-	os.Exit(1)
 }
 
 type nodeHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
+	hostkit.Base
 	engineAddress string
-}
-
-func (h *nodeHost) Handshake(
-	context.Context, *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *nodeHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-func (h *nodeHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *nodeHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
 }
 
 func (h *nodeHost) GetProgramDependencies(
@@ -194,34 +147,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	cmd.Env = append(os.Environ(),
 		"PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			if exitErr.ExitCode() == userActionableExitCode {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{Error: fmt.Sprintf(
-				"Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the Node.js program: %v", err)}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
-}
-
-// streamWriter forwards a child's output to a gRPC stream; stdout and stderr share one stream,
-// so sends are serialised.
-type streamWriter struct {
-	mu   *sync.Mutex
-	send func([]byte) error
-}
-
-func (w streamWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.send(append([]byte(nil), p...)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return hostkit.RunResponse(cmd.Run(), "Node.js"), nil
 }
 
 func (h *nodeHost) InstallDependencies(
@@ -235,10 +161,10 @@ func (h *nodeHost) InstallDependencies(
 	mu := &sync.Mutex{}
 	cmd := exec.CommandContext(server.Context(), npm, "install", "--no-audit", "--no-fund")
 	cmd.Dir = programDir(req.GetInfo(), "")
-	cmd.Stdout = streamWriter{mu, func(b []byte) error {
+	cmd.Stdout = hostkit.StreamWriter{Mu: mu, Send: func(b []byte) error {
 		return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: b})
 	}}
-	cmd.Stderr = streamWriter{mu, func(b []byte) error {
+	cmd.Stderr = hostkit.StreamWriter{Mu: mu, Send: func(b []byte) error {
 		return server.Send(&pulumirpc.InstallDependenciesResponse{Stderr: b})
 	}}
 	if err := cmd.Run(); err != nil {
@@ -340,8 +266,4 @@ func (h *nodeHost) Link(_ context.Context, req *pulumirpc.LinkRequest) (*pulumir
 		ImportInstructions: "You can import the SDK in your TypeScript code with:\n\n  " +
 			strings.Join(instructions, "\n  "),
 	}, nil
-}
-
-func (h *nodeHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, nil
 }
