@@ -7,7 +7,7 @@ an output is not known yet: it stands as an `Unknown` in the config. Pydantic er
 unknown value are dropped; a rule that touches one raises `Unresolved` (or fails on the
 stand-in) and is deferred. When an output resolves, its value is checked in the config with the
 other known values, and the input it feeds fails on a problem; rules left deferred run once every
-output has resolved, gating the registrations.
+output has resolved, and in an update the registrations wait for them (`ArgsCheck.gate`).
 """
 
 from __future__ import annotations
