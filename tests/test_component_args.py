@@ -26,8 +26,8 @@ MOCK_OUTPUTS = {
 }
 
 
-def run(program: Callable[[], Any], *, preview: bool = False) -> Graph:
-    graph = Graph(project="kurl-lb", stack="test")
+def run(program: Callable[[], Any], *, preview: bool = False, graph: Graph | None = None) -> Graph:
+    """`program` under the mock engine; pass `graph` to see what it registered before failing."""
     return record(
         program,
         project="kurl-lb",
@@ -69,14 +69,7 @@ def test_a_bad_known_value_is_named_by_component_and_field_and_nothing_is_create
         AwsKurlNlb("api", aws_args(vpc_id="vpc-1", subnet_ids=["subnet-1"]))
 
     with pytest.raises(ArgsError) as err:
-        record(
-            program,
-            project="kurl-lb",
-            stack="test",
-            config={},
-            mocks=PreviewMocks(outputs=MOCK_OUTPUTS, invokes=INVOKES, preview=False),
-            graph=graph,
-        )
+        run(program, graph=graph)
     message = str(err.value)
     assert message.startswith('AwsKurlNlb "api": invalid arguments (')
     assert '  - vpcId: "vpc-1" is not a VPC ID' in message
