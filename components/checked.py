@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,7 +118,6 @@ class ArgsConfig:
     provider: dict[str, Any]
     secrets: set[str]  # Args names (camelCase) whose values are secrets
     outputs: dict[Loc, Any] = field(default_factory=dict)  # config loc -> the user's output
-    args_paths: dict[str, str] = field(default_factory=dict)  # config path -> Args path
     arg_locs: dict[str, Loc] = field(default_factory=dict)  # Args name -> its config loc
 
 
@@ -250,11 +250,9 @@ def args_config(cloud: str, name: str, args: Mapping[str, Any]) -> ArgsConfig:
         if key in provider_fields:
             loc: Loc = (provider_fields[key],)
             out.provider[provider_fields[key]] = _leaf(value, loc, out.outputs)
-            out.args_paths[provider_fields[key]] = camel
             out.arg_locs[camel] = loc
         elif key in section.model_fields:
             settings[camel] = _leaf(value, (cloud, camel), out.outputs)
-            out.args_paths[f"{cloud}.{camel}"] = camel
             out.arg_locs[camel] = (cloud, camel)
         elif key in RECORDS[cloud]:
             records = (
@@ -363,8 +361,24 @@ class ArgsCheck:
         return cfg, deferred
 
     def _fail(self, problems: Sequence[Problem]) -> NoReturn:
-        translated = [Problem(self._args_path(p.path), self._hide(p.message)) for p in problems]
+        translated = [
+            Problem(self._args_path(p.path), self._args_words(self._hide(p.message)))
+            for p in problems
+        ]
         raise ArgsError(self.component, self.name, translated)
+
+    def _args_words(self, message: str) -> str:
+        """A stack config message in the Args' words: `aws.targetType` is `targetType`,
+        `gcp:region` is `region`, and no `pulumi config set` advice."""
+        cloud = self.config.cloud
+        message = re.sub(
+            r" \(pulumi config set [^)]*\)|; e\.g\. pulumi config set .*$", "", message
+        )
+        for arg, key in PROVIDER_FIELDS[cloud].items():
+            message = message.replace(key, to_camel(arg))
+        section = nested_models(self.model.model_fields[cloud].annotation)[0]
+        keys = "|".join(info.alias or name for name, info in section.model_fields.items())
+        return re.sub(rf"\b(?:{NAMESPACE}:)?{cloud}\.({keys})\b", r"\1", message)
 
     def _hide(self, message: str) -> str:
         for text in sorted(self._hidden, key=len, reverse=True):
@@ -375,7 +389,8 @@ class ArgsCheck:
         key = path.removeprefix(f"{NAMESPACE}:")
         head, _, rest = key.partition(".")
         if head in self.config.provider or head in PROVIDER_FIELDS_FLAT:
-            return self.config.args_paths.get(head, key)
+            by_key = {k: to_camel(a) for a, k in PROVIDER_FIELDS[self.config.cloud].items()}
+            return by_key.get(head, key)
         if head == self.config.cloud and rest:
             return rest
         return key

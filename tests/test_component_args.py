@@ -358,3 +358,26 @@ def test_a_rule_across_outputs_fails_a_preview_when_they_are_known() -> None:
 
     with pytest.raises(Exception, match=r"primaries\[1\]\.address: .*also primaries\[0\]"):
         run(program, preview=True)
+
+
+def test_messages_speak_the_args_words_not_the_stack_configs() -> None:
+    """A rule's text names Args fields (`targetType`, `region`), never config keys
+    (`aws.targetType`, `gcp:region`) or `pulumi config set` advice."""
+    args = aws_args(
+        scheme="public",
+        allowed_client_cidrs=["0.0.0.0/0"],
+        target_type="instance",
+        primaries=[{"name": "primary-1", "address": "10.0.1.10", "registered": True}],
+    )
+    with pytest.raises(ArgsError) as err:
+        run(lambda: AwsKurlNlb("api", args))
+    message = str(err.value)
+    assert "primaries[0].address: is only used with targetType ip" in message
+    assert "aws." not in message
+
+    gcp = dict(gcp_args("vm-1"))
+    del gcp["region"]
+    with pytest.raises(ArgsError) as err:
+        run(lambda: GcpKurlLb("api", gcp))  # type: ignore[arg-type]
+    assert "  - region: is required\n" in str(err.value) + "\n"
+    assert "pulumi config set" not in str(err.value)
