@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from .args import AwsKurlNlbArgs
 from .base import KurlLoadBalancer
-from .checked import is_output
+from .checked import is_output, map_input
 
 # kube-apiserver's default --request-timeout is 60 s: a deregistering primary gets that long to
 # finish in-flight requests; then connection_termination closes long-lived watches so clients
@@ -243,7 +243,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
                 rule(
                     f"primaries-from-{suffix}",
                     instance_sg,
-                    sec("subnetIds", _concat("kURL API from the NLB in ", subnet_id)),
+                    sec("subnetIds", map_input(subnet_id, "kURL API from the NLB in {}".format)),
                     cidr=subnet.cidr_block,
                 )
             if s.preserve_client_ip:
@@ -274,10 +274,3 @@ def cidr_suffix(cidr: pulumi.Input[str], index: int, what: str = "cidr") -> str:
     """A rule's name suffix for a CIDR: the CIDR itself when known (`10.0.0.0-16`), else its
     place in the list (`cidr-0`): a name must be known when the rule is registered."""
     return f"{what}-{index}" if is_output(cidr) else cast(str, cidr).replace("/", "-")
-
-
-def _concat(*parts: pulumi.Input[str]) -> pulumi.Input[str]:
-    """A string, or an output when a part is one."""
-    if any(is_output(p) for p in parts):
-        return pulumi.Output.concat(*parts)
-    return "".join(str(p) for p in parts)

@@ -9,7 +9,7 @@ from pulumi_azure_native import network
 
 from .args import AzureKurlLbArgs
 from .base import KurlLoadBalancer
-from .checked import is_output
+from .checked import map_input
 
 # Names of the LB's sub-resources; rule -> frontend/pool/probe references are built from them.
 FRONTEND = "api-frontend"
@@ -165,12 +165,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource]):
                 opts=self._child(),
             )
 
-        location = cfg.location
-        region: pulumi.Input[str] = (
-            pulumi.Output.from_input(location).apply(azure_region)
-            if is_output(location)
-            else azure_region(location)
-        )
+        region = map_input(cfg.location, azure_region)
         host: pulumi.Input[str] = (
             # Azure's documented form, known before the IP exists (and in previews).
             pulumi.Output.concat(

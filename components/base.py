@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import pulumi
 
-from .checked import ArgsCheck, check_args, is_output
+from .checked import ArgsCheck, check_args, map_input
 from .config import STACK_TAG
 
 Registration = TypeVar("Registration", bound=pulumi.CustomResource)
@@ -76,10 +76,7 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
         """The user's tags, then `extra`, then kurl-lb's stack tag (`stack`, default the stack's
         name); an output when the user's tags are one."""
         ours = {**(extra or {}), STACK_TAG: stack or pulumi.get_stack()}
-        tags = self.config.tags
-        if is_output(tags):
-            return pulumi.Output.from_input(tags).apply(lambda t: {**(t or {}), **ours})
-        return {**tags, **ours}
+        return map_input(self.config.tags, lambda tags: {**(tags or {}), **ours})
 
     def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)

@@ -16,9 +16,9 @@ import functools
 import inspect
 import re
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import pulumi
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -38,6 +38,7 @@ from .config import STACK_MODELS, ConfigError, Problem, Rule, rules_for
 from .config.core import NAMESPACE, _structural_problem, nested_models, shown
 
 SECRET_SHOWN = "[secret]"
+T = TypeVar("T")
 
 Loc = tuple[str | int, ...]
 
@@ -97,16 +98,17 @@ def _leaves(value: Any) -> Iterator[Any]:
             yield from _leaves(v)
 
 
-def _has_output(value: Any) -> bool:
+def has_output(value: Any) -> bool:
+    """Whether `value` is an output or holds one (in a dict or list)."""
     return any(is_output(v) for v in _leaves(value))
 
 
-def camel_loc(loc: Loc) -> str:
-    """`primaries[0].address` (the Args' schema names)."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
+def map_input(value: Any, fn: Callable[[Any], T]) -> pulumi.Input[T]:
+    """`fn(value)`, or an output of it when `value` holds an output: what a component does
+    with an Input argument that may be either."""
+    if has_output(value):
+        return pulumi.Output.from_input(value).apply(fn)
+    return fn(value)
 
 
 @dataclass
@@ -129,7 +131,7 @@ def _leaf(value: Any, loc: Loc, outputs: dict[Loc, Any], *, records: bool = Fals
         return [_leaf(v, (*loc, i), outputs, records=records) for i, v in enumerate(value)]
     if records and isinstance(value, Mapping) and not is_output(value):
         return {k: _leaf(v, (*loc, k), outputs) for k, v in value.items()}
-    if _has_output(value):
+    if has_output(value):
         outputs[loc] = value
         return Unknown(loc)
     return value

@@ -8,7 +8,7 @@ import pulumi_gcp as gcp
 
 from .args import GcpKurlLbArgs
 from .base import KurlLoadBalancer
-from .checked import is_output
+from .checked import map_input
 from .kurl import nodeport_alias_script
 
 # Google's health-check probers, by load balancer kind (firewall rules must admit them).
@@ -188,34 +188,17 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         probers = HEALTH_CHECK_RANGES[scheme]
         if cfg.allowed_client_cidrs is not None:
             clients = self.secret_if("allowedClientCidrs", list(cfg.allowed_client_cidrs))
-            if "allowedClientCidrs" in self.secrets or is_output_list(cfg.allowed_client_cidrs):
-                return pulumi.Output.from_input(clients).apply(
-                    lambda cs: [*probers, *(c for c in cs if c not in probers)]
-                )
-            return probers + [c for c in cfg.allowed_client_cidrs if c not in probers]
+            return map_input(clients, lambda cs: [*probers, *(c for c in cs if c not in probers)])
         # Internal default (the Args check requires the list for external LBs): the subnetwork.
         subnetwork = cfg.gcp.subnetwork
         assert subnetwork is not None
-        sub = self.secret_if("subnetwork", subnetwork)
-        if is_output(subnetwork):
-            # Name or self link is only known when it resolves.
-            link = pulumi.Output.from_input(sub).apply(lambda r: r if _is_link(r) else None)
-            name = pulumi.Output.from_input(sub).apply(lambda r: None if _is_link(r) else r)
-            lookup = gcp.compute.get_subnetwork_output(
-                self_link=link, name=name, region=cfg.region, opts=self._invoke()
-            )
-        else:
-            lookup = gcp.compute.get_subnetwork_output(
-                self_link=sub if _is_link(subnetwork) else None,
-                name=None if _is_link(subnetwork) else sub,
-                region=cfg.region,
-                opts=self._invoke(),
-            )
+        # Looked up by self link or by name, whichever it is (an output: once it resolves).
+        link = map_input(subnetwork, lambda r: r if _is_link(r) else None)
+        name = map_input(subnetwork, lambda r: None if _is_link(r) else r)
+        lookup = gcp.compute.get_subnetwork_output(
+            self_link=None if link is None else self.secret_if("subnetwork", link),
+            name=None if name is None else self.secret_if("subnetwork", name),
+            region=cfg.region,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
         return lookup.ip_cidr_range.apply(lambda cidr: [*probers, cidr])
-
-    def _invoke(self) -> pulumi.InvokeOutputOptions:
-        return pulumi.InvokeOutputOptions(parent=self)
-
-
-def is_output_list(values: list[Any]) -> bool:
-    return any(is_output(v) for v in values)
