@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +204,26 @@ def run_project(
             mocks=mocks,
             graph=graph,
         )
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    outputs: Mapping[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = OUTPUTS,
+    preview: bool = False,
+    graph: Graph | None = None,
+) -> Graph:
+    """`program` (components built in a test) as the root of a stack `test` under the mock
+    engine, with the computed `outputs` and the lookups of INVOKES; pass `graph` to see what it
+    registered before it failed."""
+    return record(
+        program,
+        project="kurl-lb",
+        stack="test",
+        config={},
+        mocks=PreviewMocks(outputs=outputs, invokes=INVOKES, preview=preview),
+        graph=graph,
+    )
 
 
 def run_failing(config: dict[str, Any]) -> tuple[str, Graph]:

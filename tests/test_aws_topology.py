@@ -9,8 +9,7 @@ import pytest
 from components.aws import DEREGISTRATION_DELAY_SECONDS, AwsKurlNlb
 from components.config import parse_stack_config
 from components.stack import stack_args
-from offline.recorder import Graph, PreviewMocks, record
-from tests.conftest import INVOKES, OUTPUTS, REGION, encode, run_project, with_changes
+from tests.conftest import REGION, encode, run_program, run_project, with_changes
 
 TG = "aws:lb/targetGroup:TargetGroup"
 NLB = "aws:lb/loadBalancer:LoadBalancer"
@@ -286,15 +285,7 @@ def test_component_outputs_resolve_to_real_values(aws_dev: dict[str, Any]) -> No
         seen["attachments"] = sorted(lb.attachments)
         seen["sg"] = lb.security_group is not None
 
-    graph = Graph(project="kurl-lb", stack="test")
-    record(
-        program,
-        project="kurl-lb",
-        stack="test",
-        config={},
-        mocks=PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=False),
-        graph=graph,
-    )
+    run_program(program)
     host = f"api-nlb-0123456789abcdef.elb.{REGION}.amazonaws.com"
     assert seen == {
         "address": f"{host}:6443",

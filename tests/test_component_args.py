@@ -14,8 +14,8 @@ from components.args import AwsKurlNlbArgs, GcpKurlLbArgs
 from components.aws import AwsKurlNlb
 from components.checked import ArgsError
 from components.gcp import GcpKurlLb
-from offline.recorder import UNKNOWN, Graph, PreviewMocks, record
-from tests.conftest import INVOKES, OUTPUTS, REGION, SUBNET_CIDRS
+from offline.recorder import UNKNOWN, Graph
+from tests.conftest import OUTPUTS, REGION, SUBNET_CIDRS, run_program
 
 SUBNETS = list(SUBNET_CIDRS)
 ADDRESSES = {"vm-1": "10.0.1.10", "vm-2": "10.0.2.10", "vm-public": "8.8.8.8"}
@@ -27,15 +27,7 @@ MOCK_OUTPUTS = {
 
 
 def run(program: Callable[[], Any], *, preview: bool = False, graph: Graph | None = None) -> Graph:
-    """`program` under the mock engine; pass `graph` to see what it registered before failing."""
-    return record(
-        program,
-        project="kurl-lb",
-        stack="test",
-        config={},
-        mocks=PreviewMocks(outputs=MOCK_OUTPUTS, invokes=INVOKES, preview=preview),
-        graph=graph,
-    )
+    return run_program(program, outputs=MOCK_OUTPUTS, preview=preview, graph=graph)
 
 
 def aws_args(**changes: Any) -> AwsKurlNlbArgs:
@@ -307,7 +299,8 @@ def test_integral_floats_from_the_wire_are_ints_and_others_are_refused() -> None
         run(lambda: AwsKurlNlb("api", aws_args(port=6443.5)))
 
 
-def test_azure_scheme_defaults_to_public() -> None:
+def test_azure_scheme_may_be_left_out() -> None:
+    """AzureKurlLbArgs documents `scheme` as optional, `public` the default and only value."""
     from components.azure import AzureKurlLb
 
     nic = (
@@ -315,11 +308,17 @@ def test_azure_scheme_defaults_to_public() -> None:
         "/Microsoft.Network/networkInterfaces/vm-1-nic"
     )
     args: Any = {
-        "resource_group_name": "rg",
+        "resource_group_name": "kurl-rg",
         "allowed_client_cidrs": ["203.0.113.0/24"],
         "primaries": [{"name": "primary-1", "nic_id": nic, "registered": True}],
     }
-    graph = run(lambda: AzureKurlLb("api", args))
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        seen["registrations"] = sorted(AzureKurlLb("api", args).registrations)
+
+    graph = run(program)
+    assert seen == {"registrations": ["primary-1"]}
     assert len(graph.of_type("azure-native:network:LoadBalancer")) == 1
 
 

@@ -21,7 +21,6 @@ import pulumi
 import pytest
 import yaml
 
-from components.azure import AzureKurlLb
 from components.checked import ArgsError, check_args
 from offline.address import address_changes
 from offline.diff import CREATE, diff
@@ -453,28 +452,3 @@ def test_a_primary_holding_an_output_keeps_its_plain_fields() -> None:
     """`AwsPrimaryArgs.address` is a `pulumi.Input`: an output there must leave the primary's
     `name` and `registered` plain, as the component reads them when it is built."""
     assert primaries_keep_plain_fields()
-
-
-def test_azure_scheme_may_be_left_out() -> None:
-    """AzureKurlLbArgs documents `scheme` as optional, `public` the default and only value."""
-    seen: dict[str, Any] = {}
-
-    def program() -> None:
-        lb = AzureKurlLb(
-            "api",
-            {
-                "primaries": [{"name": "primary-1", "registered": True, "nic_id": _nic_id("vm-1")}],
-                "resource_group_name": "kurl-rg",
-                "allowed_client_cidrs": ["203.0.113.0/24"],
-            },
-        )
-        seen["registrations"] = sorted(lb.registrations)
-
-    record(
-        program,
-        project="kurl-lb",
-        stack="test",
-        config={},
-        mocks=PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=False),
-    )
-    assert seen == {"registrations": ["primary-1"]}

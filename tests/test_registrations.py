@@ -9,8 +9,7 @@ import pytest
 
 from components.config import parse_stack_config
 from components.stack import build_load_balancer
-from offline.recorder import Graph, PreviewMocks, record
-from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, INVOKES, OUTPUTS, encode, with_changes
+from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, encode, run_program, with_changes
 
 CASES = [
     pytest.param(
@@ -46,14 +45,7 @@ def test_registrations_by_primary_name(
         seen["registrations"] = dict(lb.registrations)
         seen["alias"] = getattr(lb, cloud_word)
 
-    graph = record(
-        program,
-        project="kurl-lb",
-        stack="test",
-        config={},
-        mocks=PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=False),
-        graph=Graph(project="kurl-lb", stack="test"),
-    )
+    graph = run_program(program)
     assert sorted(seen["registrations"]) == ["primary-1", "primary-2"]
     assert seen["alias"] == seen["registrations"]
     registered = graph.of_type(type_token)
