@@ -364,38 +364,27 @@ class ArgsCheck:
 
     def _fail(self, problems: Sequence[Problem]) -> NoReturn:
         translated = [
-            Problem(self._args_path(p.path), self._args_words(self._hide(p.message)))
+            Problem(self._args_words(p.path), self._args_words(self._hide(p.message)))
             for p in problems
         ]
         raise ArgsError(self.component, self.name, translated)
 
-    def _args_words(self, message: str) -> str:
-        """A stack config message in the Args' words: `aws.targetType` is `targetType`,
-        `gcp:region` is `region`, and no `pulumi config set` advice."""
+    def _args_words(self, text: str) -> str:
+        """A stack config path or message in the Args' words: `kurl-lb:aws.targetType` is
+        `targetType`, `gcp:region` is `region`, and no `pulumi config set` advice."""
         cloud = self.config.cloud
-        message = re.sub(
-            r" \(pulumi config set [^)]*\)|; e\.g\. pulumi config set .*$", "", message
-        )
+        text = re.sub(r" \(pulumi config set [^)]*\)|; e\.g\. pulumi config set .*$", "", text)
+        text = text.replace(f"{NAMESPACE}:", "")
         for arg, key in PROVIDER_FIELDS[cloud].items():
-            message = message.replace(key, to_camel(arg))
+            text = text.replace(key, to_camel(arg))
         section = nested_models(self.model.model_fields[cloud].annotation)[0]
         keys = "|".join(info.alias or name for name, info in section.model_fields.items())
-        return re.sub(rf"\b(?:{NAMESPACE}:)?{cloud}\.({keys})\b", r"\1", message)
+        return re.sub(rf"\b{cloud}\.({keys})\b", r"\1", text)
 
     def _hide(self, message: str) -> str:
         for text in sorted(self._hidden, key=len, reverse=True):
             message = message.replace(text, SECRET_SHOWN)
         return message
-
-    def _args_path(self, path: str) -> str:
-        key = path.removeprefix(f"{NAMESPACE}:")
-        head, _, rest = key.partition(".")
-        if head in self.config.provider or head in PROVIDER_FIELDS_FLAT:
-            by_key = {k: to_camel(a) for a, k in PROVIDER_FIELDS[self.config.cloud].items()}
-            return by_key.get(head, key)
-        if head == self.config.cloud and rest:
-            return rest
-        return key
 
     def _resolved(self, values: Mapping[Loc, Any]) -> None:
         """Check the config with `values` (config loc -> resolved value) in place."""
@@ -464,9 +453,6 @@ class ArgsCheck:
         view = construct(self.model, _replace(self.config.data, values))
         view._provider = _replace(self.config.provider, values)
         return view
-
-
-PROVIDER_FIELDS_FLAT = {k for fields in PROVIDER_FIELDS.values() for k in fields.values()}
 
 
 def _is_secret(output: pulumi.Output[Any]) -> pulumi.Output[bool]:
