@@ -78,23 +78,27 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	@# One run per example: each is a `__main__` module, which one mypy run holds only once.
 	for example in examples/*/__main__.py; do $(PY) -m mypy "$$example" || exit 1; done
-	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run engine/build.sh e2e/plugins/*
+	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run $(TOOLCHAIN)/build.sh \
+		tests/e2e/doubles/plugins/*
 
 # The real Pulumi CLI and YAML language host, and kurl-lb's Python and Node.js hosts, built from
-# Go modules into engine/bin (ignored): versions pinned in engine/go.mod and engine/yaml/go.mod;
-# make rebuilds only when a module or a host changed.
+# Go modules into tests/e2e/toolchain/bin (ignored): versions pinned in the toolchain's go.mod and
+# yaml/go.mod; make rebuilds only when a module or a host changed.
 # Needs Go (1.26+) and the Go module proxy; `make preview` and `make test` never do.
-ENGINE := engine/bin/pulumi
+TOOLCHAIN := tests/e2e/toolchain
+ENGINE := $(TOOLCHAIN)/bin/pulumi
 engine: $(ENGINE)
 
-$(ENGINE): engine/go.mod engine/go.sum engine/build.sh $(wildcard engine/*/*.go) \
-		engine/yaml/go.mod engine/yaml/go.sum
-	bash engine/build.sh
+$(ENGINE): $(TOOLCHAIN)/go.mod $(TOOLCHAIN)/go.sum $(TOOLCHAIN)/build.sh \
+		$(wildcard $(TOOLCHAIN)/*/*.go) $(TOOLCHAIN)/yaml/go.mod $(TOOLCHAIN)/yaml/go.sum
+	bash $(TOOLCHAIN)/build.sh
 	touch $(ENGINE)
 
-# The README's deploy path through that CLI, with pass-through provider doubles (e2e/README.md).
-e2e: $(STAMP) $(ENGINE)
-	$(PY) -m e2e
+# The README's deploy path through that CLI, with pass-through provider doubles (tests/e2e/README.md).
+# A released Pulumi CLI on PATH is used as it is when none was built here (tests/e2e/engine.py).
+RELEASED_CLI := $(if $(wildcard $(ENGINE)),,$(shell command -v pulumi 2>/dev/null))
+e2e: $(STAMP) $(if $(RELEASED_CLI),,$(ENGINE))
+	$(PY) -m tests.e2e
 
 # The property-based suite (tests/test_properties.py) with thousands of fresh random examples per
 # cloud (the loader and the stack-file reader FUZZ_EXAMPLES each, the full render half of it);

@@ -1,4 +1,4 @@
-"""The component package's consumers (e2e/consumers) against the schema provider/ serves.
+"""The component package's consumers (tests/e2e/consumers) against the schema provider/ serves.
 
 `make e2e` runs the consumers through the real engine; these checks need no engine: the schema
 is the one the Python SDK's component provider host infers from the components' Args, in process.
@@ -20,7 +20,7 @@ from components.azure import AzureKurlLb
 from components.gcp import GcpKurlLb
 
 ROOT = Path(__file__).resolve().parent.parent
-CONSUMERS = ROOT / "e2e" / "consumers"
+CONSUMERS = ROOT / "tests" / "e2e" / "consumers"
 AWS = "kurl:index:AwsKurlNlb"
 
 
@@ -49,24 +49,24 @@ def check_args(schema: dict[str, Any], args: dict[str, Any], where: str) -> None
 
 def test_yaml_consumer_passes_only_schema_inputs(schema: dict[str, Any]) -> None:
     program = yaml.safe_load((CONSUMERS / "yaml" / "Pulumi.yaml").read_text(encoding="utf-8"))
-    assert program["packages"] == {"kurl": "../../../provider"}
+    assert program["packages"] == {"kurl": "../../../../provider"}
     (api,) = [r for r in program["resources"].values() if r["type"] == AWS]
-    check_args(schema, api["properties"], "e2e/consumers/yaml")
+    check_args(schema, api["properties"], "tests/e2e/consumers/yaml")
     outputs = set(schema["resources"][AWS]["properties"])
     for value in program["outputs"].values():
         name = re.fullmatch(r"\$\{api\.(\w+)\}", value)
-        assert name and name[1] in outputs, f"e2e/consumers/yaml: output {value}"
+        assert name and name[1] in outputs, f"tests/e2e/consumers/yaml: output {value}"
 
 
 def test_typescript_consumer_passes_only_schema_inputs(schema: dict[str, Any]) -> None:
     """The TypeScript program's argument keys (its object literal, read as text)."""
     source = (CONSUMERS / "typescript" / "index.ts").read_text(encoding="utf-8")
     literal = re.search(r'new kurl\.AwsKurlNlb\("api", (\{.*?\n\})\);', source, re.S)
-    assert literal, "e2e/consumers/typescript/index.ts: no `new kurl.AwsKurlNlb(...)`"
+    assert literal, "tests/e2e/consumers/typescript/index.ts: no `new kurl.AwsKurlNlb(...)`"
     # The literal is JSON but for unquoted keys and trailing commas.
     text = re.sub(r"([{,]\s*)(\w+):", r'\1"\2":', literal[1])
     args = yaml.safe_load(re.sub(r",(\s*[}\]])", r"\1", text))
-    check_args(schema, args, "e2e/consumers/typescript")
+    check_args(schema, args, "tests/e2e/consumers/typescript")
 
 
 @pytest.mark.xfail(

@@ -10,9 +10,9 @@ from pulumi.provider.experimental.provider import (
     InvokeRequest,
 )
 
-from e2e.__main__ import non_interactive, readme_blocks
-from e2e.doubles.passthrough import PassThroughProvider, to_python
-from e2e.fidelity import UNKNOWN, agrees, compare_graph
+from tests.e2e.__main__ import non_interactive, readme_blocks
+from tests.e2e.doubles.passthrough import PassThroughProvider, to_python
+from tests.e2e.fidelity import UNKNOWN, agrees, compare_graph
 
 LB_URN = (
     "urn:pulumi:prod::kurl-lb::kurl:index:AwsKurlNlb$aws:lb/loadBalancer:LoadBalancer::kurl-nlb"
@@ -122,7 +122,7 @@ def test_double_answers_known_lookups_and_names_unknown_ones() -> None:
 
 
 def test_double_answers_first_from_the_offline_gates_lookup_file(monkeypatch: Any) -> None:
-    from e2e.engine import ROOT
+    from tests.e2e.engine import ROOT
 
     monkeypatch.setenv("KURL_E2E_INVOKES", str(ROOT / "offline" / "invokes" / "azure-dev.yaml"))
     azure = PassThroughProvider("azure-native")

@@ -1,4 +1,4 @@
-module kurl-lb/engine/yaml
+module kurl-lb/toolchain/yaml
 
 go 1.26.6
 

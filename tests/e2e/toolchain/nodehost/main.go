@@ -3,8 +3,8 @@
 // Why it exists: the real host is its own Go module
 // (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) and the module proxy these
 // machines reach refuses it (403), as it refuses the Python host's. It is built from the pinned
-// pkg/v3 and sdk/v3 (engine/go.mod) and does only what a TypeScript program that uses kurl-lb's
-// component package needs (e2e/consumers/typescript):
+// pkg/v3 and sdk/v3 (tests/e2e/toolchain/go.mod) and does only what a TypeScript program that uses kurl-lb's
+// component package needs (tests/e2e/consumers/typescript):
 //
 //   - Run: `node <@pulumi/pulumi>/cmd/run --monitor=... --engine=... [--dry-run] <program>`, the
 //     runner the @pulumi/pulumi npm package ships, resolved from the program's node_modules, with
@@ -39,7 +39,7 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 
-	"kurl-lb/engine/hostkit"
+	"kurl-lb/toolchain/hostkit"
 )
 
 func main() {

@@ -42,7 +42,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"kurl-lb/engine/hostkit"
+	"kurl-lb/toolchain/hostkit"
 )
 
 const name = "pulumi-language-python"

@@ -1,4 +1,4 @@
-module kurl-lb/engine
+module kurl-lb/toolchain
 
 go 1.26.6
 

@@ -2,8 +2,9 @@
 
 Each `Sandbox` is a temporary directory holding a copy of the project's tracked files (what a
 fresh clone holds) with `.venv` linked in (what `make venv` creates), its own PULUMI_HOME and a
-file backend. The CLI is engine/bin/pulumi; the cloud plugins are the pass-through doubles of
-e2e/plugins, found on PATH (the engine says "using pulumi-resource-aws from $PATH").
+file backend. The CLI is tests/e2e/toolchain/bin/pulumi (or a released one on PATH); the cloud
+plugins are the pass-through doubles of tests/e2e/doubles/plugins, found on PATH (the engine
+says "using pulumi-resource-aws from $PATH").
 """
 
 from __future__ import annotations
@@ -18,9 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-ENGINE_BIN = ROOT / "engine" / "bin"
-PLUGINS = ROOT / "e2e" / "plugins"
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "tests" / "e2e"
+BUILT_BIN = HERE / "toolchain" / "bin"
+# A released Pulumi CLI on PATH (with the language hosts it ships beside it) is used when
+# `make engine` has not built one here.
+_released = shutil.which("pulumi")
+ENGINE_BIN = (
+    Path(_released).resolve().parent
+    if not (BUILT_BIN / "pulumi").exists() and _released
+    else BUILT_BIN
+)
+PLUGINS = HERE / "doubles" / "plugins"
 VENV = ROOT / ".venv"
 PASSPHRASE = "kurl-lb-e2e"  # the passphrase secrets provider's key, fixed for repeatable runs
 COMMAND_TIMEOUT = 300  # seconds; a CLI call that hangs fails the run instead of stalling CI

@@ -10,7 +10,7 @@ e.g. offline/invokes/<stack>.yaml), its matching entries answer first, so the en
 offline preview see the same lookup results.
 
 Because Check echoes, the inputs the engine shows in `pulumi preview --json` are exactly what the
-program sent to the provider: e2e/fidelity.py compares them with the offline preview's.
+program sent to the provider: tests/e2e/fidelity.py compares them with the offline preview's.
 """
 
 import os
@@ -40,9 +40,9 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.provider.experimental.server import main
 
-from e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
 from offline.harness import fixture_matches
 from offline.runner import read_invokes
+from tests.e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
 
 # The Python SDK package whose version the double reports, per Pulumi package name.
 SDK_DISTRIBUTIONS = {
@@ -158,7 +158,7 @@ class PassThroughProvider(Provider):
                     CheckFailure(
                         "",
                         f"the {self.package} provider double has no fixture for {request.tok}; "
-                        "add one to e2e/doubles/fixtures.py",
+                        "add one to tests/e2e/doubles/fixtures.py",
                     )
                 ]
             )

@@ -1,5 +1,5 @@
-// Package hostkit holds what kurl-lb's language hosts (engine/langhost for Python,
-// engine/nodehost for Node.js) share: serving the LanguageRuntime over gRPC with the port
+// Package hostkit holds what kurl-lb's language hosts (tests/e2e/toolchain/langhost for Python,
+// tests/e2e/toolchain/nodehost for Node.js) share: serving the LanguageRuntime over gRPC with the port
 // handshake the engine expects, the RPCs both answer alike, program exit codes as RunResponses,
 // and child output streamed to the engine.
 package hostkit

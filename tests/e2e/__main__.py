@@ -1,7 +1,7 @@
-"""`make e2e`: the README's deploy path through the real Pulumi CLI (engine/bin), per cloud.
+"""`make e2e`: the README's deploy path through the real Pulumi CLI (toolchain/bin), per cloud.
 
 Steps (each in its own sandbox: a copy of the project, a file backend, no network; see
-e2e/README.md):
+tests/e2e/README.md):
   a. readme    every `pulumi` line of the README's "Deploying for real" block for the cloud, as
                written (the runner adds `--yes` where the CLI would ask for confirmation);
                `preview --policy-pack policies` must be clean, `up` must give the outputs.
@@ -9,10 +9,10 @@ e2e/README.md):
                deregistering exactly one delete; reordering primaries no change.
   c. policy    `pulumi preview --policy-pack policies` on tests/programs/aws_instance_targets
                fails with the mandatory policies named.
-  d. fidelity  the offline preview and the engine agree on each example stack (e2e/fidelity.py).
+  d. fidelity  the offline preview and the engine agree on each example stack (fidelity.py).
   e. destroy   `pulumi destroy` on a stack whose front end is protected stops, names the
                protected resource and how to unprotect it, and deletes nothing.
-  f. consumers programs in YAML and TypeScript (e2e/consumers/<language>) use the component
+  f. consumers programs in YAML and TypeScript (tests/e2e/consumers/<language>) use the component
                package provider/: `pulumi preview` plans AwsKurlNlb and its children; after
                the YAML program's `pulumi up`, the component's outputs are the program's.
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
@@ -31,8 +31,8 @@ from typing import Any
 
 import yaml
 
-from e2e.engine import ENGINE_BIN, ROOT, VENV, E2EFailure, Sandbox, changes
-from e2e.fidelity import (
+from tests.e2e.engine import ENGINE_BIN, ROOT, VENV, E2EFailure, Sandbox, changes
+from tests.e2e.fidelity import (
     KNOWN_DIFFERENCES,
     compare_graph,
     compare_outputs,
@@ -60,7 +60,7 @@ MANDATORY_ON_INSTANCE_TARGETS = (
     "aws-internal-nlb-no-client-ip-preservation",
 )
 # What a consumer program's preview must plan: the component, and these children of it
-# (e2e/consumers/*: three primaries, the first two registered).
+# (tests/e2e/consumers/*: three primaries, the first two registered).
 CONSUMER_COMPONENT = "kurl:index:AwsKurlNlb"
 CONSUMER_CHILDREN = {
     "aws:lb/loadBalancer:LoadBalancer": 1,
@@ -235,7 +235,7 @@ def step_destroy(cloud: str, box: Sandbox) -> None:
 def step_consumer(language: str) -> None:
     box = Sandbox(f"consumer-{language}")
     try:
-        program = box.project / "e2e" / "consumers" / language
+        program = box.project / "tests" / "e2e" / "consumers" / language
         if language == "typescript":
             missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
             if missing:
@@ -243,7 +243,7 @@ def step_consumer(language: str) -> None:
             # What a user does: generate the SDK into sdks/, link it in package.json, npm install
             # (from npm's cache when it holds the pinned packages), record it in Pulumi.yaml.
             box.extra_env["npm_config_prefer_offline"] = "true"
-            box.pulumi("package", "add", "../../../provider", cwd=program)
+            box.pulumi("package", "add", "../../../../provider", cwd=program)
         box.pulumi("stack", "init", "dev", cwd=program)
         steps = box.preview_steps(cwd=program)
         planned = [(s["op"], s["urn"].split("::")[2], s["urn"]) for s in steps]
@@ -277,12 +277,16 @@ def step_consumer(language: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m e2e", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.e2e", description=__doc__.split("\n")[0])
     parser.add_argument("--cloud", action="append", choices=CLOUDS, help="only these clouds")
     parser.add_argument("--keep", action="store_true", help="keep the sandboxes for inspection")
     args = parser.parse_args()
     if not (ENGINE_BIN / "pulumi").exists():
-        print("make e2e: engine/bin/pulumi is missing: run `make engine` first", file=sys.stderr)
+        print(
+            "make e2e: no Pulumi CLI: run `make engine` (builds tests/e2e/toolchain/bin/pulumi)"
+            " or put a released `pulumi` on PATH",
+            file=sys.stderr,
+        )
         return 2
     clouds = args.cloud or list(CLOUDS)
     failures: list[str] = []
@@ -320,7 +324,7 @@ def main() -> int:
     for cloud in clouds:
         weaker += check(f"{cloud} d. offline preview == engine preview", step_fidelity, cloud) or []
 
-    print("\nknown offline/engine differences (e2e/fidelity.py):")
+    print("\nknown offline/engine differences (tests/e2e/fidelity.py):")
     for what, why in KNOWN_DIFFERENCES.items():
         print(f"  - {what}: {why}")
     for line in weaker:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from e2e.engine import VENV, Sandbox
+from tests.e2e.engine import VENV, Sandbox
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's and the offline JSON's marker
 

@@ -1,6 +1,0 @@
-//go:build tools
-
-// Package tools pins the Pulumi YAML language host this module builds (engine/build.sh).
-package tools
-
-import _ "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"
