@@ -2,12 +2,10 @@
 
 import pulumi
 
-from components.config import load_stack_config
 from components.kurl import install_flags, installer_fragment
-from components.stack import build_load_balancer
+from components.stack import build_load_balancer, read_stack
 
-config = load_stack_config()
-lb = build_load_balancer(config)
+lb = build_load_balancer(read_stack())
 
 pulumi.export("loadBalancerAddress", lb.load_balancer_address)
 pulumi.export("kurlInstaller", installer_fragment(lb.load_balancer_address))

@@ -5,7 +5,8 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from .args import AwsKurlNlbArgs
+from .args import AWS, AwsKurlNlbArgs
+from .args.aws import health_check_timeout
 from .base import KurlLoadBalancer
 from .checked import is_output, map_input
 
@@ -15,7 +16,7 @@ from .checked import is_output, map_input
 DEREGISTRATION_DELAY_SECONDS = 60
 
 
-class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
+class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs]):
     """A Layer-4 TCP AWS Network Load Balancer for the Kubernetes API of a kURL HA control plane
     (internal or internet-facing), with hairpinning: primaries reach the API through it too."""
 
@@ -35,7 +36,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
     def __init__(
         self, name: str, args: AwsKurlNlbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("kurl:index:AwsKurlNlb", "aws", name, args, opts)
+        super().__init__("kurl:index:AwsKurlNlb", AWS, name, args, opts)
         # Child resources (escape hatches, as attributes): `security_group` is None when
         # loadBalancerSecurityGroup is false; `registrations` by primary name (`attachments`).
         self.load_balancer: aws.lb.LoadBalancer
@@ -45,17 +46,17 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         self.security_group_rules: dict[
             str, aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule
         ] = {}
-        cfg, s = self.config, self.config.aws
+        a = self.args
         sec = self.secret_if  # values derived from secretArgs stay secret
         plain_tags = self._tags()
         tags = sec("tags", plain_tags)
-        internal = cfg.scheme == "internal"
-        port = sec("port", cfg.port)
-        vpc_id = sec("vpcId", s.vpc_id)
+        internal = a["scheme"] == "internal"
+        port = sec("port", a["port"])
+        vpc_id = sec("vpcId", a["vpc_id"])
 
         # An NLB gets a security group only at creation; adding or removing one later replaces
         # the NLB (and its DNS name, which every kURL node has in its kubeconfig).
-        if s.load_balancer_security_group:
+        if a["load_balancer_security_group"]:
             self.security_group = aws.ec2.SecurityGroup(
                 f"{name}-nlb-sg",
                 vpc_id=vpc_id,
@@ -69,34 +70,36 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             load_balancer_type="network",
             internal=sec("scheme", internal),
             ip_address_type="ipv4",
-            subnets=sec("subnetIds", list(s.subnet_ids)),
-            enable_cross_zone_load_balancing=sec("crossZone", s.cross_zone),
-            enable_deletion_protection=sec("deletionProtection", cfg.deletion_protection),
+            subnets=sec("subnetIds", list(a["subnet_ids"])),
+            enable_cross_zone_load_balancing=sec("crossZone", a["cross_zone"]),
+            enable_deletion_protection=sec("deletionProtection", a["deletion_protection"]),
             security_groups=[self.security_group.id] if self.security_group else None,
             tags=tags,
             opts=self._child(),
         )
 
-        hc = cfg.health_check
+        hc = a["health_check"]
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",
             port=port,
             protocol="TCP",
-            target_type=sec("targetType", s.target_type),
+            target_type=sec("targetType", a["target_type"]),
             vpc_id=vpc_id,
             # Always explicit: an omitted value is the provider's default, and for a health check
             # block an omitted protocol becomes HTTP (terraform-provider-aws).
-            preserve_client_ip=sec("preserveClientIp", "true" if s.preserve_client_ip else "false"),
+            preserve_client_ip=sec(
+                "preserveClientIp", "true" if a["preserve_client_ip"] else "false"
+            ),
             deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
             connection_termination=True,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 protocol="TCP",
                 port="traffic-port",
-                interval=sec("healthCheck", hc.interval_seconds),
-                timeout=sec("healthCheck", hc.timeout_seconds),
-                healthy_threshold=sec("healthCheck", hc.healthy_threshold),
-                unhealthy_threshold=sec("healthCheck", hc.unhealthy_threshold),
+                interval=sec("healthCheck", hc["interval_seconds"]),
+                timeout=sec("healthCheck", health_check_timeout(hc)),
+                healthy_threshold=sec("healthCheck", hc["healthy_threshold"]),
+                unhealthy_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
             ),
             tags=tags,
             opts=self._child(),
@@ -116,22 +119,22 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             opts=self._child(),
         )
 
-        for primary in cfg.primaries:
-            if not primary.registered:
+        for primary in a["primaries"]:
+            if not primary["registered"]:
                 continue
-            target = primary.address if s.target_type == "ip" else primary.instance_id
+            target = primary.get("address" if a["target_type"] == "ip" else "instance_id")
             assert target is not None  # guaranteed by the Args check
-            self.registrations[primary.name] = aws.lb.TargetGroupAttachment(
-                f"{name}-target-{primary.name}",
+            self.registrations[primary["name"]] = aws.lb.TargetGroupAttachment(
+                f"{name}-target-{primary['name']}",
                 target_group_arn=self.target_group.arn,
                 # Held until every check across arguments passed (outputs resolve late).
                 target_id=self.args_check.gate(sec("primaries", target)),
                 port=port,
-                availability_zone=sec("primaries", primary.zone),
+                availability_zone=sec("primaries", primary["zone"]),
                 opts=self._child(),
             )
 
-        self._network_rules(name, cfg, tags)
+        self._network_rules(name, tags)
         self._finish(self.load_balancer.dns_name)
 
     @property
@@ -139,12 +142,12 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         """`registrations` in AWS's words: target group attachments by primary name."""
         return self.registrations
 
-    def _network_rules(self, name: str, cfg: Any, tags: Any) -> None:
+    def _network_rules(self, name: str, tags: Any) -> None:
         """One rule per source, never per primary: registering a primary touches no rule."""
-        s = cfg.aws
+        a = self.args
         sec = self.secret_if
-        port = sec("port", cfg.port)
-        internal = cfg.scheme == "internal"
+        port = sec("port", a["port"])
+        internal = a["scheme"] == "internal"
         looked_up: list[pulumi.Output[str]] = []
 
         def vpc_cidr() -> pulumi.Output[str]:
@@ -152,27 +155,27 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             if not looked_up:
                 looked_up.append(
                     aws.ec2.get_vpc_output(
-                        id=sec("vpcId", s.vpc_id), opts=pulumi.InvokeOutputOptions(parent=self)
+                        id=sec("vpcId", a["vpc_id"]), opts=pulumi.InvokeOutputOptions(parent=self)
                     ).cidr_block
                 )
             return looked_up[0]
 
         def clients() -> list[tuple[str, pulumi.Input[str]]]:
             """(name suffix, CIDR) of allowedClientCidrs, or of the VPC CIDR by default."""
-            if cfg.allowed_client_cidrs is None:
+            if a["allowed_client_cidrs"] is None:
                 return [("vpc", vpc_cidr())]
             return [
                 (cidr_suffix(c, i), sec("allowedClientCidrs", c))
-                for i, c in enumerate(cfg.allowed_client_cidrs)
+                for i, c in enumerate(a["allowed_client_cidrs"])
             ]
 
         def hairpin_sources() -> list[tuple[str, pulumi.Input[str]]]:
             """(name suffix, CIDR) of hairpinSourceCidrs not already a client rule: a primary
             reaching a public NLB arrives from its NAT gateway's or own public IP."""
-            listed = {c for c in cfg.allowed_client_cidrs or [] if not is_output(c)}
+            listed = {c for c in a["allowed_client_cidrs"] or [] if not is_output(c)}
             return [
                 (cidr_suffix(c, i, "source"), sec("hairpinSourceCidrs", c))
-                for i, c in enumerate(s.hairpin_source_cidrs or [])
+                for i, c in enumerate(a["hairpin_source_cidrs"] or [])
                 if is_output(c) or c not in listed
             ]
 
@@ -201,8 +204,8 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
             )
 
         instance_sg = (
-            sec("instanceSecurityGroupId", s.instance_security_group_id)
-            if s.instance_security_group_id is not None
+            sec("instanceSecurityGroupId", a["instance_security_group_id"])
+            if a["instance_security_group_id"] is not None
             else None
         )
         if self.security_group is not None:
@@ -234,19 +237,19 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment]):
         elif instance_sg:
             # Without an NLB SG, targets see the NLB's private addresses (client IP preservation
             # off), which live in the NLB's subnets.
-            for i, subnet_id in enumerate(s.subnet_ids):
+            for i, subnet_id in enumerate(a["subnet_ids"]):
                 subnet = aws.ec2.get_subnet_output(
                     id=sec("subnetIds", subnet_id), opts=pulumi.InvokeOutputOptions(parent=self)
                 )
                 # Named by the subnet's ID when it is known, else by its place in subnetIds.
-                suffix = f"subnet-{i}" if is_output(subnet_id) else subnet_id
+                suffix = f"subnet-{i}" if is_output(subnet_id) else cast(str, subnet_id)
                 rule(
                     f"primaries-from-{suffix}",
                     instance_sg,
                     sec("subnetIds", map_input(subnet_id, "kURL API from the NLB in {}".format)),
                     cidr=subnet.cidr_block,
                 )
-            if s.preserve_client_ip:
+            if a["preserve_client_ip"]:
                 for suffix, cidr in clients():
                     rule(
                         f"primaries-from-clients-{suffix}",

@@ -7,13 +7,15 @@ from typing import Any, Generic, TypeVar
 
 import pulumi
 
+from .args import STACK_TAG
 from .checked import ArgsCheck, check_args, map_input
-from .config import STACK_TAG
+from .declare import Declaration
 
 Registration = TypeVar("Registration", bound=pulumi.CustomResource)
+Args = TypeVar("Args", bound=Mapping[str, Any])
 
 
-class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
+class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
     """Base of AwsKurlNlb, AzureKurlLb and GcpKurlLb.
 
     Outputs (identical on every cloud; each component declares them again with their
@@ -38,21 +40,21 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
     def __init__(
         self,
         type_token: str,
-        cloud: str,
+        decl: Declaration,
         name: str,
-        args: Mapping[str, Any],
+        args: Args,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         # Checked before anything is registered: bad arguments create nothing.
-        self.args_check: ArgsCheck = check_args(type(self).__name__, cloud, name, args)
+        self.args_check: ArgsCheck[Args] = check_args(decl, name, args)
         super().__init__(type_token, name, None, opts)
-        # The Args as the stack config model; outputs the user handed in sit in its Input
+        # The checked Args, defaults filled in; outputs the user handed in sit in its Input
         # fields, checked when they resolve (components/checked.py).
-        self.config: Any = self.args_check.build_view()
-        self.secrets = self.args_check.config.secrets
+        self.args: Args = self.args_check.build_view()
+        self.secrets = self.args_check.secrets
         self.registrations: dict[str, Registration] = {}
-        names = [p.name for p in self.config.primaries]
-        registered = [p.name for p in self.config.primaries if p.registered]
+        names = [p["name"] for p in self.args["primaries"]]
+        registered = [p["name"] for p in self.args["primaries"] if p["registered"]]
         self.registered_primaries = self._output("primaries", registered)
         self.pending_primaries = self._output(
             "primaries", [n for n in names if n not in registered]
@@ -76,7 +78,7 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
         """The user's tags, then `extra`, then kurl-lb's stack tag (`stack`, default the stack's
         name); an output when the user's tags are one."""
         ours = {**(extra or {}), STACK_TAG: stack or pulumi.get_stack()}
-        return map_input(self.config.tags, lambda tags: {**(tags or {}), **ours})
+        return map_input(self.args["tags"], lambda tags: {**(tags or {}), **ours})
 
     def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
@@ -85,7 +87,7 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration]):
         """Set the shared outputs and register them with the cloud-specific ones, last."""
         self.load_balancer_host = pulumi.Output.from_input(host)
         self.load_balancer_address = pulumi.Output.concat(
-            self.load_balancer_host, ":", self.secret_if("port", str(self.config.port))
+            self.load_balancer_host, ":", self.secret_if("port", str(self.args["port"]))
         )
         self.register_outputs(
             {

@@ -1,12 +1,11 @@
 """GcpKurlLb: a GCP backend-service passthrough Network Load Balancer in front of kURL primaries
 (kURL page, GCP section)."""
 
-from typing import Any
-
 import pulumi
 import pulumi_gcp as gcp
 
-from .args import GcpKurlLbArgs
+from .args import GCP, GcpKurlLbArgs
+from .args.gcp import health_check_timeout
 from .base import KurlLoadBalancer
 from .checked import map_input
 from .kurl import nodeport_alias_script
@@ -24,7 +23,7 @@ def _is_link(ref: str) -> bool:
     return "/" in ref
 
 
-class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
+class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbArgs]):
     """A Layer-4 TCP GCP backend-service passthrough Network Load Balancer for the Kubernetes API
     of a kURL HA control plane, with hairpinning: primaries reach the API through it too."""
 
@@ -47,7 +46,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
     def __init__(
         self, name: str, args: GcpKurlLbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("kurl:index:GcpKurlLb", "gcp", name, args, opts)
+        super().__init__("kurl:index:GcpKurlLb", GCP, name, args, opts)
         # Child resources (escape hatches, as attributes): `instance_groups` by zone;
         # `registrations` by primary name (`memberships`).
         self.address: gcp.compute.Address
@@ -56,43 +55,43 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         self.backend_service: gcp.compute.RegionBackendService
         self.forwarding_rule: gcp.compute.ForwardingRule
         self.firewall: gcp.compute.Firewall
-        cfg, s = self.config, self.config.gcp
-        region = cfg.region
-        internal = cfg.scheme == "internal"
+        a = self.args
+        region = a["region"]
+        internal = a["scheme"] == "internal"
         scheme = "INTERNAL" if internal else "EXTERNAL"
         sec = self.secret_if  # values derived from secretArgs stay secret
         labels = sec("tags", self._labels())
-        protect = cfg.deletion_protection
-        port = sec("port", cfg.port)
-        network = sec("network", s.network)
-        subnetwork = sec("subnetwork", s.subnetwork) if internal else None
+        protect = a["deletion_protection"]
+        port = sec("port", a["port"])
+        network = sec("network", a["network"])
+        subnetwork = sec("subnetwork", a["subnetwork"]) if internal else None
 
         self.address = gcp.compute.Address(
             f"{name}-ip",
             region=region,
             address_type=sec("scheme", scheme),
             # Internal addresses are always PREMIUM and live on the subnetwork.
-            network_tier=None if internal else sec("networkTier", s.network_tier),
+            network_tier=None if internal else sec("networkTier", a["network_tier"]),
             subnetwork=subnetwork,
             labels=labels,
             opts=self._child(protect=protect),
         )
 
-        hc = cfg.health_check
+        hc = a["health_check"]
         self.health_check = gcp.compute.RegionHealthCheck(
             f"{name}-hc",
             region=region,
-            check_interval_sec=sec("healthCheck", hc.interval_seconds),
-            timeout_sec=sec("healthCheck", hc.timeout_seconds),
-            healthy_threshold=sec("healthCheck", hc.healthy_threshold),
-            unhealthy_threshold=sec("healthCheck", hc.unhealthy_threshold),
+            check_interval_sec=sec("healthCheck", hc["interval_seconds"]),
+            timeout_sec=sec("healthCheck", health_check_timeout(hc)),
+            healthy_threshold=sec("healthCheck", hc["healthy_threshold"]),
+            unhealthy_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
             tcp_health_check=gcp.compute.RegionHealthCheckTcpHealthCheckArgs(port=port),
             opts=self._child(),
         )
 
         # One unmanaged group per zone of any listed primary: registering a primary later only
         # adds a membership and never touches the backend service.
-        zones = sorted({p.zone for p in cfg.primaries})
+        zones = sorted({p["zone"] for p in a["primaries"]})
         self.instance_groups = {
             zone: gcp.compute.InstanceGroup(
                 f"{name}-{zone}",
@@ -104,16 +103,16 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             for zone in zones
         }
 
-        for primary in cfg.primaries:
-            if not primary.registered:
+        for primary in a["primaries"]:
+            if not primary["registered"]:
                 continue
-            group = self.instance_groups[primary.zone]
-            self.registrations[primary.name] = gcp.compute.InstanceGroupMembership(
-                f"{name}-member-{primary.name}",
-                zone=sec("primaries", primary.zone),
+            group = self.instance_groups[primary["zone"]]
+            self.registrations[primary["name"]] = gcp.compute.InstanceGroupMembership(
+                f"{name}-member-{primary['name']}",
+                zone=sec("primaries", primary["zone"]),
                 instance_group=group.name,
                 # Held until every check across arguments passed (outputs resolve late).
-                instance=self.args_check.gate(sec("primaries", primary.instance)),
+                instance=self.args_check.gate(sec("primaries", primary["instance"])),
                 opts=self._child(),
             )
 
@@ -140,10 +139,10 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             region=region,
             ip_address=self.address.address,
             ip_protocol="TCP",
-            ports=[sec("port", str(cfg.port))],
+            ports=[sec("port", str(a["port"]))],
             load_balancing_scheme=sec("scheme", scheme),
             backend_service=self.backend_service.id,
-            network_tier=None if internal else sec("networkTier", s.network_tier),
+            network_tier=None if internal else sec("networkTier", a["network_tier"]),
             network=network if internal else None,
             subnetwork=subnetwork,
             labels=labels,
@@ -155,10 +154,10 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
             network=network,
             direction="INGRESS",
             allows=[
-                gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[sec("port", str(cfg.port))])
+                gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[sec("port", str(a["port"]))])
             ],
-            source_ranges=self._sources(cfg, scheme),
-            target_tags=sec("targetTags", list(s.target_tags)),
+            source_ranges=self._sources(scheme),
+            target_tags=sec("targetTags", list(a["target_tags"])),
             description="kURL API: load balancer health checks and clients (kurl-lb)",
             opts=self._child(),
         )
@@ -180,17 +179,18 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         stack = "".join(c if c in allowed else "-" for c in pulumi.get_stack().lower())
         return self._tags(stack=stack[:63])
 
-    def _sources(self, cfg: Any, scheme: str) -> pulumi.Input[list[str]]:
+    def _sources(self, scheme: str) -> pulumi.Input[list[str]]:
         """Health-check probers of the scheme, and the clients (passthrough keeps their IPs).
 
         Hairpinned traffic never reaches the firewall: the guest agent delivers it locally.
         """
+        a = self.args
         probers = HEALTH_CHECK_RANGES[scheme]
-        if cfg.allowed_client_cidrs is not None:
-            clients = self.secret_if("allowedClientCidrs", list(cfg.allowed_client_cidrs))
+        if a["allowed_client_cidrs"] is not None:
+            clients = self.secret_if("allowedClientCidrs", list(a["allowed_client_cidrs"]))
             return map_input(clients, lambda cs: [*probers, *(c for c in cs if c not in probers)])
         # Internal default (the Args check requires the list for external LBs): the subnetwork.
-        subnetwork = cfg.gcp.subnetwork
+        subnetwork = a["subnetwork"]
         assert subnetwork is not None
         # Looked up by self link or by name, whichever it is (an output: once it resolves).
         link = map_input(subnetwork, lambda r: r if _is_link(r) else None)
@@ -198,7 +198,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership]):
         lookup = gcp.compute.get_subnetwork_output(
             self_link=None if link is None else self.secret_if("subnetwork", link),
             name=None if name is None else self.secret_if("subnetwork", name),
-            region=cfg.region,
+            region=a["region"],
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         return lookup.ip_cidr_range.apply(lambda cidr: [*probers, cidr])

@@ -33,7 +33,9 @@ from .passphrase import BadCiphertext, Crypter, IncorrectPassphrase, passphrase_
 # Stands for a value only the stack's secrets provider can decrypt: plain letters, so that it
 # passes the checks of any tag or name it stands in for (a field it cannot stand in for, such as an
 # address, is reported as a secret the preview cannot decrypt).
-SECRET_PLACEHOLDER = "secret"
+# What the program gets for a secret it cannot decrypt: the engine's unknown value (rpc.UNKNOWN in
+# the Python SDK), so the program treats it as unknown, like an output (docs/config.md).
+SECRET_PLACEHOLDER = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # What a decrypted secret is shown as wherever it would be printed.
 SECRET_SHOWN = "[secret]"
 
@@ -489,8 +491,8 @@ def _read_stack(directory: Path, stack: str) -> StackFiles:
     if result.undecrypted:
         why = secrets.reason()
         result.warnings.extend(
-            f"{path} is a secret the offline preview cannot decrypt ({why}); it uses "
-            f"{SECRET_PLACEHOLDER!r} in its place"
+            f"{path} is a secret the offline preview cannot decrypt ({why}); it is unknown "
+            "there, like an output"
             for path in result.undecrypted
         )
     if stack_file.get("environment"):

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from components.aws import DEREGISTRATION_DELAY_SECONDS, AwsKurlNlb
-from components.config import parse_stack_config
 from components.stack import stack_args
 from tests.conftest import REGION, encode, run_program, run_project, with_changes
 
@@ -274,11 +273,11 @@ def test_attachments_depend_on_the_target_group_through_properties(
 
 def test_component_outputs_resolve_to_real_values(aws_dev: dict[str, Any]) -> None:
     """The component used directly (not through __main__.py), its outputs awaited."""
-    config = parse_stack_config(encode(aws_dev), {"aws:region": REGION})
+    config = stack_args(encode(aws_dev), {"aws:region": REGION})
     seen: dict[str, Any] = {}
 
     async def program() -> None:
-        lb = AwsKurlNlb("api", stack_args(config))  # type: ignore[arg-type]
+        lb = AwsKurlNlb("api", config.args)  # type: ignore[arg-type]
         seen["address"] = await lb.load_balancer_address.future()
         seen["host"] = await lb.load_balancer_host.future()
         seen["tg_arn"] = await lb.target_group.arn.future()

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, parse_stack_config
 from components.kurl import checked_ip
+from components.problems import ConfigError
+from components.stack import check_stack
 from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, encode, with_changes
 
 BASES = {"aws": AWS_DEV, "azure": AZURE_DEV, "gcp": GCP_DEV}
@@ -21,7 +22,7 @@ def parse(cloud: str, changes: dict[str, Any], raw: dict[str, str] | None = None
     config.update(raw or {})
     provider = {k: v for k, v in config.items() if k.split(":")[0] in ("aws", "azure", "gcp")}
     provider.update({k: v for k, v in config.items() if k.startswith("azure-native:")})
-    return parse_stack_config(config, provider)
+    return check_stack(config, provider)[1]
 
 
 def refused(cloud: str, changes: dict[str, Any], raw: dict[str, str] | None = None) -> str:
@@ -106,7 +107,7 @@ def test_carrier_grade_nat_addresses_are_valid_targets() -> None:
             "primaries.0.address": "100.64.1.10",
         },
     )
-    assert cfg.primaries[0].address == "100.64.1.10"
+    assert cfg["primaries"][0]["address"] == "100.64.1.10"
 
 
 @pytest.mark.parametrize(

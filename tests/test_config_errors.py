@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, parse_stack_config
+from components.problems import ConfigError
+from components.stack import check_stack
 from tests.conftest import (
     AWS_DEV,
     DELETE,
@@ -15,6 +16,7 @@ from tests.conftest import (
     assert_rejected,
     bad_config_params,
     encode,
+    run_failing,
     with_changes,
 )
 
@@ -288,8 +290,8 @@ def test_every_problem_is_reported_in_one_message() -> None:
         },
     )
     with pytest.raises(ConfigError) as info:
-        parse_stack_config(encode(config), {"aws:region": "us-east-1"})
-    paths = [p.path for p in info.value.problems]
+        check_stack(encode(config), {"aws:region": "us-east-1"})
+    paths = info.value.paths
     assert paths == [
         "kurl-lb:port",
         "kurl-lb:healthCheck.intervalSeconds",
@@ -304,21 +306,25 @@ def test_internal_instance_targets_with_addresses_get_one_piece_of_advice() -> N
     tell the primaries (which have addresses, what ip needs) to give instanceId instead."""
     config = with_changes(AWS_DEV, {"aws.targetType": "instance"})
     with pytest.raises(ConfigError) as info:
-        parse_stack_config(encode(config), {"aws:region": "us-east-1"})
-    assert [p.path for p in info.value.problems] == ["kurl-lb:aws.targetType"]
+        check_stack(encode(config), {"aws:region": "us-east-1"})
+    assert info.value.paths == ["kurl-lb:aws.targetType"]
     assert "use targetType ip" in str(info.value)
     assert "instanceId" not in str(info.value)
 
 
 def test_config_values_arrive_as_strings_like_the_cli_sends_them() -> None:
-    config = parse_stack_config(
+    _, config = check_stack(
         {**encode(AWS_DEV), "kurl-lb:port": "8443", "kurl-lb:deletionProtection": "false"},
         {"aws:region": "us-east-1"},
     )
-    assert config.port == 8443
-    assert config.deletion_protection is False
-    assert config.registered == ["primary-1"]
-    assert config.pending == ["primary-2", "primary-3"]
+    assert config["port"] == 8443
+    assert config["deletion_protection"] is False
+    registered = [p["name"] for p in config["primaries"] if p["registered"]]
+    assert registered == ["primary-1"]
+    assert [p["name"] for p in config["primaries"] if not p["registered"]] == [
+        "primary-2",
+        "primary-3",
+    ]
 
 
 def test_defaults() -> None:
@@ -328,19 +334,27 @@ def test_defaults() -> None:
         "kurl-lb:aws": '{"vpcId": "vpc-0a1b2c3d", "subnetIds": ["subnet-0a1b2c3d"]}',
         "kurl-lb:primaries": '[{"name": "p1", "address": "10.0.0.5", "registered": true}]',
     }
-    config = parse_stack_config(minimal)
-    assert (config.name, config.port, config.deletion_protection, config.tags) == (
+    stack, config = check_stack(minimal)
+    assert (stack.name, config["port"], config["deletion_protection"], config["tags"]) == (
         "kurl",
         6443,
         True,
         {},
     )
-    assert config.allowed_client_cidrs is None
-    aws = config.aws  # type: ignore[union-attr]
-    assert (aws.target_type, aws.load_balancer_security_group, aws.cross_zone) == ("ip", True, True)
-    assert aws.preserve_client_ip is False
-    hc = config.health_check
-    assert (hc.interval_seconds, hc.healthy_threshold, hc.unhealthy_threshold) == (10, 3, 3)  # type: ignore[union-attr]
+    assert config["allowed_client_cidrs"] is None
+    aws = config
+    assert (aws["target_type"], aws["load_balancer_security_group"], aws["cross_zone"]) == (
+        "ip",
+        True,
+        True,
+    )
+    assert aws["preserve_client_ip"] is False
+    hc = config["health_check"]
+    assert (hc["interval_seconds"], hc["healthy_threshold"], hc["unhealthy_threshold"]) == (
+        10,
+        3,
+        3,
+    )
 
 
 def test_numbers_and_booleans_are_accepted_where_strings_are_expected() -> None:
@@ -354,16 +368,27 @@ def test_numbers_and_booleans_are_accepted_where_strings_are_expected() -> None:
             "name": "kurl",
         },
     )
-    cfg = parse_stack_config(encode(config), {"aws:region": "us-east-1"})
-    assert cfg.tags == {
+    _, cfg = check_stack(encode(config), {"aws:region": "us-east-1"})
+    assert cfg["tags"] == {
         "costcenter": "1234",
         "billable": "true",
         "ratio": "1.5",
         "big": "1000",
     }
-    assert cfg.primaries[0].name == "1"  # type: ignore[union-attr]
+    assert cfg["primaries"][0]["name"] == "1"
     # Non-string fields keep their types: a number is still no boolean or list.
     with pytest.raises(ConfigError, match=r"kurl-lb:aws\.subnetIds"):
-        parse_stack_config(
+        check_stack(
             encode(with_changes(AWS_DEV, {"aws.subnetIds": 5})), {"aws:region": "us-east-1"}
         )
+
+
+@pytest.mark.parametrize("key", ["\x1b[31m", "a\nb", "\u2028", "\x00"])
+def test_keys_with_control_characters_are_escaped_in_paths(key: str) -> None:
+    """Values were escaped in messages, keys were not (`kurl-lb:healthCheck.<ESC>`): a key is
+    shown escaped wherever a message names it, path or text."""
+    message, _ = run_failing(with_changes(AWS_DEV, {"healthCheck": {key: 1}}))
+    assert all(line.isprintable() for line in message.splitlines())
+    line = next(line for line in message.splitlines() if "kurl-lb:healthCheck." in line)
+    assert line.isprintable()
+    assert "unknown key" in line

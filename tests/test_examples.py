@@ -21,7 +21,9 @@ import pulumi
 import pytest
 import yaml
 
-from components.checked import ArgsError, check_args
+from components.args import AWS as AWS_DECLARATION
+from components.checked import check_args
+from components.problems import ArgsError
 from offline.address import address_changes
 from offline.diff import CREATE, diff
 from offline.recorder import (
@@ -62,12 +64,12 @@ def primaries_keep_plain_fields() -> bool:
             }
         ]
         args = {"primaries": primaries, "vpc_id": "vpc-0a1b2c3d", "subnet_ids": ["subnet-0a1b2c3d"]}
-        view = check_args("AwsKurlNlb", "aws", "api", {**args, "scheme": "internal"}).build_view()
-        first = view.primaries[0]
+        view = check_args(AWS_DECLARATION, "api", {**args, "scheme": "internal"}).build_view()
+        first = view["primaries"][0]
         seen["plain"] = (
             not isinstance(first, pulumi.Output)
-            and first.name == "primary-1"
-            and first.registered is True
+            and first["name"] == "primary-1"
+            and first["registered"] is True
         )
 
     record(program, project="kurl-lb", stack="test", config={}, mocks=PreviewMocks(preview=False))

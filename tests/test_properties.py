@@ -29,7 +29,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.config import ConfigError, parse_stack_config
+from components.problems import ConfigError
+from components.stack import check_stack
 from offline.recorder import Graph
 from offline.stackfile import StackFileError, read_stack
 from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, encode, run_project
@@ -452,7 +453,7 @@ def test_the_loader_refuses_cleanly_or_accepts(cloud: str) -> None:
     @given(configs(cloud))
     def check(config: dict[str, Any]) -> None:
         try:
-            parse_stack_config(encoded(config), provider(cloud))
+            check_stack(encoded(config), provider(cloud))
         except ConfigError as exc:
             assert_good_message(str(exc))
 
@@ -546,7 +547,7 @@ def test_the_stack_file_reader_refuses_cleanly_or_passes_config_on(
             return
         assert all(isinstance(v, str) for v in files.config.values())
         try:
-            parse_stack_config(files.config, provider(cloud))
+            check_stack(files.config, provider(cloud))
         except ConfigError as exc:
             assert_good_message(str(exc))
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_stack_config
-from components.stack import build_load_balancer
+from components.stack import build_load_balancer, stack_args
 from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, encode, run_program, with_changes
 
 CASES = [
@@ -37,7 +36,7 @@ def test_registrations_by_primary_name(
 ) -> None:
     config = with_changes(dev, {"primaries.1.registered": True})
     provider = {k: v for k, v in config.items() if not k.startswith("kurl-lb:")}
-    cfg = parse_stack_config(encode(config), provider)
+    cfg = stack_args(encode(config), provider)
     seen: dict[str, Any] = {}
 
     def program() -> None:

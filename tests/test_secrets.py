@@ -105,3 +105,37 @@ def test_a_secret_port_keeps_the_address_output_secret() -> None:
     assert leaks(graph, []) == []
     listener = graph.by_name("kurl-listener")
     assert listener.inputs["port"] == {"secret": 6443}
+
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # what the gate passes for an undecryptable secret
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("aws.vpcId", UNKNOWN),  # a format check (VPC ID) would refuse the value itself
+        ("primaries.0.address", UNKNOWN),
+        ("allowedClientCidrs.0", UNKNOWN),
+    ],
+)
+def test_a_secret_the_preview_cannot_decrypt_is_unknown_not_invalid(key: str, value: str) -> None:
+    """An undecryptable `secure:` value reaches the program as the engine's unknown value: the
+    checks that need it wait (like an output's), the stack renders, and what it feeds is an
+    unknown secret."""
+    config = with_changes(AWS_DEV, {key: value})
+    graph = run_project(config, preview=True, secret_keys=[f"kurl-lb:{key.split('.')[0]}"])
+    assert graph.by_name("kurl-nlb")
+    fed = {
+        "aws.vpcId": ("kurl-tg", "vpcId"),
+        "primaries.0.address": ("kurl-target-primary-1", "targetId"),
+        "allowedClientCidrs.0": ("kurl-clients-cidr-0", "cidrIpv4"),
+    }[key]
+    assert graph.by_name(fed[0]).inputs[fed[1]] == {"secret": UNKNOWN}
+
+
+def test_a_plain_argument_the_preview_cannot_decrypt_is_named() -> None:
+    """A value that decides which resources exist cannot wait: the check names the key."""
+    from tests.conftest import run_failing
+
+    message, _ = run_failing(with_changes(AWS_DEV, {"scheme": UNKNOWN}))
+    assert f'kurl-lb:scheme: "{UNKNOWN}" is invalid' in message

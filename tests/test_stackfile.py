@@ -153,13 +153,13 @@ def test_a_secret_without_the_passphrase_is_named_not_judged(
     assert files.undecrypted == ["kurl-lb:primaries[0].address"]
     assert json.loads(files.config["kurl-lb:primaries"])[0]["address"] == SECRET_PLACEHOLDER
     result = run_preview("--program", str(program), "--stack", "sec", "--no-policy")
-    assert result.returncode == 2
-    assert (
-        "kurl-lb:primaries[0].address: is a secret the offline preview cannot decrypt"
-        in result.stderr
+    # Unknown, like an output: the address's checks wait, the stack renders (issue 20 item 8).
+    assert result.returncode == 0, result.stderr
+    assert "kurl-lb:primaries[0].address is a secret the offline preview cannot decrypt" in (
+        result.stdout
     )
-    assert "PULUMI_CONFIG_PASSPHRASE" in result.stderr
-    assert "is not an IPv4 address" not in result.stderr
+    assert "PULUMI_CONFIG_PASSPHRASE" in result.stdout
+    assert "is not an IPv4 address" not in result.stdout + result.stderr
 
 
 def test_the_passphrase_decrypts_secrets_so_ci_can_check_them(

@@ -1,0 +1,447 @@
+"""AwsKurlNlb's Args, declared once, and the rules across their fields."""
+
+import ipaddress
+import unicodedata
+from collections.abc import Iterator
+from typing import Annotated, Any, NotRequired, TypedDict
+
+import pulumi
+
+from ..declare import Declaration, Opt, Subject, declared, each, rule
+from ..problems import Problem, ref, shown
+from ..scalars import (
+    AwsZone,
+    InstanceId,
+    IPv4Cidr,
+    PrivateIPv4,
+    SecurityGroupId,
+    SubnetId,
+    VpcId,
+)
+from .common import (
+    HAIRPIN,
+    PRIMARY_NAME,
+    SHARED_RULES,
+    STACK_TAG,
+    HealthCheckArgs,
+    TagRules,
+    by_mode,
+    check_tags,
+    networks,
+)
+
+CIDRS = "list of IPv4 CIDR blocks"
+
+
+@declared
+class AwsPrimaryArgs(TypedDict):
+    """A kURL primary behind the NLB."""
+
+    name: Annotated[str, Opt(check=PRIMARY_NAME, example="primary-1")]
+    """Unique name (a lowercase DNS label); the primary's registration is named after it."""
+
+    registered: NotRequired[Annotated[bool, Opt(False)]]
+    (
+        "True once the primary has joined the cluster: only then does it get load balancer "
+        "traffic. Default false, so that primaries are added in stages."
+    )
+
+    address: NotRequired[Annotated[pulumi.Input[str], Opt(check=PrivateIPv4, example="10.0.1.10")]]
+    """Private IPv4 address of the primary: its target with `targetType: ip`."""
+
+    instance_id: NotRequired[
+        Annotated[pulumi.Input[str], Opt(check=InstanceId, example="i-0123456789abcdef0")]
+    ]
+    """EC2 instance ID of the primary: its target with `targetType: instance`."""
+
+    zone: NotRequired[
+        Annotated[
+            pulumi.Input[str],
+            Opt(
+                check=AwsZone, form=f"availability zone of {ref('region')}, e.g. us-east-1a, or all"
+            ),
+        ]
+    ]
+    """Availability zone of an IP target's attachment (`all` for IP targets outside the VPC)."""
+
+
+@declared
+class AwsKurlNlbArgs(TypedDict):
+    """Arguments of AwsKurlNlb: an AWS Network Load Balancer for a kURL control plane."""
+
+    primaries: Annotated[list[AwsPrimaryArgs], Opt(form="list of primaries", min_length=1)]
+    """The kURL primaries, in join order."""
+
+    vpc_id: Annotated[pulumi.Input[str], Opt(check=VpcId, example="vpc-0123456789abcdef0")]
+    """VPC of the NLB and the primaries."""
+
+    subnet_ids: Annotated[
+        list[pulumi.Input[str]],
+        Opt(
+            check=list[SubnetId],
+            form="list of subnet IDs, one per availability zone",
+            min_length=1,
+        ),
+    ]
+    """Subnets the NLB lives in, one per availability zone."""
+
+    scheme: Annotated[str, Opt(choices=("internal", "public"))]
+    """`internal` or `public` (internet-facing)."""
+
+    port: NotRequired[Annotated[int, Opt(6443, ge=1, le=65535)]]
+    """API port on the load balancer and the primaries (1-65535). Default 6443."""
+
+    allowed_client_cidrs: NotRequired[
+        Annotated[
+            list[pulumi.Input[str]],
+            Opt(check=list[IPv4Cidr], example="[10.0.0.0/16, 203.0.113.7/32]", min_length=1),
+        ]
+    ]
+    (
+        "IPv4 CIDR blocks that may reach the API through the NLB. Required for a public NLB "
+        "(which also needs the primaries' public egress IPs in `hairpinSourceCidrs`); an "
+        "internal NLB defaults to the VPC's CIDR."
+    )
+
+    deletion_protection: NotRequired[Annotated[bool, Opt(True)]]
+    """Protect the load balancer front end, and so the API address, from deletion. Default true."""
+
+    tags: NotRequired[Annotated[pulumi.Input[dict[str, str]], Opt({})]]
+    """Tags on every resource that takes them. The key `kurl-lb-stack` is reserved."""
+
+    secret_args: NotRequired[list[str]]
+    (
+        "Names of arguments (camelCase: `primaries`, `scheme`) whose values are secrets: "
+        "every resource input and output derived from them is a secret. The only way to make "
+        "a plain argument secret; `pulumi.Input` arguments may also arrive as secret outputs."
+    )
+
+    region: NotRequired[pulumi.Input[str]]
+    """AWS region of the provider; the primaries' zones are checked against it."""
+
+    target_type: NotRequired[Annotated[str, Opt("ip", choices=("ip", "instance"))]]
+    (
+        "How primaries are registered: `ip` (default) or `instance`. Internal NLBs need `ip` "
+        "(hairpinning)."
+    )
+
+    instance_security_group_id: NotRequired[
+        Annotated[pulumi.Input[str], Opt(check=SecurityGroupId, example="sg-0123456789abcdef0")]
+    ]
+    """Security group of the primaries: gets ingress from the NLB, and admits hairpinned traffic."""
+
+    load_balancer_security_group: NotRequired[Annotated[bool, Opt(True)]]
+    """Attach a security group to the NLB (default true). Only possible when the NLB is created."""
+
+    cross_zone: NotRequired[Annotated[bool, Opt(True)]]
+    """Cross-zone load balancing (default true)."""
+
+    preserve_client_ip: NotRequired[Annotated[bool, Opt(False)]]
+    """Client IP preservation (default false); it breaks hairpinning, so internal NLBs reject it."""
+
+    hairpin_source_cidrs: NotRequired[
+        Annotated[
+            list[pulumi.Input[str]],
+            Opt(check=list[IPv4Cidr], example="[198.51.100.7/32]", min_length=1),
+        ]
+    ]
+    (
+        "Public NLB only: the primaries' public egress addresses (their NAT gateways' Elastic "
+        "IPs or their own public IPs), admitted like `allowedClientCidrs`. Required for a "
+        "public NLB unless `allowedClientCidrs` lists 0.0.0.0/0."
+    )
+
+    health_check: NotRequired[
+        Annotated[
+            HealthCheckArgs,
+            Opt(
+                {},
+                each=each(
+                    interval_seconds=Opt(10, ge=5, le=300),
+                    healthy_threshold=Opt(3, ge=2, le=10),
+                    unhealthy_threshold=Opt(3, ge=2, le=10),
+                ),
+            ),
+        ]
+    ]
+    """Target group health check."""
+
+
+Aws = Subject[AwsKurlNlbArgs]
+
+
+def health_check_timeout(hc: HealthCheckArgs) -> int:
+    # AWS: 2-120 s and below the interval; 10 s is the TCP default.
+    return max(2, min(10, hc["interval_seconds"] - 1))
+
+
+def _targets(s: Subject[Any], p: AwsPrimaryArgs) -> dict[str, str | None]:
+    return {"address": p.get("address"), "instanceId": p.get("instance_id")}  # type: ignore[dict-item]
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+@rule(
+    "`scheme: internal` rejects `targetType: instance` and `preserveClientIp: true`: both "
+    "break hairpinning (a primary reaching the API through the NLB)."
+)
+def internal_nlb_can_hairpin(s: Aws) -> Iterator[Problem]:
+    a = s.args
+    if a["scheme"] != "internal":
+        return
+    if a["target_type"] == "instance":
+        yield Problem(
+            ("targetType",),
+            '"instance" cannot be used with scheme internal: internal NLBs do not support '
+            "hairpinning or loopback with instance targets (client IP is preserved, so a "
+            "primary reaching itself through the NLB drops the reply); use targetType ip",
+        )
+    if a["preserve_client_ip"]:
+        yield Problem(
+            ("preserveClientIp",),
+            "true cannot be used with scheme internal: NLBs with client IP preservation do "
+            "not support hairpinning, so primaries could not reach the API through the NLB",
+        )
+
+
+@rule(
+    "`targetType: ip` needs `address` on every primary (and no `instanceId`); "
+    "`targetType: instance` needs `instanceId` (and no `address`)."
+)
+def primaries_match_the_target_type(s: Aws) -> Iterator[Problem]:
+    # An internal NLB can only use ip (internal_nlb_can_hairpin says so): check the primaries
+    # against ip there too, so the config gets one piece of advice, not two opposite ones.
+    target_type = "ip" if s.args["scheme"] == "internal" else s.args["target_type"]
+    used_in = {"ip": ["address"], "instance": ["instance_id"]}
+    for i, p in enumerate(s.args["primaries"]):
+        yield from by_mode(
+            "target_type", target_type, ("primaries", i), p, AwsPrimaryArgs, used_in, s.given
+        )
+
+
+@rule(
+    "`zone` is only used with `targetType: ip`: AWS rejects an availability zone on an "
+    "instance target's attachment (the instance's own zone is used)."
+)
+def zones_are_only_for_ip_targets(s: Aws) -> Iterator[Problem]:
+    if s.args["target_type"] != "instance" or s.args["scheme"] == "internal":
+        return  # internal + instance: the targetType problem comes first
+    for i, p in enumerate(s.args["primaries"]):
+        if p.get("zone") is not None:
+            yield Problem(
+                ("primaries", i, "zone"),
+                f'"{p.get("zone")}" is only used with {ref("target_type")} ip: AWS rejects an '
+                "availability zone for instance targets (the instance's own zone is used); "
+                "remove it",
+            )
+
+
+@rule("Every primary's `zone` is in `aws:region` (or `all`).")
+def zones_are_in_the_region(s: Aws) -> Iterator[Problem]:
+    region = s.args.get("region")
+    for i, p in enumerate(s.args["primaries"]):
+        zone = p.get("zone")
+        if zone and zone != "all" and region and not str(zone).startswith(str(region)):
+            yield Problem(
+                ("primaries", i, "zone"),
+                f"{shown(zone)} is not in {ref('region')} {region}; allowed: {region}<letter> "
+                "or all",
+            )
+
+
+@rule("`subnetIds` has no duplicates (one subnet per availability zone).")
+def subnets_are_listed_once(s: Aws) -> Iterator[Problem]:
+    subnets = s.args["subnet_ids"]
+    if len(set(subnets)) != len(subnets):
+        yield Problem(("subnetIds",), "lists a subnet twice; one per AZ")
+
+
+@rule(
+    "`scheme: internal` without `instanceSecurityGroupId` but with `allowedClientCidrs`: every "
+    "primary's `address` must lie inside `allowedClientCidrs` (hairpinned traffic arrives with "
+    "the primary's own address)."
+)
+def hairpin_sources_are_admitted(s: Aws) -> Iterator[Problem]:
+    a = s.args
+    cidrs = networks(a["allowed_client_cidrs"])
+    if not (
+        a["scheme"] == "internal"
+        and a["load_balancer_security_group"]
+        and a.get("instance_security_group_id") is None
+        and cidrs
+    ):
+        return
+    for i, p in enumerate(a["primaries"]):
+        address = p.get("address")
+        if address and not any(ipaddress.IPv4Address(address) in c for c in cidrs):
+            yield Problem(
+                ("primaries", i, "address"),
+                f"{shown(address)} is outside allowedClientCidrs: {HAIRPIN}, and without "
+                f"{ref('instance_security_group_id')} the NLB security group only admits "
+                "allowedClientCidrs; add the primaries' subnets to allowedClientCidrs or "
+                f"set {ref('instance_security_group_id')}",
+            )
+
+
+@rule(
+    "`loadBalancerSecurityGroup: false` on a public NLB needs `preserveClientIp: true` or "
+    "`0.0.0.0/0` listed: otherwise nothing could enforce `allowedClientCidrs`."
+)
+def public_clients_are_enforced(s: Aws) -> Iterator[Problem]:
+    a = s.args
+    if (
+        not a["load_balancer_security_group"]
+        and not a["preserve_client_ip"]
+        and a["scheme"] == "public"
+        and ipaddress.IPv4Network("0.0.0.0/0") not in networks(a["allowed_client_cidrs"])
+    ):
+        yield Problem(
+            ("loadBalancerSecurityGroup",),
+            "false with a public NLB and preserveClientIp false leaves no place to enforce "
+            "allowedClientCidrs (targets only see the NLB's own addresses); keep the NLB "
+            "security group, or list 0.0.0.0/0 in allowedClientCidrs to accept that",
+        )
+
+
+def _hairpin_rules_needed(a: AwsKurlNlbArgs) -> bool:
+    """Whether kurl-lb manages a rule that admits clients by address on a public NLB: the NLB
+    security group, or (without one) the primaries' group when client IPs are preserved."""
+    return (
+        a["scheme"] == "public"
+        and ipaddress.IPv4Network("0.0.0.0/0") not in networks(a["allowed_client_cidrs"])
+        and (
+            a["load_balancer_security_group"]
+            or (a["preserve_client_ip"] and a.get("instance_security_group_id") is not None)
+        )
+    )
+
+
+@rule(
+    "A public NLB needs `hairpinSourceCidrs` (the primaries' NAT gateways' or own public IPs) "
+    "unless `allowedClientCidrs` lists `0.0.0.0/0`: a primary reaching the NLB's public "
+    "address arrives from its public egress IP, which no security group reference matches. "
+    "Internal NLBs reject it."
+)
+def public_hairpin_sources_are_listed(s: Aws) -> Iterator[Problem]:
+    a = s.args
+    loc = ("hairpinSourceCidrs",)
+    if a["scheme"] == "internal" and a.get("hairpin_source_cidrs") is not None:
+        yield Problem(
+            loc,
+            "is only used with scheme public (an internal NLB sees a primary's own private "
+            f"address, admitted through {ref('instance_security_group_id')} or "
+            "allowedClientCidrs)",
+        )
+    if _hairpin_rules_needed(a) and a.get("hairpin_source_cidrs") is None:
+        yield Problem(
+            loc,
+            f"is required with scheme public: {HAIRPIN}, and a primary reaches the NLB's public "
+            "address from its NAT gateway's public IP (or its own public IP), which the rule "
+            "for the primaries' security group cannot match; list those addresses as /32s, "
+            "e.g. [198.51.100.7/32] (the VPC's NAT gateways: aws ec2 describe-nat-gateways "
+            f"--filter Name=vpc-id,Values={a['vpc_id']} --query "
+            "'NatGateways[].NatGatewayAddresses[].PublicIp')",
+        )
+
+
+_AWS_SIGNS = "_.:/=+-@"
+
+
+def _aws_tag_text(text: str) -> str | None:
+    """AWS tag keys and values: letters, digits and spaces of any script, and _ . : / = + - @."""
+    bad = sorted(
+        {c for c in text if unicodedata.category(c)[0] not in "LNZ" and c not in _AWS_SIGNS}
+    )
+    if bad:
+        return (
+            f"{shown(''.join(bad[:5]))} not allowed; allowed: letters, digits, spaces, {_AWS_SIGNS}"
+        )
+    return None
+
+
+def _aws_tag_key(key: str) -> str | None:
+    if key.lower().startswith("aws:"):
+        return 'the "aws:" prefix is reserved for AWS'
+    return _aws_tag_text(key)
+
+
+AWS_TAGS = TagRules(
+    noun="tag",
+    limit=50,
+    key_max=128,
+    value_max=256,
+    key_ok=_aws_tag_key,
+    value_ok=_aws_tag_text,
+    ours=(STACK_TAG, "Name"),  # Name: on the NLB security group
+)
+
+
+@rule(
+    "`tags` are tags AWS accepts: at most 50 per resource with kurl-lb's own (`kurl-lb-stack`, "
+    "`Name`), keys 1-128 and values 0-256 characters of letters, digits, spaces and "
+    "`_.:/=+-@`, no key starting with `aws:`."
+)
+def tags_are_aws_tags(s: Aws) -> Iterator[Problem]:
+    yield from check_tags(s.args["tags"], AWS_TAGS)  # type: ignore[arg-type]
+
+
+# Security group rules per group and direction (AWS's default quota); the NLB group also gets
+# the hairpin rule from the primaries' group.
+AWS_RULES_PER_GROUP = 60
+
+
+@rule(
+    "`name` gives names AWS accepts: the NLB and target group (`<name>-nlb-...`, "
+    "`<name>-tg-...`) must not start with `internal-`, the NLB security group "
+    "(`<name>-nlb-sg-...`) not with `sg-`; `allowedClientCidrs` fits one security group "
+    f"(at most {AWS_RULES_PER_GROUP - 1} blocks besides the hairpin rule)."
+)
+def aws_names_and_rules_are_accepted(s: Aws) -> Iterator[Problem]:
+    for suffix, what in (("-nlb", "load balancer"), ("-tg", "target group")):
+        if (s.name + suffix).startswith("internal-"):
+            yield Problem(
+                ("name",),
+                f"{shown(s.name)} makes the {what} name {s.name}{suffix}-..., and AWS "
+                'refuses names starting with "internal-"; choose another name',
+            )
+    if s.args["load_balancer_security_group"] and (s.name + "-nlb-sg").startswith("sg-"):
+        yield Problem(
+            ("name",),
+            f"{shown(s.name)} makes the security group name {s.name}-nlb-sg-..., and AWS "
+            'refuses security group names starting with "sg-"; choose another name',
+        )
+    clients = s.args["allowed_client_cidrs"] or []
+    if len(clients) > AWS_RULES_PER_GROUP - 1:
+        yield Problem(
+            ("allowedClientCidrs",),
+            f"lists {len(clients)} blocks; each is one rule of the NLB security group, which "
+            f"takes at most {AWS_RULES_PER_GROUP} inbound rules (AWS quota) with the hairpin "
+            f"rule: list at most {AWS_RULES_PER_GROUP - 1} (e.g. merge them into wider blocks)",
+        )
+
+
+AWS = Declaration(
+    cloud="aws",
+    component="AwsKurlNlb",
+    args=AwsKurlNlbArgs,
+    rules=(
+        *SHARED_RULES,
+        internal_nlb_can_hairpin,
+        primaries_match_the_target_type,
+        zones_are_only_for_ip_targets,
+        zones_are_in_the_region,
+        subnets_are_listed_once,
+        hairpin_sources_are_admitted,
+        public_clients_are_enforced,
+        public_hairpin_sources_are_listed,
+        tags_are_aws_tags,
+        aws_names_and_rules_are_accepted,
+    ),
+    title="AWS",
+    public_lb="a public NLB",
+    targets=_targets,
+    clients_hint=" (the primaries' NAT gateway or own public IPs go in "
+    f"{ref('hairpin_source_cidrs')})",
+    internal_clients_defaulted=True,  # the VPC's CIDR
+)

@@ -1,0 +1,249 @@
+"""AzureKurlLb's Args, declared once, and the rules across their fields."""
+
+from collections.abc import Iterator
+from typing import Annotated, Any, NotRequired, TypedDict
+
+import pulumi
+
+from ..declare import Declaration, Opt, Subject, declared, each, rule
+from ..problems import Problem, ref, shown
+from ..scalars import (
+    AzureName,
+    AzureNicId,
+    AzureResourceGroup,
+    AzureVnetId,
+    DomainNameLabel,
+    IPv4Cidr,
+    PrivateIPv4,
+)
+from .common import PRIMARY_NAME, SHARED_RULES, HealthCheckArgs, TagRules, by_mode, check_tags
+
+
+@declared
+class AzurePrimaryArgs(TypedDict):
+    """A kURL primary behind the load balancer."""
+
+    name: Annotated[str, Opt(check=PRIMARY_NAME, example="primary-1")]
+    """Unique name (a lowercase DNS label); the primary's registration is named after it."""
+
+    registered: NotRequired[Annotated[bool, Opt(False)]]
+    (
+        "True once the primary has joined the cluster: only then does it get load balancer "
+        "traffic. Default false, so that primaries are added in stages."
+    )
+
+    nic_id: NotRequired[Annotated[pulumi.Input[str], Opt(check=AzureNicId)]]
+    """Resource ID of the VM's network interface (`backendPool: nic`)."""
+
+    ip_configuration_name: NotRequired[
+        Annotated[
+            pulumi.Input[str], Opt("ipconfig1", check=AzureName, form="IP configuration name")
+        ]
+    ]
+    """IP configuration of that NIC (default `ipconfig1`)."""
+
+    address: NotRequired[Annotated[pulumi.Input[str], Opt(check=PrivateIPv4, example="10.1.0.4")]]
+    """Private IPv4 address of the VM (`backendPool: ip`)."""
+
+
+@declared
+class AzureKurlLbArgs(TypedDict):
+    """Arguments of AzureKurlLb: a public Standard Azure Load Balancer for a kURL control plane."""
+
+    primaries: Annotated[list[AzurePrimaryArgs], Opt(form="list of primaries", min_length=1)]
+    """The kURL primaries, in join order."""
+
+    resource_group_name: Annotated[
+        pulumi.Input[str], Opt(check=AzureResourceGroup, form="resource group name")
+    ]
+    """Resource group of the public IP, the load balancer and the NSG rule."""
+
+    scheme: NotRequired[Annotated[str, Opt("public", choices=("internal", "public"))]]
+    """`public` (the default and the only value: internal Azure load balancers cannot hairpin)."""
+
+    port: NotRequired[Annotated[int, Opt(6443, ge=1, le=65535)]]
+    """API port on the load balancer and the primaries (1-65535). Default 6443."""
+
+    allowed_client_cidrs: NotRequired[
+        Annotated[
+            list[pulumi.Input[str]],
+            Opt(check=list[IPv4Cidr], example="[10.0.0.0/16, 203.0.113.7/32]", min_length=1),
+        ]
+    ]
+    (
+        "IPv4 CIDR blocks that may reach the API through the load balancer (required): the "
+        "NSG rule admits them."
+    )
+
+    deletion_protection: NotRequired[Annotated[bool, Opt(True)]]
+    """Protect the load balancer front end, and so the API address, from deletion. Default true."""
+
+    tags: NotRequired[Annotated[pulumi.Input[dict[str, str]], Opt({})]]
+    """Tags on every resource that takes them. The key `kurl-lb-stack` is reserved."""
+
+    secret_args: NotRequired[list[str]]
+    (
+        "Names of arguments (camelCase: `primaries`, `scheme`) whose values are secrets: "
+        "every resource input and output derived from them is a secret. The only way to make "
+        "a plain argument secret; `pulumi.Input` arguments may also arrive as secret outputs."
+    )
+
+    location: NotRequired[pulumi.Input[str]]
+    """Azure location (`eastus`); required with `domainNameLabel`, whose DNS name holds it."""
+
+    subscription_id: NotRequired[pulumi.Input[str]]
+    (
+        "Subscription of the classic azure provider the NIC pool associations use (default: "
+        "the one azure-native is configured with)."
+    )
+
+    backend_pool: NotRequired[Annotated[str, Opt("nic", choices=("nic", "ip"))]]
+    """Backend pool membership: `nic` (default, the kURL page's way) or `ip`."""
+
+    virtual_network_id: NotRequired[Annotated[pulumi.Input[str], Opt(check=AzureVnetId)]]
+    """Resource ID of the primaries' virtual network (`backendPool: ip` only)."""
+
+    network_security_group_name: NotRequired[
+        Annotated[pulumi.Input[str], Opt(check=AzureName, form="NSG name")]
+    ]
+    (
+        "NSG of the primaries: gets the inbound rule for the port. It must be in "
+        "`resourceGroupName` (the rule is created in that resource group)."
+    )
+
+    network_security_rule_priority: NotRequired[Annotated[int, Opt(310, ge=100, le=4096)]]
+    """Priority of that NSG rule (100-4096, default 310)."""
+
+    domain_name_label: NotRequired[Annotated[pulumi.Input[str], Opt(check=DomainNameLabel)]]
+    """Gives the public IP a stable FQDN, used as the load balancer address."""
+
+    health_check: NotRequired[
+        Annotated[
+            HealthCheckArgs,
+            Opt(
+                {},
+                each=each(
+                    interval_seconds=Opt(5, ge=5, le=300),
+                    healthy_threshold=None,
+                    unhealthy_threshold=Opt(2, ge=1, le=100),
+                ),
+            ),
+        ]
+    ]
+    """Load balancer health probe (`healthyThreshold` is not used on Azure)."""
+
+
+Azure = Subject[AzureKurlLbArgs]
+
+
+def _targets(s: Subject[Any], p: AzurePrimaryArgs) -> dict[str, str | None]:
+    # Azure resource IDs are case-insensitive.
+    nic = p.get("nic_id")
+    return {"nicId": nic and str(nic).lower(), "address": p.get("address")}  # type: ignore[dict-item]
+
+
+@rule("`scheme` must be `public`: internal Azure load balancers cannot hairpin.")
+def load_balancer_is_public(s: Azure) -> Iterator[Problem]:
+    if s.args["scheme"] == "internal":
+        yield Problem(
+            ("scheme",),
+            '"internal" cannot be used on Azure: internal load balancers do not support '
+            "hairpinning (a primary reaching the API through its own LB fails, "
+            "intermittently); allowed: public",
+        )
+
+
+@rule(
+    "`backendPool: nic` needs `nicId` on every primary; `backendPool: ip` needs `address` on "
+    "every primary and `virtualNetworkId`, and rejects `nicId`/`ipConfigurationName`."
+)
+def members_match_the_backend_pool(s: Azure) -> Iterator[Problem]:
+    pool = s.args["backend_pool"]
+    yield from by_mode(
+        "backend_pool",
+        pool,
+        (),
+        s.args,
+        AzureKurlLbArgs,
+        {"ip": ["virtual_network_id"]},
+        s.given,
+        note=" (an IP pool names its network; a NIC pool takes each NIC's)",
+    )
+    used_in = {"nic": ["nic_id", "ip_configuration_name"], "ip": ["address"]}
+    for i, p in enumerate(s.args["primaries"]):
+        yield from by_mode(
+            "backend_pool", pool, ("primaries", i), p, AzurePrimaryArgs, used_in, s.given
+        )
+
+
+@rule("`domainNameLabel` needs `azure-native:location` (it is part of the FQDN).")
+def provider_settings_are_given(s: Azure) -> Iterator[Problem]:
+    if s.args.get("domain_name_label") and not s.args.get("location"):
+        yield Problem(
+            ("location",),
+            f"is required with {ref('domain_name_label', full=True)} (the FQDN is "
+            "<label>.<location>.cloudapp.azure.com)",
+            advice="; e.g. pulumi config set azure-native:location eastus",
+        )
+
+
+AZURE_TAG_FORBIDDEN = "<>%&\\?/"
+
+
+def _azure_tag_name(key: str) -> str | None:
+    bad = sorted(set(key) & set(AZURE_TAG_FORBIDDEN))
+    return (
+        f"{shown(''.join(bad))} not allowed (Azure refuses {AZURE_TAG_FORBIDDEN})" if bad else None
+    )
+
+
+AZURE_TAGS = TagRules(
+    noun="tag",
+    limit=50,
+    key_max=512,
+    value_max=256,
+    key_ok=_azure_tag_name,
+    value_ok=lambda value: None,
+    ignore_case=True,
+)
+
+
+@rule(
+    "`tags` are tags Azure accepts: at most 50 per resource with `kurl-lb-stack`, names of "
+    "1-512 characters without `<>%&\\?/`, unique ignoring case (also against `kurl-lb-stack`), "
+    "values up to 256 characters."
+)
+def tags_are_azure_tags(s: Azure) -> Iterator[Problem]:
+    yield from check_tags(s.args["tags"], AZURE_TAGS)  # type: ignore[arg-type]
+
+
+# Azure load-balancing rules take frontend and backend ports 1-65534.
+AZURE_PORT_MAX = 65534
+
+
+@rule(f"`port` is at most {AZURE_PORT_MAX} (Azure load-balancing rules).")
+def port_fits_a_rule(s: Azure) -> Iterator[Problem]:
+    if s.args["port"] > AZURE_PORT_MAX:
+        yield Problem(
+            ("port",),
+            f"{s.args['port']} is refused by Azure load-balancing rules (frontend and backend "
+            f"ports 1-{AZURE_PORT_MAX}); allowed: integer 1-{AZURE_PORT_MAX}",
+        )
+
+
+AZURE = Declaration(
+    cloud="azure",
+    component="AzureKurlLb",
+    args=AzureKurlLbArgs,
+    rules=(
+        *SHARED_RULES,
+        load_balancer_is_public,
+        members_match_the_backend_pool,
+        provider_settings_are_given,
+        tags_are_azure_tags,
+        port_fits_a_rule,
+    ),
+    title="Azure",
+    public_lb="a public load balancer",
+    targets=_targets,
+)

@@ -1,0 +1,226 @@
+"""What every component's Args have: the health check record, the rules that hold on every
+cloud, and the helpers rules are written with.
+
+No `from __future__ import annotations` in the modules that declare Args: the SDK's schema
+analyzer reads the annotations as objects.
+"""
+
+import ipaddress
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
+
+from pydantic.alias_generators import to_camel
+
+from ..declare import Subject, declared, form_of, rule, specs
+from ..problems import Loc, Problem, ref, shown
+from ..scalars import DnsLabel
+
+STACK_TAG = "kurl-lb-stack"
+HAIRPIN = (
+    "a primary reaching the API through the LB (hairpinning) must come back through it with a "
+    "source address the LB accepts"
+)
+PRIMARY_NAME = DnsLabel  # a primary's name: its registration is named after it
+
+
+@declared
+class HealthCheckArgs(TypedDict):
+    """Health check of the API port (TCP). Defaults differ per cloud (docs/config.md)."""
+
+    interval_seconds: NotRequired[int]
+    """Seconds between checks of one primary."""
+
+    healthy_threshold: NotRequired[int]
+    """Consecutive passes before a primary is healthy (not used on Azure)."""
+
+    unhealthy_threshold: NotRequired[int]
+    """Consecutive failures before a primary is unhealthy (Azure: its probe threshold)."""
+
+
+# --- helpers for rules --------------------------------------------------------------------------
+
+
+def duplicates(values: Sequence[tuple[int, str | None]], key: str, why: str) -> Iterator[Problem]:
+    """Primaries (index, value of `key`) whose value an earlier primary already has."""
+    first: dict[str, int] = {}
+    for i, value in values:
+        if value is None:
+            continue
+        if value in first:
+            yield Problem(
+                ("primaries", i, key),
+                f"{shown(value)} is also primaries[{first[value]}].{key}; {why}",
+            )
+        first.setdefault(value, i)
+
+
+def by_mode(
+    mode: str,
+    current: str,
+    owner: Loc,
+    obj: Mapping[str, Any],
+    record: type,
+    used_in: Mapping[str, Sequence[str]],
+    given: Container[Loc],
+    note: str = "",
+) -> Iterator[Problem]:
+    """Keys of `obj` (a record of type `record` at `owner`, or the Args themselves at `()`) that
+    one value of the `mode` field uses, and every other forbids.
+
+    `used_in` maps each mode value to field names of `obj` used only then. In the `current` mode
+    a used field without a value is required (unless it has a default); in any other mode, one
+    the user gave (`given` holds its loc) is rejected, pointing at the mode that uses it and at
+    what to give instead.
+    """
+    fields = specs(record)
+    # "Only used with" names the mode key as the reader writes it from `obj`: bare beside it,
+    # else through ref (the stack says `aws.targetType` from a primary).
+    mode_key = to_camel(mode) if not owner else ref(mode)
+    instead = [fields[n].key for n in used_in.get(current, ()) if fields[n].default is None]
+    for value, names in used_in.items():
+        for name in names:
+            spec = fields[name]
+            loc = (*owner, spec.key)
+            if value == current and obj.get(name) is None:
+                yield Problem(
+                    loc,
+                    f"is required with {to_camel(mode)} {value}{note}; allowed: {form_of(spec)}",
+                )
+            elif value != current and loc in given and obj.get(name) is not None:
+                hint = f"; give {' or '.join(instead)} instead" if instead else ""
+                yield Problem(loc, f"is only used with {mode_key} {value}{note}{hint}")
+
+
+# --- rules on every cloud -----------------------------------------------------------------------
+
+
+@rule("`primaries`: names unique; at least one primary `registered: true`.")
+def primaries_are_named_once_and_one_is_registered(s: Subject[Any]) -> Iterator[Problem]:
+    primaries = s.args["primaries"]
+    yield from duplicates(
+        [(i, p["name"]) for i, p in enumerate(primaries)], "name", "names must be unique"
+    )
+    if not any(p["registered"] for p in primaries):
+        yield Problem(
+            ("primaries",),
+            "no primary is registered; set registered: true on the first primary (the one "
+            "kURL is installed on) so the LB has a target",
+        )
+
+
+@rule(
+    "No two primaries name the same target (`address`, `instanceId`, `nicId`, `instance`): "
+    "each primary is a different machine."
+)
+def primaries_are_different_targets(s: Subject[Any]) -> Iterator[Problem]:
+    targets = [s.decl.targets(s, p) for p in s.args["primaries"]]
+    for key in dict.fromkeys(k for t in targets for k in t):
+        values = [(i, t.get(key)) for i, t in enumerate(targets)]
+        yield from duplicates(values, key, "each primary is a different target")
+
+
+@rule(
+    "`allowedClientCidrs` is required for public load balancers on every cloud: it is never "
+    "silently `0.0.0.0/0`. Internal AWS NLBs default it to the VPC's CIDR, internal GCP load "
+    "balancers to the subnetwork's range; Azure has no internal load balancer."
+)
+def clients_are_listed_when_public(s: Subject[Any]) -> Iterator[Problem]:
+    defaulted = s.args["scheme"] == "internal" and s.decl.internal_clients_defaulted
+    if s.args["allowed_client_cidrs"] is None and not defaulted:
+        form = form_of(specs(s.decl.args)["allowed_client_cidrs"])
+        yield Problem(
+            ("allowedClientCidrs",),
+            f"is required for {s.decl.public_lb} (it is never silently 0.0.0.0/0): list your "
+            f"clients{s.decl.clients_hint}; allowed: {form}",
+        )
+
+
+@rule(f"`tags` must not set `{STACK_TAG}` (kurl-lb sets it to the stack name).")
+def stack_tag_is_reserved(s: Subject[Any]) -> Iterator[Problem]:
+    if STACK_TAG in s.args["tags"]:
+        yield Problem(("tags", STACK_TAG), f"{STACK_TAG} is set by kurl-lb itself")
+
+
+@rule(
+    "`allowedClientCidrs` lists each block once, however it is spelled (`10.0.0.0/8` and "
+    "`10.0.0.0/255.0.0.0` are one block): two rules for one source are refused by the clouds."
+)
+def client_cidrs_are_listed_once(s: Subject[Any]) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for i, cidr in enumerate(s.args["allowed_client_cidrs"] or []):
+        if cidr in first:  # already normalized by the IPv4Cidr check
+            yield Problem(
+                ("allowedClientCidrs", i),
+                f"{shown(cidr)} is also allowedClientCidrs[{first[cidr]}]; list each block once",
+            )
+        first.setdefault(cidr, i)
+
+
+SHARED_RULES = (
+    primaries_are_named_once_and_one_is_registered,
+    primaries_are_different_targets,
+    clients_are_listed_when_public,
+    stack_tag_is_reserved,
+    client_cidrs_are_listed_once,
+)
+
+
+def networks(cidrs: Sequence[Any] | None) -> list[ipaddress.IPv4Network]:
+    return [ipaddress.IPv4Network(c) for c in cidrs or []]
+
+
+# --- tags: each cloud's rules, checked with the tag kurl-lb adds ----------------------------------
+
+
+@dataclass(frozen=True)
+class TagRules:
+    """What one cloud accepts as tags (labels) on a resource, as its documentation says."""
+
+    noun: str  # "tag", "label"
+    limit: int  # per resource, ours included
+    key_max: int
+    value_max: int
+    key_ok: Callable[[str], str | None]  # why a key is refused, or None
+    value_ok: Callable[[str], str | None]
+    ours: tuple[str, ...] = (STACK_TAG,)  # keys kurl-lb adds to every (or some) resource
+    ignore_case: bool = False  # keys compared case-insensitively (Azure)
+
+
+def check_tags(tags: Mapping[str, str], rules: TagRules) -> Iterator[Problem]:
+    n = rules.noun
+    total = {k.lower() if rules.ignore_case else k for k in (*tags, *rules.ours)}
+    if len(total) > rules.limit:
+        yield Problem(
+            ("tags",),
+            f"has {len(tags)} {n}s; with kurl-lb's own ({', '.join(rules.ours)}) a resource may "
+            f"have at most {rules.limit}, so at most {rules.limit - len(rules.ours)} here",
+        )
+    seen: dict[str, str] = {}
+    for key, value in tags.items():
+        loc = ("tags", key)
+        why = (
+            f"key is {len(key)} characters, at most {rules.key_max}"
+            if not 1 <= len(key) <= rules.key_max
+            else rules.key_ok(key)
+        )
+        if why:
+            yield Problem(loc, f"{shown(key)} is not a valid {n} key: {why}")
+        why = (
+            f"{len(value)} characters, at most {rules.value_max}"
+            if len(value) > rules.value_max
+            else rules.value_ok(value)
+        )
+        if why:
+            yield Problem(loc, f"{shown(value)} is not a valid {n} value: {why}")
+        if rules.ignore_case:
+            folded = key.lower()
+            if folded == STACK_TAG.lower() and key != STACK_TAG:
+                yield Problem(loc, f"is {STACK_TAG} ignoring case, which kurl-lb sets itself")
+            elif folded in seen:
+                yield Problem(
+                    loc,
+                    f"is tags.{seen[folded]} ignoring case; the cloud compares {n} names "
+                    "ignoring case",
+                )
+            seen.setdefault(folded, key)

@@ -1,0 +1,274 @@
+"""GcpKurlLb's Args, declared once, and the rules across their fields."""
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, NotRequired, TypedDict
+
+import pulumi
+
+from ..declare import Declaration, Opt, Subject, declared, each, rule
+from ..problems import Problem, ref, shown
+from ..scalars import (
+    PULUMI_SUFFIX,
+    GcpInstanceRef,
+    GcpName,
+    GcpNetworkRef,
+    GcpSubnetworkRef,
+    GcpZone,
+    IPv4Cidr,
+)
+from .common import PRIMARY_NAME, SHARED_RULES, HealthCheckArgs, TagRules, by_mode, check_tags
+
+GCP_LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+GCP_LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
+GCP_API = "https://www.googleapis.com/compute/v1/"
+
+
+@declared
+class GcpPrimaryArgs(TypedDict):
+    """A kURL primary behind the load balancer."""
+
+    name: Annotated[str, Opt(check=PRIMARY_NAME, example="primary-1")]
+    """Unique name (a lowercase DNS label); the primary's registration is named after it."""
+
+    registered: NotRequired[Annotated[bool, Opt(False)]]
+    (
+        "True once the primary has joined the cluster: only then does it get load balancer "
+        "traffic. Default false, so that primaries are added in stages."
+    )
+
+    zone: Annotated[str, Opt(check=GcpZone, form=f"zone of {ref('region')}, e.g. us-central1-a")]
+    """Zone of the VM, in `region`; one instance group per zone."""
+
+    instance: Annotated[
+        pulumi.Input[str], Opt(check=GcpInstanceRef, form="instance name or self link")
+    ]
+    """The VM: its name, or its self link (`projects/<p>/zones/<zone>/instances/<name>`)."""
+
+
+@declared
+class GcpKurlLbArgs(TypedDict):
+    """Arguments of GcpKurlLb: a GCP passthrough Network Load Balancer for a kURL control plane."""
+
+    primaries: Annotated[list[GcpPrimaryArgs], Opt(form="list of primaries", min_length=1)]
+    """The kURL primaries, in join order."""
+
+    region: Annotated[pulumi.Input[str], Opt(form="")]
+    """Region of the load balancer; every primary's zone is in it."""
+
+    network: Annotated[
+        pulumi.Input[str], Opt(check=GcpNetworkRef, form="VPC network name or self link")
+    ]
+    """VPC network of the VMs: name or self link."""
+
+    target_tags: Annotated[
+        list[pulumi.Input[str]],
+        Opt(check=list[GcpName], form="list of network tags", min_length=1),
+    ]
+    """Network tags of the primaries; the firewall rule targets them."""
+
+    scheme: Annotated[str, Opt(choices=("internal", "public"))]
+    """`internal` or `public` (external)."""
+
+    port: NotRequired[Annotated[int, Opt(6443, ge=1, le=65535)]]
+    """API port on the load balancer and the primaries (1-65535). Default 6443."""
+
+    allowed_client_cidrs: NotRequired[
+        Annotated[
+            list[pulumi.Input[str]],
+            Opt(check=list[IPv4Cidr], example="[10.0.0.0/16, 203.0.113.7/32]", min_length=1),
+        ]
+    ]
+    (
+        "IPv4 CIDR blocks that may reach the API through the load balancer. Required for an "
+        "external load balancer; an internal one defaults to the subnetwork's range."
+    )
+
+    deletion_protection: NotRequired[Annotated[bool, Opt(True)]]
+    """Protect the load balancer front end, and so the API address, from deletion. Default true."""
+
+    tags: NotRequired[Annotated[pulumi.Input[dict[str, str]], Opt({})]]
+    """Labels on every resource that takes them. The key `kurl-lb-stack` is reserved."""
+
+    secret_args: NotRequired[list[str]]
+    (
+        "Names of arguments (camelCase: `primaries`, `scheme`) whose values are secrets: "
+        "every resource input and output derived from them is a secret. The only way to make "
+        "a plain argument secret; `pulumi.Input` arguments may also arrive as secret outputs."
+    )
+
+    project: NotRequired[pulumi.Input[str]]
+    (
+        "Project of the provider; tells an instance's name from its self link when checking "
+        "that no VM is listed twice."
+    )
+
+    subnetwork: NotRequired[
+        Annotated[
+            pulumi.Input[str], Opt(check=GcpSubnetworkRef, form="subnetwork name or self link")
+        ]
+    ]
+    """Subnetwork of an internal load balancer: name or self link."""
+
+    network_tier: NotRequired[Annotated[str, Opt("PREMIUM", choices=("PREMIUM", "STANDARD"))]]
+    """Tier of the address and forwarding rule: `PREMIUM` (default) or `STANDARD`."""
+
+    health_check: NotRequired[
+        Annotated[
+            HealthCheckArgs,
+            Opt(
+                {},
+                each=each(
+                    interval_seconds=Opt(5, ge=1, le=300),
+                    healthy_threshold=Opt(2, ge=1, le=10),
+                    unhealthy_threshold=Opt(2, ge=1, le=10),
+                ),
+            ),
+        ]
+    ]
+    """Regional TCP health check."""
+
+
+Gcp = Subject[GcpKurlLbArgs]
+
+
+def health_check_timeout(hc: HealthCheckArgs) -> int:
+    # GCP requires timeoutSec <= checkIntervalSec; 5 s is its default.
+    return min(5, hc["interval_seconds"])
+
+
+def _targets(s: Subject[Any], p: GcpPrimaryArgs) -> dict[str, str | None]:
+    # A name and a self link may name one VM: compare projects/<p>/zones/<z>/instances/<n>.
+    instance = str(p["instance"])
+    if "/" not in instance:
+        project = s.args.get("project") or "<gcp:project>"
+        return {"instance": f"projects/{project}/zones/{p['zone']}/instances/{instance}"}
+    return {"instance": instance.removeprefix(GCP_API)}
+
+
+@rule("`gcp:region` must be set and every primary's `zone` must be in it.")
+def zones_are_in_the_region(s: Gcp) -> Iterator[Problem]:
+    region = s.args["region"]
+    for i, p in enumerate(s.args["primaries"]):
+        if p["zone"].rsplit("-", 1)[0] != region:
+            yield Problem(
+                ("primaries", i, "zone"),
+                f"{shown(p['zone'])} is not in {ref('region')} {region}; allowed: "
+                f"{region}-<letter>",
+            )
+
+
+@rule(
+    "`scheme: internal` needs `subnetwork` and the PREMIUM tier; `subnetwork` is rejected for "
+    "external load balancers."
+)
+def internal_lb_has_a_subnetwork(s: Gcp) -> Iterator[Problem]:
+    yield from by_mode(
+        "scheme",
+        s.args["scheme"],
+        (),
+        s.args,
+        GcpKurlLbArgs,
+        {"internal": ["subnetwork"]},
+        s.given,
+        note=" (the internal address and forwarding rule live on it)",
+    )
+    if s.args["scheme"] == "internal" and s.args["network_tier"] != "PREMIUM":
+        yield Problem(
+            ("networkTier",),
+            f"{shown(s.args['network_tier'])} cannot be used with scheme internal; internal "
+            "addresses are always PREMIUM",
+        )
+
+
+def _label(pattern: re.Pattern[str], what: str) -> Callable[[str], str | None]:
+    return lambda text: None if pattern.fullmatch(text) else f"allowed: {what}"
+
+
+GCP_LABELS = TagRules(
+    noun="label",
+    limit=64,
+    key_max=63,
+    value_max=63,
+    key_ok=_label(GCP_LABEL_KEY, "[a-z][a-z0-9_-]{0,62} (ASCII)"),
+    value_ok=_label(GCP_LABEL_VALUE, "[a-z0-9_-]{0,63} (ASCII)"),
+)
+
+
+@rule(
+    "`tags` are GCP labels: at most 64 per resource with `kurl-lb-stack`, keys "
+    "`[a-z][a-z0-9_-]{0,62}`, values `[a-z0-9_-]{0,63}` (ASCII)."
+)
+def tags_are_labels(s: Gcp) -> Iterator[Problem]:
+    yield from check_tags(s.args["tags"], GCP_LABELS)  # type: ignore[arg-type]
+
+
+# Names of the GCP resources the component creates (before Pulumi's 8-character suffix).
+GCP_NAME_SUFFIXES = ("ip", "hc", "backend", "fr", "allow-api")
+RFC1035 = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+GCP_NAME_MAX = 63
+
+
+@rule(
+    "Every GCP name kurl-lb derives (`<name>-<zone>` instance groups, `<name>-hc`, ...) is "
+    f"an RFC 1035 name of at most {GCP_NAME_MAX} characters with Pulumi's suffix."
+)
+def gcp_names_are_rfc1035(s: Gcp) -> Iterator[Problem]:
+    derived: list[tuple[tuple[str | int, ...], str]] = [
+        (("name",), f"{s.name}-{suffix}") for suffix in GCP_NAME_SUFFIXES
+    ]
+    zones: dict[str, int] = {}
+    for i, p in enumerate(s.args["primaries"]):
+        zones.setdefault(p["zone"], i)
+    derived += [(("primaries", i, "zone"), f"{s.name}-{z}") for z, i in zones.items()]
+    for loc, name in derived:
+        if not RFC1035.fullmatch(name) or len(name) + PULUMI_SUFFIX > GCP_NAME_MAX:
+            yield Problem(
+                loc,
+                f"makes the GCP name {shown(name)} (+ {PULUMI_SUFFIX} characters Pulumi adds), "
+                f"which is not an RFC 1035 name of at most {GCP_NAME_MAX} characters",
+            )
+
+
+@rule(
+    "An `instance` self link is in the primary's `zone` (an instance group holds instances of "
+    "its zone); `targetTags` lists each tag once."
+)
+def instances_are_in_their_zone(s: Gcp) -> Iterator[Problem]:
+    for i, p in enumerate(s.args["primaries"]):
+        instance = str(p["instance"])
+        if "/zones/" in instance:
+            link_zone = instance.split("/zones/", 1)[1].split("/", 1)[0]
+            if link_zone != p["zone"]:
+                yield Problem(
+                    ("primaries", i, "instance"),
+                    f"{shown(instance)} is in zone {link_zone}, not in the primary's zone "
+                    f"{p['zone']}; allowed: an instance of zone {p['zone']}",
+                )
+    first: dict[Any, int] = {}
+    for i, tag in enumerate(s.args["target_tags"]):
+        if tag in first:
+            yield Problem(
+                ("targetTags", i),
+                f"{shown(tag)} is also targetTags[{first[tag]}]; list each tag once",
+            )
+        first.setdefault(tag, i)
+
+
+GCP = Declaration(
+    cloud="gcp",
+    component="GcpKurlLb",
+    args=GcpKurlLbArgs,
+    rules=(
+        *SHARED_RULES,
+        zones_are_in_the_region,
+        internal_lb_has_a_subnetwork,
+        tags_are_labels,
+        gcp_names_are_rfc1035,
+        instances_are_in_their_zone,
+    ),
+    title="GCP",
+    public_lb="an external load balancer",
+    targets=_targets,
+    internal_clients_defaulted=True,  # the subnetwork's range
+)
