@@ -33,7 +33,7 @@ from .declare import (
     record_specs,
     unwrap_input,
 )
-from .problems import ArgsError, ConfigError, Problem, one_of, shown
+from .problems import ArgsError, ConfigError, Problem, Words, one_of, shown
 
 NAMESPACE = "kurl-lb"
 DEFAULT_NAME = "kurl"
@@ -76,7 +76,7 @@ class StackTable:
         keys += [to_camel(f) for f in self.provider[cloud]]
         return {k: i for i, k in enumerate(keys)}
 
-    def words(self, cloud: str) -> Any:
+    def words(self, cloud: str) -> Words:
         """How the stack names an Args key (camelCase) in messages: `aws.targetType`,
         `aws:region`; in full (`True`) with the namespace: `kurl-lb:aws.targetType`."""
         provider = {to_camel(f): key for f, (key, _) in self.provider[cloud].items()}
