@@ -1,6 +1,6 @@
 """Writes provider/schema.json, the `kurl` package schema as the provider serves it (`make schema`).
 
-The snapshot is for reading: a change to components/args.py or to a component's outputs shows
+The snapshot is for reading: a change to components/args/ or to a component's outputs shows
 up as a diff of this file in the pull request. tests/test_package_schema.py starts the provider
 as the engine does, asks it for its schema over gRPC and fails when this file differs.
 

@@ -1,6 +1,6 @@
 """The `kurl` package as the engine sees it: the provider started the way the engine starts it,
 asked over gRPC for its plugin info and its schema, and that schema checked against the Args
-TypedDicts (components/args.py) and the components' outputs it is inferred from.
+TypedDicts (components/args/) and the components' outputs it is inferred from.
 
 The expected input names, required inputs and shapes come from the TypedDicts' annotations, so
 that a new Args field the schema does not describe fails here by name. provider/schema.json is

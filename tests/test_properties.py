@@ -6,7 +6,7 @@ three clouds, through the loader, the full render under the mock engine and the 
 - every message line names a key path and shows no raw control character;
 - every accepted config renders, twice to the same graph, with no duplicate URN, with tags,
   labels, names and addresses each cloud accepts (checked here against the clouds' documented
-  rules, independently of components/config), and no rule open to 0.0.0.0/0 unless asked for.
+  rules, independently of components/args), and no rule open to 0.0.0.0/0 unless asked for.
 
 `make test` runs a bounded, derandomized number of examples (KURL_LB_EXAMPLES, default 15);
 `make fuzz` runs thousands per cloud with fresh randomness.

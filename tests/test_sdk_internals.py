@@ -1,7 +1,7 @@
 """Canary: the Pulumi SDK internals the offline gate and the config loader rely on still exist.
 
 offline/recorder.py drives the SDK's mock engine through names that are not public API, and
-components/config/core.py reads the runtime config map. A pulumi release may rename any of them;
+components/stack.py reads the runtime config map. A pulumi release may rename any of them;
 requirements.lock pins the version we checked, and this test says what to update when a new pin
 breaks one, before the offline gate (every PR's check) fails in a less readable way.
 """
@@ -39,7 +39,7 @@ INTERNALS = [
     ("pulumi.runtime.settings", "SETTINGS.outputs", "offline/recorder.py"),
     ("pulumi.output", "Output.is_secret", "components/checked.py"),
     ("pulumi.runtime.config", "set_all_config", "offline/recorder.py"),
-    ("pulumi.runtime.config", "CONFIG", "components/config/core.py"),
+    ("pulumi.runtime.config", "CONFIG", "components/stack.py"),
     ("pulumi.runtime.stack", "run_in_stack", "offline/recorder.py"),
     ("pulumi.runtime.proto.resource_pb2", "ResourceInvokeResponse", "offline/recorder.py"),
     ("pulumi.runtime.proto.analyzer_pb2_grpc", "AnalyzerStub", "offline/analyzer.py"),
