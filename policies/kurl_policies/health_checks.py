@@ -33,6 +33,21 @@ def _aws(views: Views, report: Reporter) -> None:
                 ),
                 f"{POLICY}: the health check of target group '{tg.resource.name}'",
             )
+    orphans = views.aws_orphans
+    for tg, on_api in orphans.target_groups:
+        if on_api.value is False or tg.health_protocol is None or not orphans.could_complete(tg):
+            continue
+        bad = test(tg.health_protocol, lambda p: p not in AWS_OK, tg.resource, "healthCheck")
+        if bad.value is not False:
+            report.missing(
+                tg.resource.urn,
+                f"{POLICY}: the health check of target group '{tg.resource.name}'",
+                (
+                    f"target group '{tg.resource.name}' ({tg.health_shown or 'unknown'}"
+                    ") is on an API port but on no listener path at preview: "
+                    "the listener that forwards to it is missing"
+                ),
+            )
     for elb in views.elb:
         target = elb.health_target
         bad = test(
@@ -75,6 +90,32 @@ def _azure(views: Views, report: Reporter) -> None:
                 ),
                 f"{POLICY}: the probe of an API rule of load balancer '{lb.name}'",
             )
+    for front in views.azure_ruleless:
+        lb = front.load_balancer
+        for api_probe in front.api_probes(views.ports):
+            bad = test(api_probe.protocol, lambda x: x == "http", api_probe.owner, "protocol")
+            if bad.value is not False:
+                report.missing(
+                    api_probe.owner.urn,
+                    f"{POLICY}: probe '{api_probe.name}' of load balancer '{lb.name}'",
+                    (
+                        f"probe '{api_probe.name}' ({str(api_probe.protocol).upper()}) of load "
+                        f"balancer '{lb.name}' checks the API port, but the load balancer has "
+                        "no rule at preview: the rules are missing"
+                    ),
+                )
+    for piece in views.azure_unlinked:
+        if piece.probe is None:
+            continue
+        probe = piece.probe
+        on_api = test(probe.port, lambda p: p in views.ports, probe.owner, "port")
+        bad = test(probe.protocol, lambda x: x == "http", probe.owner, "protocol")
+        report.judge(
+            on_api & bad & piece.link,
+            probe.owner.urn,
+            "",
+            f"{POLICY}: the load balancer of probe '{probe.name}'",
+        )
 
 
 def _gcp(views: Views, report: Reporter) -> None:

@@ -71,6 +71,42 @@ def _aws(views: Views, report: Reporter) -> None:
                 ),
                 f"{POLICY}: the listeners of classic ELB '{elb.resource.name}'",
             )
+    _aws_orphans(views, report)
+
+
+def _aws_orphans(views: Views, report: Reporter) -> None:
+    """Target groups on an API port that no listener reaches at preview: an HTTP(S) or TLS one
+    terminates whatever listener is added; a load balancer without a listener that may not be an
+    NLB could become the API's front end."""
+    orphans = views.aws_orphans
+    candidates = [tg for tg, on_api in orphans.target_groups if on_api.value is not False]
+    for tg in candidates:
+        layer7 = test(tg.protocol, lambda p: p in TERMINATING, tg.resource, "protocol")
+        if layer7.value is not False and orphans.could_complete(tg):
+            report.missing(
+                tg.resource.urn,
+                f"{POLICY}: target group '{tg.resource.name}'",
+                (
+                    f"target group '{tg.resource.name}' (protocol {str(tg.protocol).upper()}, "
+                    "port on the API) is on no listener path at preview: the listener and load "
+                    "balancer in front of it are missing"
+                ),
+            )
+    if not candidates:
+        return
+    for lb in orphans.load_balancers:
+        if lb.network.value is not True:
+            report.missing(
+                lb.urn,
+                f"{POLICY}: the type of {lb.label}",
+                (
+                    f"{lb.label} (loadBalancerType "
+                    f"{'unknown' if lb.network.value is None else lb.kind}) has no listener at "
+                    "preview, and target group(s) on the API port ("
+                    + ", ".join(f"'{tg.resource.name}'" for tg in candidates)
+                    + ") are on no listener path: the listener is missing"
+                ),
+            )
 
 
 def _azure(views: Views, report: Reporter, ports: set[int]) -> None:
