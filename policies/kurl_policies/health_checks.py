@@ -7,7 +7,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationP
 
 from .azure import candidates_verdict
 from .discovery import Views, stack_validator
-from .props import API_PORTS_SCHEMA, enum
+from .props import API_PORTS_SCHEMA, MISSING, enum
 from .verdict import Reporter, test
 
 POLICY = "api-health-check-tcp"
@@ -146,6 +146,27 @@ def _gcp(views: Views, report: Reporter) -> None:
                 "",
                 f"{POLICY}: the health checks of '{backend.resource.name}'",
             )
+    for orphan in views.gcp_orphans:
+        backend = orphan.backend
+        for hc in backend.health_checks:
+            if hc.kind is MISSING or hc.kind in GCP_OK:
+                continue
+            report.missing(
+                hc.resource.urn,
+                f"{POLICY}: health check '{hc.resource.name}'",
+                (
+                    f"health check '{hc.resource.name}' ({hc.block or 'kind'}: "
+                    f"{str(hc.kind).upper()}) of '{backend.resource.name}', which may serve the "
+                    "API, but no forwarding rule reaches it at preview: the forwarding rule is "
+                    "missing"
+                ),
+            )
+        report.judge(
+            backend.unresolved_health_checks,
+            backend.resource.urn,
+            "",
+            f"{POLICY}: the health checks of '{backend.resource.name}'",
+        )
 
 
 def check_health_checks(views: Views, report: Reporter) -> None:
