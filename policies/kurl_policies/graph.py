@@ -103,12 +103,11 @@ class StackIndex:
     def resolve(
         self, source: PolicyResource, prop: str, values: Iterable[object], matcher: re.Pattern[str]
     ) -> Refs:
-        """The resources of a type that `values` (read from `source`'s `prop`; any property when
-        `prop` is "") refer to.
+        """The resources of a type that `values` (read from `source`'s `prop`) refer to.
 
         Dependencies link first (they survive unknown ARNs); known values link by value; an
         unknown value beyond the dependencies found is unresolved."""
-        linked_by_dependency = self.referenced(source, matcher, *([prop] if prop else []))
+        linked_by_dependency = self.referenced(source, matcher, prop)
         refs = Refs(found=list(linked_by_dependency))
         linked = {r.urn for r in refs.found}
         unknowns = 0
@@ -126,5 +125,5 @@ class StackIndex:
             if not matches:
                 refs.external.append(str(value))
         if unknowns > len(linked_by_dependency):
-            refs.unresolved = unknown(source, prop or "references")
+            refs.unresolved = unknown(source, prop)
         return refs

@@ -126,7 +126,7 @@ def _gcp(views: Views, report: Reporter) -> None:
                     hc.kind, lambda k: k is not None and k not in GCP_OK, hc.resource, hc.block
                 )
                 report.judge(
-                    front.serves_api & bad,
+                    front.serves_through(backend) & bad,
                     hc.resource.urn,
                     (
                         f"health check '{hc.resource.name}' of '{backend.resource.name}' (behind "
@@ -141,7 +141,7 @@ def _gcp(views: Views, report: Reporter) -> None:
                     f"{POLICY}: health check '{hc.resource.name}'",
                 )
             report.judge(
-                front.serves_api & backend.unresolved_health_checks,
+                front.serves_through(backend) & backend.unresolved_health_checks,
                 backend.resource.urn,
                 "",
                 f"{POLICY}: the health checks of '{backend.resource.name}'",

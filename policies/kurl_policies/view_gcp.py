@@ -127,6 +127,14 @@ class GcpFront:
     front_api: Tri = FALSE
     extras: list[PolicyResource] = field(default_factory=list)
 
+    def serves_through(self, backend: GcpBackend) -> Tri:
+        """Whether the API goes through this backend: the rule's own port is the API's, or the
+        backend's named port or endpoints are (a URL map may route only some paths to the API);
+        an internal all-ports rule as a whole."""
+        if self.all_ports and self.internal:
+            return self.serves_api
+        return self.front_api | backend.named_port_api
+
 
 def _health_check(hc: PolicyResource) -> GcpHealthCheck:
     legacy = _LEGACY.get(hc.resource_type)
@@ -274,9 +282,18 @@ def _behind_proxy(index: StackIndex, proxy: PolicyResource) -> tuple[list[Policy
     maps = index.resolve(proxy, "urlMap", [get(proxy.props, "urlMap")], GCP_URL_MAP)
     unresolved = maps.unresolved
     for url_map in maps.found:
-        refs = index.resolve(url_map, "", _service_values(url_map.props, []), GCP_BACKEND_SERVICE)
-        backends += [b for b in refs.found if b not in backends]
-        unresolved = unresolved | refs.unresolved
+        props = get(url_map.props)
+        for key in props if isinstance(props, dict) else []:
+            if key not in _SERVICE_KEYS + _ROUTING_KEYS:
+                continue
+            refs = index.resolve(
+                url_map, key, _service_values({key: get(props, key)}, []), GCP_BACKEND_SERVICE
+            )
+            backends += [b for b in refs.found if b not in backends]
+            # One service is often named in several places (default and path matcher), so an
+            # unknown value counts as unlinked only when nothing under that key is linked.
+            if not index.referenced(url_map, GCP_BACKEND_SERVICE, key):
+                unresolved = unresolved | refs.unresolved
     return backends, unresolved
 
 
