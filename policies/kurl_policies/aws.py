@@ -11,7 +11,7 @@ from pulumi_policy import (
 )
 
 from .discovery import Views, stack_validator
-from .props import API_PORTS_SCHEMA, MISSING, is_unknown
+from .props import API_PORTS_SCHEMA, MISSING, as_port, is_unknown
 from .verdict import TRUE, Reporter, Tri, test, unknown
 from .view_aws import ALWAYS_PRESERVING, AwsFront, AwsOrphans, AwsTargetGroup
 
@@ -45,7 +45,7 @@ def _unlinked(front: AwsFront, report: Reporter, policy: str) -> None:
 
 
 def _port_shown(tg: AwsTargetGroup) -> str:
-    return "unknown" if is_unknown(tg.port) else str(tg.port)
+    return "unknown" if is_unknown(tg.port) else str(as_port(tg.port))
 
 
 def check_orphans(
@@ -68,7 +68,7 @@ def check_orphans(
             )
             report.missing(
                 tg.resource.urn,
-                f"{policy}: target group '{tg.resource.name}'",
+                policy,
                 (
                     f"target group '{tg.resource.name}' (port {_port_shown(tg)}) "
                     + ("has targets registered but " if tg.registered else "")
@@ -82,7 +82,7 @@ def check_orphans(
             continue  # the target groups that could be behind it are judged (or are safe)
         report.missing(
             lb.urn,
-            f"{policy}: {lb.label}",
+            policy,
             (
                 f"{lb.label} (internal: {_shown_tri(lb.internal)}) has no listener and no target "
                 "group at preview: the listener and what it forwards to are missing"
@@ -145,11 +145,11 @@ def check_ip_targets(views: Views, report: Reporter) -> None:
                     on_path,
                     group.urn,
                     (
-                        f"'{group.name}' attaches an Auto Scaling group to target group "
-                        f"'{tg.resource.name}' behind internal NLB ({lb.label}): Auto Scaling "
-                        "registers instances by instance ID (instance target groups only), which "
-                        "internal NLBs cannot hairpin. Register the primaries' private IPs in an "
-                        '"ip" target group instead (e.g. from a lifecycle hook).'
+                        f"Auto Scaling ({group.resource_type.rsplit(':', 1)[-1]} '{group.name}') "
+                        f"registers with target group '{tg.resource.name}' behind internal NLB "
+                        f"({lb.label}): Auto Scaling registers instances by instance ID "
+                        "(instance target groups only), which internal NLBs cannot hairpin. "
+                        'Register the primaries\' private IPs in an "ip" target group instead.'
                     ),
                     f"{IP_TARGETS}: Auto Scaling '{group.name}' behind {lb.label}",
                 )

@@ -90,7 +90,7 @@ def _incomplete(views: Views, report: Reporter) -> None:
         )
         report.missing(
             lb.urn,
-            f"{POLICY}: load balancer '{lb.name}'",
+            POLICY,
             (
                 f"load balancer '{lb.name}' (private frontend: {_said(front.private)}, SKU "
                 f"{shown(front.sku, 'Azure default: Basic')}) has no load-balancing or inbound "

@@ -41,7 +41,7 @@ def _aws(views: Views, report: Reporter) -> None:
         if bad.value is not False:
             report.missing(
                 tg.resource.urn,
-                f"{POLICY}: the health check of target group '{tg.resource.name}'",
+                POLICY,
                 (
                     f"target group '{tg.resource.name}' ({tg.health_shown or 'unknown'}"
                     ") is on an API port but on no listener path at preview: "
@@ -97,7 +97,7 @@ def _azure(views: Views, report: Reporter) -> None:
             if bad.value is not False:
                 report.missing(
                     api_probe.owner.urn,
-                    f"{POLICY}: probe '{api_probe.name}' of load balancer '{lb.name}'",
+                    POLICY,
                     (
                         f"probe '{api_probe.name}' ({str(api_probe.protocol).upper()}) of load "
                         f"balancer '{lb.name}' checks the API port, but the load balancer has "
@@ -153,7 +153,7 @@ def _gcp(views: Views, report: Reporter) -> None:
                 continue
             report.missing(
                 hc.resource.urn,
-                f"{POLICY}: health check '{hc.resource.name}'",
+                POLICY,
                 (
                     f"health check '{hc.resource.name}' ({hc.block or 'kind'}: "
                     f"{str(hc.kind).upper()}) of '{backend.resource.name}', which may serve the "

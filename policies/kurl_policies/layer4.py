@@ -86,7 +86,7 @@ def _aws_orphans(views: Views, report: Reporter) -> None:
         if layer7.value is not False and orphans.could_complete(tg):
             report.missing(
                 tg.resource.urn,
-                f"{POLICY}: target group '{tg.resource.name}'",
+                POLICY,
                 (
                     f"target group '{tg.resource.name}' (protocol {str(tg.protocol).upper()}, "
                     "port on the API) is on no listener path at preview: the listener and load "
@@ -99,7 +99,7 @@ def _aws_orphans(views: Views, report: Reporter) -> None:
         if lb.network.value is not True:
             report.missing(
                 lb.urn,
-                f"{POLICY}: the type of {lb.label}",
+                POLICY,
                 (
                     f"{lb.label} (loadBalancerType "
                     f"{'unknown' if lb.network.value is None else lb.kind}) has no listener at "
@@ -185,7 +185,7 @@ def _gcp_orphans(views: Views, report: Reporter) -> None:
         )
         report.missing(
             backend.resource.urn,
-            f"{POLICY}: what fronts '{backend.resource.name}'",
+            POLICY,
             (
                 f"'{backend.resource.name}' may serve the API ({behind}), but no forwarding "
                 "rule reaches it at preview: the forwarding rule is missing"

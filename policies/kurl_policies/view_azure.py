@@ -217,9 +217,12 @@ def _nat(item: Any, owner: PolicyResource, native: bool, kind: str) -> AzureRule
         frontend_range = MISSING
     else:
         frontend_range = f"{as_port(start)}-{as_port(end)}"
+    name = get(item, "name")
+    if name in (MISSING, "") and item is owner.props:
+        name = get(item, "inboundNatRuleName") or owner.name  # a separate resource
     return AzureRule(
         owner=owner,
-        name=get(item, "name"),
+        name=name,
         frontend_port=as_port(get(item, "frontendPort")),
         backend_port=as_port(get(item, "backendPort")),
         frontend=frontend,
@@ -266,9 +269,10 @@ def _nat_kind(resource: PolicyResource) -> str:
 
 
 def _probe(owner: PolicyResource, props: Any) -> AzureProbe:
-    return AzureProbe(
-        owner, get(props, "name"), enum(get(props, "protocol")), as_port(get(props, "port"))
-    )
+    name = get(props, "name")
+    if name in (MISSING, "") and props is owner.props:
+        name = owner.name  # a separate Probe resource without a name property
+    return AzureProbe(owner, name, enum(get(props, "protocol")), as_port(get(props, "port")))
 
 
 def azure_fronts(
