@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi_aws as aws
+import pulumi_aws_native as aws_native
 import pulumi_azure_native as azure_native
 import pulumi_gcp as gcp
 import pytest
@@ -291,31 +292,6 @@ CASES += [
 ]
 
 
-@pytest.mark.parametrize(
-    ("policy", "program", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
-def test_rule(policy: Any, program: Program, expected: list[tuple[str, bool]]) -> None:
-    findings = run_policy(policy, program)
-    assert summary(findings) == expected, findings
-    for finding in findings:
-        if finding.unverified:
-            assert f"{UNVERIFIED}: {policy.name}" in finding.message
-            assert "property" in finding.message and "unknown during preview" in finding.message
-
-
-@pytest.mark.parametrize(
-    ("policy", "program", "expected"),
-    [c[1:] for c in CASES if any(u for _, u in c[3])],
-    ids=[c[0] for c in CASES if any(u for _, u in c[3])],
-)
-def test_unverified_becomes_a_verdict_when_known(
-    policy: Any, program: Program, expected: list[tuple[str, bool]]
-) -> None:
-    """At `pulumi up` the values are known: no unverified result is left."""
-    findings = run_policy(policy, program, preview=False)
-    assert not [f for f in findings if f.unverified], findings
-
-
 def test_the_gate_and_the_pack_share_the_marker() -> None:
     assert UNVERIFIED_MARKER == UNVERIFIED
 
@@ -333,3 +309,282 @@ def test_three_valued_logic() -> None:
     assert (TRUE & unknown).unknown == ("x",) and (~unknown).value is None
     with pytest.raises(TypeError):
         bool(unknown)
+
+
+# --- issue 24: every category on every API shape ----------------------------------------------
+# A front-end piece created inside an `.apply` over an unknown (`in_apply`) does not exist at
+# preview: what it would complete is "cannot verify"; at `pulumi up` the apply runs and the real
+# verdict comes (test_unverified_becomes_a_verdict_when_known runs every U case as an update).
+
+
+def in_apply(source: Any, make: Callable[[Any], Any]) -> None:
+    """Create a resource inside an apply over `source` (unknown at preview)."""
+    source.apply(make)
+
+
+def aws_missing_listener(
+    *,
+    internal: Any = True,
+    native: bool = False,
+    targets: Any = ("i-0123456789abcdef0",),
+    listener: bool = False,
+    port: int = 6443,
+    **tg: Any,
+) -> Program:
+    """An NLB whose listener is created in lb.arn.apply (or, `listener`, not at all); a target
+    group on 6443 with attachments (aws-native: inline targets)."""
+
+    def program() -> None:
+        if native:
+            lb = aws_native.elasticloadbalancingv2.LoadBalancer(
+                "api", type="network", scheme="internal" if internal else "internet-facing"
+            )
+            group = aws_native.elasticloadbalancingv2.TargetGroup(
+                "api",
+                port=6443,
+                protocol="TCP",
+                vpc_id="vpc-1",
+                targets=[{"id": t} for t in targets],
+                **tg,
+            )
+        else:
+            lb = aws.lb.LoadBalancer(
+                "api", load_balancer_type="network", internal=live(internal), subnets=["s-1"]
+            )
+            group = aws.lb.TargetGroup("api", port=port, protocol="TCP", vpc_id="vpc-1", **tg)
+            for i, target in enumerate(targets):
+                aws.lb.TargetGroupAttachment(
+                    f"primary-{i}", target_group_arn=group.arn, target_id=target
+                )
+        make = aws_native.elasticloadbalancingv2.Listener if native else aws.lb.Listener
+        if not listener:
+            in_apply(
+                lb.id,
+                lambda _: make(
+                    "api",
+                    load_balancer_arn=lb.id if native else lb.arn,
+                    port=6443,
+                    protocol="TCP",
+                    default_actions=[
+                        {"type": "forward", "target_group_arn": group.id if native else group.arn}
+                    ],
+                ),
+            )
+
+    return program
+
+
+def aws_auto_scaling(how: str, *, internal: Any = True, target_type: Any = None) -> Program:
+    """An internal NLB on 6443 whose target group Auto Scaling registers with."""
+
+    def program() -> None:
+        if how == "native":
+            lb = aws_native.elasticloadbalancingv2.LoadBalancer(
+                "api", type="network", scheme="internal" if internal else "internet-facing"
+            )
+            group = aws_native.elasticloadbalancingv2.TargetGroup(
+                "api",
+                port=6443,
+                protocol="TCP",
+                vpc_id="vpc-1",
+                target_type=target_type,
+                target_group_attributes=[{"key": "preserve_client_ip.enabled", "value": "false"}],
+            )
+            aws_native.elasticloadbalancingv2.Listener(
+                "api",
+                load_balancer_arn=lb.id,
+                port=6443,
+                protocol="TCP",
+                default_actions=[{"type": "forward", "target_group_arn": group.id}],
+            )
+            aws_native.autoscaling.AutoScalingGroup(
+                "primaries", max_size="3", min_size="3", target_group_arns=[group.id]
+            )
+            return
+        lb = aws.lb.LoadBalancer(
+            "api", load_balancer_type="network", internal=live(internal), subnets=["s-1"]
+        )
+        group = aws.lb.TargetGroup(
+            "api",
+            port=6443,
+            protocol="TCP",
+            vpc_id="vpc-1",
+            target_type=target_type,
+            preserve_client_ip="false",
+        )
+        aws.lb.Listener(
+            "api",
+            load_balancer_arn=lb.arn,
+            port=6443,
+            protocol="TCP",
+            default_actions=[{"type": "forward", "target_group_arn": group.arn}],
+        )
+        if how == "group":
+            aws.autoscaling.Group(
+                "primaries", max_size=3, min_size=3, target_group_arns=[group.arn]
+            )
+            return
+        asg = aws.autoscaling.Group("primaries", max_size=3, min_size=3)
+        if how == "attachment":
+            aws.autoscaling.Attachment(
+                "join", autoscaling_group_name=asg.name, lb_target_group_arn=group.arn
+            )
+        else:
+            aws.autoscaling.TrafficSourceAttachment(
+                "join",
+                autoscaling_group_name=asg.name,
+                traffic_source={"identifier": group.arn, "type": "elbv2"},
+            )
+
+    return program
+
+
+def alb_missing_listener(protocol: str = "HTTP") -> Program:
+    def program() -> None:
+        lb = aws.lb.LoadBalancer("web", load_balancer_type="application", subnets=["s-1"])
+        group = aws.lb.TargetGroup("api", port=6443, protocol=protocol, vpc_id="vpc-1")
+        aws.lb.TargetGroupAttachment("primary", target_group_arn=group.arn, target_id="10.0.1.1")
+        in_apply(
+            lb.arn,
+            lambda _: aws.lb.Listener(
+                "web",
+                load_balancer_arn=lb.arn,
+                port=443,
+                protocol="HTTPS",
+                default_actions=[{"type": "forward", "target_group_arn": group.arn}],
+            ),
+        )
+
+    return program
+
+
+CASES += [
+    # aws: a listener created inside an apply
+    (
+        "missing listener: instance TG",
+        aws_internal_nlb_ip_targets,
+        aws_missing_listener(),
+        [("api", U)],
+    ),
+    (
+        "missing listener: preserving",
+        aws_internal_nlb_no_client_ip_preservation,
+        aws_missing_listener(target_type="ip", targets=["10.0.1.1"], preserve_client_ip="true"),
+        [("api", U)],
+    ),
+    (
+        "missing listener: safe TG",
+        aws_internal_nlb_ip_targets,
+        aws_missing_listener(target_type="ip", preserve_client_ip="false", targets=["10.0.1.1"]),
+        [],
+    ),
+    (
+        "missing listener: public NLB",
+        aws_internal_nlb_ip_targets,
+        aws_missing_listener(internal=False),
+        [],
+    ),
+    (
+        "missing listener: scheme unknown",
+        aws_internal_nlb_ip_targets,
+        aws_missing_listener(internal=computed(True)),
+        [("api", U)],
+    ),
+    (
+        "missing listener: nothing behind the internal NLB",
+        aws_internal_nlb_ip_targets,
+        aws_missing_listener(targets=(), listener=True, port=8443),
+        [],
+    ),
+    (
+        "missing listener: aws-native",
+        aws_internal_nlb_ip_targets,
+        aws_missing_listener(native=True),
+        [("api", U)],
+    ),
+    (
+        "missing listener: aws-native, ip",
+        aws_internal_nlb_ip_targets,
+        aws_missing_listener(native=True, target_type="ip", targets=["10.0.1.1"]),
+        [],
+    ),
+    (
+        "missing listener: HTTP health check",
+        api_health_check_tcp,
+        aws_missing_listener(health_check={"protocol": "HTTP"}),
+        [("api", U)],
+    ),
+    (
+        "missing listener: TCP health check",
+        api_health_check_tcp,
+        aws_missing_listener(health_check={"protocol": "TCP"}),
+        [],
+    ),
+    ("missing listener: ALB", api_layer4_only, alb_missing_listener(), [("api", U), ("web", U)]),
+    ("missing listener: ALB, TCP TG", api_layer4_only, alb_missing_listener("TCP"), [("web", U)]),
+    # aws: Auto Scaling registers instance IDs
+    (
+        "asg: Attachment",
+        aws_internal_nlb_ip_targets,
+        aws_auto_scaling("attachment"),
+        [("api", V), ("join", V)],
+    ),
+    (
+        "asg: target_group_arns",
+        aws_internal_nlb_ip_targets,
+        aws_auto_scaling("group", target_type="ip"),
+        [("primaries", V)],
+    ),
+    (
+        "asg: traffic source",
+        aws_internal_nlb_ip_targets,
+        aws_auto_scaling("traffic", target_type="ip"),
+        [("join", V)],
+    ),
+    (
+        "asg: aws-native",
+        aws_internal_nlb_ip_targets,
+        aws_auto_scaling("native", target_type="ip"),
+        [("primaries", V)],
+    ),
+    (
+        "asg: public",
+        aws_internal_nlb_ip_targets,
+        aws_auto_scaling("attachment", internal=False),
+        [],
+    ),
+    (
+        "asg: scheme unknown",
+        aws_internal_nlb_ip_targets,
+        aws_auto_scaling("group", internal=computed(True), target_type="ip"),
+        [("primaries", U)],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "program", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_rule(policy: Any, program: Program, expected: list[tuple[str, bool]]) -> None:
+    findings = run_policy(policy, program)
+    assert summary(findings) == expected, findings
+    for finding in findings:
+        if finding.unverified:
+            assert f"{UNVERIFIED}: {policy.name}" in finding.message
+            # It names what it could not see: an unknown property, or the missing piece.
+            assert (
+                "property" in finding.message and "unknown during preview" in finding.message
+            ) or ("missing" in finding.message and "`.apply`" in finding.message), finding.message
+
+
+@pytest.mark.parametrize(
+    ("policy", "program", "expected"),
+    [c[1:] for c in CASES if any(u for _, u in c[3])],
+    ids=[c[0] for c in CASES if any(u for _, u in c[3])],
+)
+def test_unverified_becomes_a_verdict_when_known(
+    policy: Any, program: Program, expected: list[tuple[str, bool]]
+) -> None:
+    """At `pulumi up` the values are known: no unverified result is left."""
+    findings = run_policy(policy, program, preview=False)
+    assert not [f for f in findings if f.unverified], findings
