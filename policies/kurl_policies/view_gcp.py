@@ -290,10 +290,8 @@ def _behind_proxy(index: StackIndex, proxy: PolicyResource) -> tuple[list[Policy
                 url_map, key, _service_values({key: get(props, key)}, []), GCP_BACKEND_SERVICE
             )
             backends += [b for b in refs.found if b not in backends]
-            # One service is often named in several places (default and path matcher), so an
-            # unknown value counts as unlinked only when nothing under that key is linked.
-            if not index.referenced(url_map, GCP_BACKEND_SERVICE, key):
-                unresolved = unresolved | refs.unresolved
+            # Key by key: the default service is often named again in a path matcher.
+            unresolved = unresolved | refs.unresolved
     return backends, unresolved
 
 
@@ -399,7 +397,10 @@ def gcp_fronts(index: StackIndex, ports: set[int]) -> tuple[list[GcpFront], list
             shared = TRUE if any(b.resource.urn in api_backends for b in front.backends) else FALSE
             front.serves_api = shared | probed | named
         else:
-            front.serves_api = front.front_api | named
+            # Behind a proxy the backend port is its own: a backend the proxy's routing names by
+            # an unknown value may be the API's, whatever the rule's port.
+            routed = front.unresolved if front.proxies else FALSE
+            front.serves_api = front.front_api | named | routed
         if front.serves_api.value is not False:
             fronts.append(front)
     return fronts, _orphans(index, ports, candidates, cache)
