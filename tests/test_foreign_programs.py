@@ -13,8 +13,10 @@ the in-process recording stands for the gate's.
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,33 @@ BOUNDARY = [
 def gate() -> Iterator[PolicyGate]:
     with policy_gate(PROJECT_ROOT / "policies") as running:
         yield running
+
+
+LOOKED_UP = str(PROGRAMS / "aws_listener_on_looked_up_lb")
+CLI_RUNS = {
+    "strict": ("--program", LOOKED_UP, "--stack", "ci"),
+    "lenient": ("--program", LOOKED_UP, "--stack", "ci", "--no-strict", "--json"),
+    "violation": ("--program", str(PROGRAMS / "aws_alb_443_to_6443"), "--stack", "ci"),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_process() -> Iterator[dict[str, Future[Any]]]:
+    """Every run in its own process, started with the module (they run while the in-process
+    tests do, and each mostly waits on its child): the boundary programs through the gate's
+    runner, and the gate's command line."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs: dict[str, Future[Any]] = {
+            name: pool.submit(
+                run_program,
+                read_stack(PROGRAMS / name, "ci"),
+                PROGRAMS / name,
+                deadline=time.monotonic() + 300,
+            )
+            for name in BOUNDARY
+        }
+        runs.update({key: pool.submit(run_preview, *args) for key, args in CLI_RUNS.items()})
+        yield runs
 
 
 def _pairs(diagnostics: Any) -> list[list[str]]:
@@ -95,9 +124,11 @@ def test_foreign_program_verdict(gate: PolicyGate, program: Path) -> None:
 
 
 @pytest.mark.parametrize("name", BOUNDARY)
-def test_foreign_program_verdict_in_its_own_process(gate: PolicyGate, name: str) -> None:
+def test_foreign_program_verdict_in_its_own_process(
+    gate: PolicyGate, own_process: dict[str, Future[Any]], name: str
+) -> None:
     program = PROGRAMS / name
-    graph = run_program(read_stack(program, "ci"), program, deadline=time.monotonic() + 120)
+    graph = own_process[name].result()
     check_verdict(gate, program, graph)
     assert summary(gate.analyze(graph)) == summary(gate.analyze(record_in_process(program)))
 
@@ -119,21 +150,24 @@ def check_verdict(gate: PolicyGate, program: Path, graph: Graph) -> None:
         assert "property" in d.message or "missing" in d.message, d.message
 
 
-def test_unverified_exits_3_strict_and_0_with_no_strict() -> None:
-    program = str(PROGRAMS / "aws_listener_on_looked_up_lb")
-    strict = run_preview("--program", program, "--stack", "ci")
+def test_unverified_exits_3_strict_and_0_with_no_strict(
+    own_process: dict[str, Future[subprocess.CompletedProcess[str]]],
+) -> None:
+    strict = own_process["strict"].result()
     assert strict.returncode == EXIT_UNVERIFIED, strict.stdout + strict.stderr
     assert "[unverified]  aws-internal-nlb-ip-targets  (aws:lb:TargetGroup: api)" in strict.stdout
     assert "0 mandatory, 3 unverified at preview" in strict.stdout
-    lenient = run_preview("--program", program, "--stack", "ci", "--no-strict", "--json")
+    lenient = own_process["lenient"].result()
     assert lenient.returncode == 0
     doc = yaml.safe_load(lenient.stdout)
     assert {d["level"] for d in doc["policy"]["diagnostics"]} == {"mandatory"}
     assert all("cannot verify at preview" in d["message"] for d in doc["policy"]["diagnostics"])
 
 
-def test_a_violation_wins_over_unverified_checks() -> None:
-    result = run_preview("--program", str(PROGRAMS / "aws_alb_443_to_6443"), "--stack", "ci")
+def test_a_violation_wins_over_unverified_checks(
+    own_process: dict[str, Future[subprocess.CompletedProcess[str]]],
+) -> None:
+    result = own_process["violation"].result()
     assert result.returncode == 1
     assert "[mandatory]  api-layer4-only  (aws:lb:LoadBalancer: api)" in result.stdout
 
