@@ -133,11 +133,13 @@ class AwsOrphans:
     load_balancers: list[AwsLoadBalancer] = field(default_factory=list)  # without a listener
     target_groups: list[tuple[AwsTargetGroup, Tri]] = field(default_factory=list)  # (tg, on API)
     all_public: bool = False  # every load balancer in the stack is known internet-facing
+    any_load_balancer: bool = True  # the stack has a load balancer at all
 
     def could_complete(self, tg: AwsTargetGroup) -> bool:
-        """Whether a missing listener could put `tg` on a path: something registers targets
-        with it, or a load balancer without a listener is waiting for one."""
-        return tg.registered or bool(self.load_balancers)
+        """Whether a missing front end could put `tg` on a path: something registers targets
+        with it, a load balancer without a listener is waiting for one, or the stack has no load
+        balancer at all (created inside an `.apply` too). Otherwise it is a spare."""
+        return tg.registered or bool(self.load_balancers) or not self.any_load_balancer
 
 
 @dataclass
@@ -381,6 +383,7 @@ def _orphans(
     orphans = AwsOrphans(
         load_balancers=[lb for lb in balancers if lb.urn not in with_listener],
         all_public=bool(balancers) and all(lb.internal.value is False for lb in balancers),
+        any_load_balancer=bool(balancers),
     )
     for resource in index.of_type(AWS_TG):
         if resource.urn in linked:

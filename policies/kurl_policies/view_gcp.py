@@ -201,15 +201,13 @@ def _endpoint_ports(
     for neg in index.resolve(backend, "backends", groups, GCP_NEG).found:
         default = as_port(get(neg.props, "defaultPort"))
         name = get(neg.props, "name")
-        endpoints = [
-            e
-            for e in index.of_type(GCP_ENDPOINT)
-            if any(
-                get(e.props, key) == name and name not in (MISSING, "")
-                for key in _ENDPOINT_GROUP_KEYS
-            )
-            or e in index.referrers(neg, GCP_ENDPOINT, *_ENDPOINT_GROUP_KEYS)
-        ]
+        endpoints = index.referrers(neg, GCP_ENDPOINT, *_ENDPOINT_GROUP_KEYS)
+        if isinstance(name, str) and name:  # endpoints naming the group by a literal name
+            endpoints += [
+                e
+                for e in index.of_type(GCP_ENDPOINT)
+                if e not in endpoints and name in (get(e.props, k) for k in _ENDPOINT_GROUP_KEYS)
+            ]
         for endpoint in endpoints:
             listed = elements(endpoint.props, "networkEndpoints")
             entries = [endpoint.props] if listed == [] else listed
@@ -324,8 +322,6 @@ def _orphans(
             continue
         view = _backend(index, resource, ports, cache)
         proxies = waiting.get(resource.urn, [])
-        if not proxies and view.groups in ([], [MISSING]):
-            continue  # nothing registered behind it and nothing in front: a spare
         probed = any_of(
             test(hc.port, lambda p: p in ports, hc.resource, hc.block or "port")
             for hc in view.health_checks
