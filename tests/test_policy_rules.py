@@ -840,7 +840,12 @@ CASES += [
 
 
 def gcp_routing(
-    route: str, *, api_port: Any = 6443, neg: bool = False, scheme: str = "EXTERNAL"
+    route: str,
+    *,
+    api_port: Any = 6443,
+    neg: bool = False,
+    scheme: str = "EXTERNAL",
+    port_name: str | None = "kube",
 ) -> Program:
     """An HTTPS proxy on 443 whose URL map sends / to a web app and, by `route`, some traffic to
     the primaries (named port `api_port`, or GCE_VM_IP_PORT network endpoints on it)."""
@@ -863,7 +868,9 @@ def gcp_routing(
         else:
             groups = [
                 compute.InstanceGroup(
-                    f"primaries-{z}", zone=z, named_ports=[{"name": "kube", "port": live(api_port)}]
+                    f"primaries-{z}",
+                    zone=z,
+                    named_ports=[{"name": port_name or "http", "port": live(api_port)}],
                 ).self_link
                 for z in ("b", "c")
             ]
@@ -871,7 +878,7 @@ def gcp_routing(
             "api",
             name="api",  # what a looked-up self link names
             protocol="HTTPS",
-            port_name="kube",
+            port_name=port_name,
             load_balancing_scheme=scheme,
             backends=[{"group": g} for g in groups],
         )
@@ -971,6 +978,12 @@ CASES += [
         [("api", U), ("edge", U), ("edge", U)],
     ),
     ("url map: route rule", api_layer4_only, gcp_routing("route-rules"), [("edge", V)]),
+    (
+        "url map: portName omitted (http)",
+        api_layer4_only,
+        gcp_routing("path", port_name=None),
+        [("edge", V)],
+    ),
     ("url map: weighted", api_layer4_only, gcp_routing("weighted"), [("edge", V)]),
     ("url map: weighted, app only", api_layer4_only, gcp_routing("weighted", api_port=80), []),
     ("neg: endpoints on 6443", api_layer4_only, gcp_routing("path", neg=True), [("edge", V)]),

@@ -6,9 +6,9 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationP
 
 from .discovery import Views, stack_validator
 from .graph import token_matcher
-from .props import API_PORTS_SCHEMA, MISSING, as_port, get, items
-from .verdict import FALSE, TRUE, Reporter, Tri, any_of, test
-from .view_gcp import GCP_TARGET_POOL, GcpBackend
+from .props import API_PORTS_SCHEMA, as_port, get, items
+from .verdict import TRUE, Reporter, any_of, test
+from .view_gcp import proxied
 
 POLICY = "api-layer4-only"
 TERMINATING = ("tls", "http", "https", "ssl")  # protocols the load balancer terminates
@@ -152,30 +152,11 @@ def _gcp(views: Views, report: Reporter) -> None:
         )
 
 
-GCP_PROXY_PROTOCOLS = ("http", "https", "http2", "ssl", "grpc", "h2c")
-GCP_MANAGED = ("external_managed", "internal_managed", "internal_self_managed")
-GCP_GLOBAL_BACKEND = "gcp:compute/backendService:BackendService"  # proxy load balancers only
-
-
-def _gcp_proxied(backend: GcpBackend) -> Tri:
-    """Whether only a proxy can front this backend: a global backend service, an L7 protocol
-    (omitted: HTTP) or a managed (proxy) scheme."""
-    resource = backend.resource
-    if GCP_TARGET_POOL.match(resource.resource_type):
-        return FALSE
-    if resource.resource_type == GCP_GLOBAL_BACKEND:
-        return TRUE
-    protocol = "http" if backend.protocol is MISSING else backend.protocol
-    return test(protocol, lambda p: p in GCP_PROXY_PROTOCOLS, resource, "protocol") | test(
-        backend.scheme, lambda s: s in GCP_MANAGED, resource, "loadBalancingScheme"
-    )
-
-
 def _gcp_orphans(views: Views, report: Reporter) -> None:
     for orphan in views.gcp_orphans:
         backend = orphan.backend
-        proxied = TRUE if orphan.proxies else _gcp_proxied(backend)
-        if proxied.value is False:
+        only_proxy = TRUE if orphan.proxies else proxied(backend.resource)
+        if only_proxy.value is False:
             continue
         behind = (
             f"proxy {', '.join(repr(p.name) for p in orphan.proxies)} in front of it has none"

@@ -94,6 +94,9 @@ HEALTH_BLOCKS = {
     "grpcTlsHealthCheck": "grpc-tls",
 }
 INTERNAL_SCHEMES = ("internal", "internal_managed", "internal_self_managed")
+PROXY_PROTOCOLS = ("http", "https", "http2", "ssl", "grpc", "h2c")
+MANAGED_SCHEMES = ("external_managed", "internal_managed", "internal_self_managed")
+GLOBAL_BACKEND = "gcp:compute/backendService:BackendService"  # proxy load balancers only
 
 
 @dataclass
@@ -164,9 +167,10 @@ def _backend(
     if GCP_TARGET_POOL.match(backend.resource_type):
         groups = elements(backend.props, "instances")
         groups = [UNKNOWN] if is_unknown(groups) else groups
-    named_port_api = FALSE
+    named_port_api = _endpoint_ports(index, backend, groups, ports)
     port_name = get(backend.props, "portName")
-    named_port_api = named_port_api | _endpoint_ports(index, backend, groups, ports)
+    if port_name is MISSING and proxied(backend).value is not False:
+        port_name = "http"  # the provider's default, which proxies connect to
     if port_name is not MISSING:
         group_refs = index.resolve(backend, "backends", groups, GCP_INSTANCE_GROUP)
         for group in group_refs.found:
@@ -190,6 +194,23 @@ def _backend(
     )
     cache[backend.urn] = result
     return result
+
+
+def proxied(backend: PolicyResource) -> Tri:
+    """Whether only a proxy can front this backend: a global backend service, an L7 protocol
+    (omitted: HTTP) or a managed (proxy) scheme; never a target pool."""
+    if GCP_TARGET_POOL.match(backend.resource_type):
+        return FALSE
+    if backend.resource_type == GLOBAL_BACKEND:
+        return TRUE
+    protocol = enum(get(backend.props, "protocol"))
+    protocol = "http" if protocol is MISSING else protocol
+    return test(protocol, lambda p: p in PROXY_PROTOCOLS, backend, "protocol") | test(
+        enum(get(backend.props, "loadBalancingScheme")),
+        lambda s: s in MANAGED_SCHEMES,
+        backend,
+        "loadBalancingScheme",
+    )
 
 
 def _endpoint_ports(
