@@ -61,10 +61,16 @@ CLI_RUNS = {
 
 
 @pytest.fixture(scope="module", autouse=True)
-def own_process() -> Iterator[dict[str, Future[Any]]]:
-    """Every run in its own process, started with the module (they run while the in-process
-    tests do, and each mostly waits on its child): the boundary programs through the gate's
-    runner, and the gate's command line."""
+def own_process(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Any]]]:
+    """The runs in their own process that the selected tests need, started with the module (they
+    run while the in-process tests do, and each mostly waits on its child): boundary programs
+    through the gate's runner, and the gate's command line."""
+    selected = {i.name for i in request.session.items if i.path == request.path}
+    cli_tests = {
+        "strict": "test_unverified_exits_3_strict_and_0_with_no_strict",
+        "lenient": "test_unverified_exits_3_strict_and_0_with_no_strict",
+        "violation": "test_a_violation_wins_over_unverified_checks",
+    }
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs: dict[str, Future[Any]] = {
             name: pool.submit(
@@ -74,8 +80,15 @@ def own_process() -> Iterator[dict[str, Future[Any]]]:
                 deadline=time.monotonic() + 300,
             )
             for name in BOUNDARY
+            if f"test_foreign_program_verdict_in_its_own_process[{name}]" in selected
         }
-        runs.update({key: pool.submit(run_preview, *args) for key, args in CLI_RUNS.items()})
+        runs.update(
+            {
+                key: pool.submit(run_preview, *args)
+                for key, args in CLI_RUNS.items()
+                if cli_tests[key] in selected
+            }
+        )
         yield runs
 
 
