@@ -8,7 +8,7 @@ from .discovery import Views, stack_validator
 from .graph import token_matcher
 from .props import API_PORTS_SCHEMA, as_port, get, items
 from .verdict import TRUE, Reporter, any_of, test
-from .view_gcp import proxied
+from .view_gcp import GLOBAL_BACKEND, proxied
 
 POLICY = "api-layer4-only"
 TERMINATING = ("tls", "http", "https", "ssl")  # protocols the load balancer terminates
@@ -158,12 +158,15 @@ def _gcp_orphans(views: Views, report: Reporter) -> None:
         only_proxy = TRUE if orphan.proxies else proxied(backend.resource)
         if only_proxy.value is False:
             continue
-        behind = (
-            f"proxy {', '.join(repr(p.name) for p in orphan.proxies)} in front of it has none"
-            if orphan.proxies
-            else f"protocol {str(backend.protocol or 'omitted (HTTP)').upper()}, scheme "
-            f"{str(backend.scheme or 'omitted').upper()}: only a proxy can front it"
-        )
+        if orphan.proxies:
+            behind = f"proxy {', '.join(repr(p.name) for p in orphan.proxies)} in front of it"
+        elif backend.resource.resource_type == GLOBAL_BACKEND:
+            behind = "a global backend service: only a proxy can front it"
+        else:
+            behind = (
+                f"protocol {str(backend.protocol or 'omitted (HTTP)').upper()}, scheme "
+                f"{str(backend.scheme or 'omitted').upper()}: only a proxy can front it"
+            )
         report.missing(
             backend.resource.urn,
             POLICY,
