@@ -87,4 +87,8 @@ class _ComputedOutputs(dict[str, Any]):
             "arn": f"arn:test:{a.typ}:{a.name}",
             "selfLink": f"links/{a.name}",
             "id": f"/ids/{a.name}",
+            # azure-native resources output their Azure name (loadBalancerName -> name)
+            "name": next((v for k, v in a.inputs.items() if k.endswith("Name")), a.name)
+            if a.typ.startswith("azure-native:")
+            else a.inputs.get("name", a.name),
         }

@@ -2,15 +2,21 @@
 
 Each directory in tests/programs/ holds Pulumi.yaml, __main__.py, Pulumi.ci.yaml and
 expected.yaml: the gate's exit code and its verdicts as (policy, resource name) pairs, split into
-mandatory violations, mandatory checks unverified at preview, and (when listed) advisories. The
-programs run as `python -m offline preview --program DIR --stack ci` runs them (each in its own
-process, the same pack over gRPC, the same exit code), with one pack process for the module.
+mandatory violations, mandatory checks unverified at preview, and (when listed) advisories.
+
+Every program is recorded in this process (the recorder the gate's harness is built on, the
+program's own directory, cwd and stack config) and judged by the pack over gRPC, one pack process
+for the module. A few per cloud and per policy category (BOUNDARY) also run as the gate runs
+them, each in its own process (`offline.runner.run_program`): their verdicts must be the same, so
+the in-process recording stands for the gate's.
 """
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,7 @@ import yaml
 
 from offline.analyzer import Diagnostic, PolicyGate, PolicyResult, policy_gate
 from offline.cli import EXIT_UNVERIFIED, exit_code
+from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
 from offline.runner import run_program
 from offline.stackfile import read_stack
 from tests.conftest import PROJECT_ROOT
@@ -26,12 +33,63 @@ from tests.test_offline_preview import run_preview
 
 PROGRAMS = PROJECT_ROOT / "tests" / "programs"
 EXPECTED = sorted(p.parent for p in PROGRAMS.glob("*/expected.yaml"))
+# Run in their own process too: a handful per cloud and per policy category.
+BOUNDARY = [
+    "aws_alb_443_to_6443",  # api-layer4-only
+    "aws_http_health_check_behind_443",  # api-health-check-tcp
+    "aws_listener_in_apply_instance_targets",  # a front end created inside an apply
+    "aws_native_internal_nlb_instances",  # aws-native
+    "azure_classic_rule_on_native_internal_lb",  # azure-native and classic mixed
+    "azure_internal_nat_rule_range",  # Azure inbound NAT rules
+    "gcp_url_map_path_matcher_to_api",  # GCP routing beyond defaultService
+    "gcp_internal_all_ports_appliance",  # no false alarm
+]
 
 
 @pytest.fixture(scope="module")
 def gate() -> Iterator[PolicyGate]:
     with policy_gate(PROJECT_ROOT / "policies") as running:
         yield running
+
+
+LOOKED_UP = str(PROGRAMS / "aws_listener_on_looked_up_lb")
+CLI_RUNS = {
+    "strict": ("--program", LOOKED_UP, "--stack", "ci"),
+    "lenient": ("--program", LOOKED_UP, "--stack", "ci", "--no-strict", "--json"),
+    "violation": ("--program", str(PROGRAMS / "aws_alb_443_to_6443"), "--stack", "ci"),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_process(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Any]]]:
+    """The runs in their own process that the selected tests need, started with the module (they
+    run while the in-process tests do, and each mostly waits on its child): boundary programs
+    through the gate's runner, and the gate's command line."""
+    selected = {i.name for i in request.session.items if i.path == request.path}
+    cli_tests = {
+        "strict": "test_unverified_exits_3_strict_and_0_with_no_strict",
+        "lenient": "test_unverified_exits_3_strict_and_0_with_no_strict",
+        "violation": "test_a_violation_wins_over_unverified_checks",
+    }
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs: dict[str, Future[Any]] = {
+            name: pool.submit(
+                run_program,
+                read_stack(PROGRAMS / name, "ci"),
+                PROGRAMS / name,
+                deadline=time.monotonic() + 300,
+            )
+            for name in BOUNDARY
+            if f"test_foreign_program_verdict_in_its_own_process[{name}]" in selected
+        }
+        runs.update(
+            {
+                key: pool.submit(run_preview, *args)
+                for key, args in CLI_RUNS.items()
+                if cli_tests[key] in selected
+            }
+        )
+        yield runs
 
 
 def _pairs(diagnostics: Any) -> list[list[str]]:
@@ -55,10 +113,41 @@ def test_there_are_enough_foreign_programs() -> None:
     assert clouds == {"aws", "azure", "gcp"}
 
 
+def record_in_process(program: Path) -> Graph:
+    """The program recorded as the gate's harness records it, in this process."""
+    files = read_stack(program, "ci")
+    with program_directory(program):
+        return record(
+            main_program(program),
+            project=files.project,
+            stack=files.stack,
+            config=files.config,
+            secret_keys=files.secret_keys,
+            mocks=PreviewMocks(),
+        )
+
+
+def test_the_boundary_programs_exist() -> None:
+    assert set(BOUNDARY) <= {p.name for p in EXPECTED}
+
+
 @pytest.mark.parametrize("program", EXPECTED, ids=lambda p: p.name)
 def test_foreign_program_verdict(gate: PolicyGate, program: Path) -> None:
+    check_verdict(gate, program, record_in_process(program))
+
+
+@pytest.mark.parametrize("name", BOUNDARY)
+def test_foreign_program_verdict_in_its_own_process(
+    gate: PolicyGate, own_process: dict[str, Future[Any]], name: str
+) -> None:
+    program = PROGRAMS / name
+    graph = own_process[name].result()
+    check_verdict(gate, program, graph)
+    assert summary(gate.analyze(graph)) == summary(gate.analyze(record_in_process(program)))
+
+
+def check_verdict(gate: PolicyGate, program: Path, graph: Graph) -> None:
     expected = yaml.safe_load((program / "expected.yaml").read_text())
-    graph = run_program(read_stack(program, "ci"), program, deadline=time.monotonic() + 120)
     result = gate.analyze(graph)
     # Never the SDK's generic "can't run policy" note: the pack reads unknowns itself.
     assert not [d for d in result.diagnostics if d.skipped], result.diagnostics
@@ -69,24 +158,29 @@ def test_foreign_program_verdict(gate: PolicyGate, program: Path) -> None:
         assert got["advisory"] == sorted(expected["advisory"]), result.diagnostics
     assert exit_code(result, strict=True) == expected["exit"]
     for d in result.unverified:
-        assert "cannot verify at preview" in d.message and "property" in d.message
+        # It names what it could not see: an unknown property, or the missing piece.
+        assert "cannot verify at preview" in d.message
+        assert "property" in d.message or "missing" in d.message, d.message
 
 
-def test_unverified_exits_3_strict_and_0_with_no_strict() -> None:
-    program = str(PROGRAMS / "aws_listener_on_looked_up_lb")
-    strict = run_preview("--program", program, "--stack", "ci")
+def test_unverified_exits_3_strict_and_0_with_no_strict(
+    own_process: dict[str, Future[subprocess.CompletedProcess[str]]],
+) -> None:
+    strict = own_process["strict"].result()
     assert strict.returncode == EXIT_UNVERIFIED, strict.stdout + strict.stderr
     assert "[unverified]  aws-internal-nlb-ip-targets  (aws:lb:TargetGroup: api)" in strict.stdout
     assert "0 mandatory, 3 unverified at preview" in strict.stdout
-    lenient = run_preview("--program", program, "--stack", "ci", "--no-strict", "--json")
+    lenient = own_process["lenient"].result()
     assert lenient.returncode == 0
     doc = yaml.safe_load(lenient.stdout)
     assert {d["level"] for d in doc["policy"]["diagnostics"]} == {"mandatory"}
     assert all("cannot verify at preview" in d["message"] for d in doc["policy"]["diagnostics"])
 
 
-def test_a_violation_wins_over_unverified_checks() -> None:
-    result = run_preview("--program", str(PROGRAMS / "aws_alb_443_to_6443"), "--stack", "ci")
+def test_a_violation_wins_over_unverified_checks(
+    own_process: dict[str, Future[subprocess.CompletedProcess[str]]],
+) -> None:
+    result = own_process["violation"].result()
     assert result.returncode == 1
     assert "[mandatory]  api-layer4-only  (aws:lb:LoadBalancer: api)" in result.stdout
 

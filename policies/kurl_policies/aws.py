@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -11,9 +11,9 @@ from pulumi_policy import (
 )
 
 from .discovery import Views, stack_validator
-from .props import API_PORTS_SCHEMA, MISSING, is_unknown
+from .props import API_PORTS_SCHEMA, MISSING, as_port, is_unknown
 from .verdict import TRUE, Reporter, Tri, test, unknown
-from .view_aws import ALWAYS_PRESERVING, AwsFront, AwsTargetGroup
+from .view_aws import ALWAYS_PRESERVING, AwsFront, AwsOrphans, AwsTargetGroup
 
 INSTANCE_ID = "i-"
 IP_TARGETS = "aws-internal-nlb-ip-targets"
@@ -42,6 +42,65 @@ def _unlinked(front: AwsFront, report: Reporter, policy: str) -> None:
         "",
         f"{policy}: the target groups behind {lb.label}",
     )
+
+
+def _port_shown(tg: AwsTargetGroup) -> str:
+    return "unknown" if is_unknown(tg.port) else str(as_port(tg.port))
+
+
+def check_orphans(
+    orphans: AwsOrphans, report: Reporter, policy: str, breaks: Callable[[AwsTargetGroup], Tri]
+) -> None:
+    """Fail closed on pieces a missing listener would complete (a listener created inside an
+    `.apply` exists only at `pulumi up`): a target group on an API port on no listener path,
+    and an internal NLB without any listener, unless nothing on them could break the check."""
+    waiting = [lb for lb in orphans.load_balancers if lb.network.value is not False]
+    if orphans.all_public and waiting:
+        return  # the missing listener is on an internet-facing NLB: nothing can break hairpinning
+    candidates = [tg for tg, on_api in orphans.target_groups if on_api.value is not False]
+    risky = [tg for tg in candidates if breaks(tg).value is not False]
+    for tg in risky:
+        if orphans.could_complete(tg):
+            behind = (
+                f"; load balancer(s) without a listener: {', '.join(lb.label for lb in waiting)}"
+                if waiting
+                else ""
+            )
+            report.missing(
+                tg.resource.urn,
+                policy,
+                (
+                    f"target group '{tg.resource.name}' (port {_port_shown(tg)}) "
+                    + ("has targets registered but " if tg.registered else "")
+                    + "is on no listener path at preview: the listener that forwards to it is "
+                    f"missing{behind}"
+                ),
+            )
+    others = [tg for tg, _ in orphans.target_groups]
+    for lb in waiting:
+        if (lb.network & lb.internal).value is False or risky or others:
+            continue  # the target groups that could be behind it are judged (or are safe)
+        report.missing(
+            lb.urn,
+            policy,
+            (
+                f"{lb.label} (internal: {_shown_tri(lb.internal)}) has no listener and no target "
+                "group at preview: the listener and what it forwards to are missing"
+            ),
+        )
+
+
+def _shown_tri(value: Tri) -> str:
+    return "unknown" if value.value is None else str(value.value).lower()
+
+
+def _instance_targets(tg: AwsTargetGroup) -> Tri:
+    """Whether the target group registers instances (by type, instance IDs or Auto Scaling)."""
+    if tg.auto_scaling or any(
+        isinstance(a.target_id, str) and a.target_id.startswith(INSTANCE_ID) for a in tg.attachments
+    ):
+        return TRUE
+    return test(tg.target_type, lambda t: t in (MISSING, "instance"), tg.resource, "targetType")
 
 
 def check_ip_targets(views: Views, report: Reporter) -> None:
@@ -81,7 +140,21 @@ def check_ip_targets(views: Views, report: Reporter) -> None:
                         ),
                         f"{IP_TARGETS}: instance target {target} behind {lb.label}",
                     )
+            for group in tg.auto_scaling:
+                report.judge(
+                    on_path,
+                    group.urn,
+                    (
+                        f"Auto Scaling ({group.resource_type.rsplit(':', 1)[-1]} '{group.name}') "
+                        f"registers with target group '{tg.resource.name}' behind internal NLB "
+                        f"({lb.label}): Auto Scaling registers instances by instance ID "
+                        "(instance target groups only), which internal NLBs cannot hairpin. "
+                        'Register the primaries\' private IPs in an "ip" target group instead.'
+                    ),
+                    f"{IP_TARGETS}: Auto Scaling '{group.name}' behind {lb.label}",
+                )
         _unlinked(front, report, IP_TARGETS)
+    check_orphans(views.aws_orphans, report, IP_TARGETS, _instance_targets)
 
 
 def _preserving(tg: AwsTargetGroup) -> tuple[Tri, str]:
@@ -117,6 +190,7 @@ def check_no_client_ip_preservation(views: Views, report: Reporter) -> None:
                 f"{NO_PRESERVATION}: target group '{tg.resource.name}' behind {lb.label}",
             )
         _unlinked(front, report, NO_PRESERVATION)
+    check_orphans(views.aws_orphans, report, NO_PRESERVATION, lambda tg: _preserving(tg)[0])
 
 
 _CONFIG = PolicyConfigSchema(properties=API_PORTS_SCHEMA)

@@ -7,6 +7,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationP
 from .discovery import Views, stack_validator
 from .props import API_PORTS_SCHEMA, MISSING
 from .verdict import FALSE, TRUE, Reporter, Tri, any_of, shown, test
+from .view_azure import AzureFront
 
 POLICY = "azure-lb-public-standard"
 
@@ -32,13 +33,15 @@ def check_public_standard(views: Views, report: Reporter) -> None:
             if not frontends and link.value is None:
                 private = link
             names = ", ".join(f"{f.name or 'unnamed'}: {f.shown}" for f in frontends if f.shown)
+            through = "" if rule.kind == "rule" else f" through {rule.label}"
             report.judge(
                 rule.serves_api & private,
                 lb.urn,
                 (
-                    f"load balancer '{lb.name}' serves the Kubernetes API on a private frontend "
-                    f"({names or 'private'}): internal Azure load balancers do not support "
-                    "hairpinning. Use a public frontend (a Standard public IP)."
+                    f"load balancer '{lb.name}' serves the Kubernetes API{through} on a private "
+                    f"frontend ({names or 'private'}): internal Azure load balancers do not "
+                    "support hairpinning, for any flow (NAT rules included). Use a public "
+                    "frontend (a Standard public IP)."
                 ),
                 f"{POLICY}: the frontend of load balancer '{lb.name}'",
             )
@@ -55,6 +58,57 @@ def check_public_standard(views: Views, report: Reporter) -> None:
             ),
             f"{POLICY}: the SKU of load balancer '{lb.name}'",
         )
+    _incomplete(views, report)
+
+
+def _not_standard(front: AzureFront) -> Tri:
+    sku = front.sku
+    return test(
+        sku,
+        lambda s: s is MISSING or str(s).lower() != "standard",
+        front.load_balancer,
+        front.sku_prop,
+    )
+
+
+def _incomplete(views: Views, report: Reporter) -> None:
+    """Fail closed where a rule is missing at preview (created inside an `.apply`): a load
+    balancer without any rule whose probes check an API port (or that has none), and separate
+    rules whose load balancer cannot be linked."""
+    for front in views.azure_ruleless:
+        lb = front.load_balancer
+        probes = front.api_probes(views.ports)
+        if front.probes and not probes:
+            continue  # its probes check other ports: not the API's backends
+        risk = front.private | _not_standard(front)
+        if risk.value is False:
+            continue  # public and Standard: no rule added later can break hairpinning
+        checked = (
+            f"its probe(s) {', '.join(str(p.name) for p in probes)} check the API port"
+            if probes
+            else "it has no probe either"
+        )
+        report.missing(
+            lb.urn,
+            POLICY,
+            (
+                f"load balancer '{lb.name}' (private frontend: {_said(front.private)}, SKU "
+                f"{shown(front.sku, 'Azure default: Basic')}) has no load-balancing or inbound "
+                f"NAT rule at preview, and {checked}: the rules are missing"
+            ),
+        )
+    for piece in views.azure_unlinked:
+        if piece.rule is not None:
+            report.judge(
+                piece.rule.serves_api & piece.link,
+                piece.resource.urn,
+                "",
+                f"{POLICY}: the load balancer of {piece.rule.label}",
+            )
+
+
+def _said(value: Tri) -> str:
+    return "unknown" if value.value is None else ("yes" if value.value else "no")
 
 
 azure_lb_public_standard = StackValidationPolicy(

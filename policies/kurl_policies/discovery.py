@@ -15,9 +15,9 @@ from pulumi_policy import ReportViolation, StackValidationArgs
 from .graph import StackIndex
 from .props import api_ports
 from .verdict import Reporter
-from .view_aws import AwsFront, ElbFront, aws_fronts, elb_fronts
-from .view_azure import AzureFront, azure_fronts
-from .view_gcp import GcpFront, gcp_fronts
+from .view_aws import AwsFront, AwsOrphans, ElbFront, aws_fronts, elb_fronts
+from .view_azure import AzureFront, AzureUnlinked, azure_fronts
+from .view_gcp import GcpFront, GcpOrphan, gcp_fronts
 
 
 @dataclass
@@ -28,6 +28,10 @@ class Views:
     gcp: list[GcpFront]
     index: StackIndex
     ports: set[int]
+    aws_orphans: AwsOrphans
+    azure_ruleless: list[AzureFront]  # load balancers with no rule at all at preview
+    azure_unlinked: list[AzureUnlinked]  # separate rules and probes whose LB is unknown
+    gcp_orphans: list[GcpOrphan]  # backends no forwarding rule reaches at preview
 
     @property
     def any_api(self) -> bool:
@@ -38,13 +42,20 @@ class Views:
 def discover(args: StackValidationArgs) -> Views:
     index = StackIndex(args.resources)
     ports = api_ports(args)
+    aws, aws_orphans = aws_fronts(index, ports)
+    azure, azure_ruleless, azure_unlinked = azure_fronts(index, ports)
+    gcp, gcp_orphans = gcp_fronts(index, ports)
     return Views(
-        aws=aws_fronts(index, ports),
+        aws=aws,
         elb=elb_fronts(index, ports),
-        azure=azure_fronts(index, ports),
-        gcp=gcp_fronts(index, ports),
+        azure=azure,
+        gcp=gcp,
         index=index,
         ports=ports,
+        aws_orphans=aws_orphans,
+        azure_ruleless=azure_ruleless,
+        azure_unlinked=azure_unlinked,
+        gcp_orphans=gcp_orphans,
     )
 
 

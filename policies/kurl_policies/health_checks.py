@@ -7,7 +7,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationP
 
 from .azure import candidates_verdict
 from .discovery import Views, stack_validator
-from .props import API_PORTS_SCHEMA, enum
+from .props import API_PORTS_SCHEMA, MISSING, enum
 from .verdict import Reporter, test
 
 POLICY = "api-health-check-tcp"
@@ -32,6 +32,21 @@ def _aws(views: Views, report: Reporter) -> None:
                     '"traffic-port").'
                 ),
                 f"{POLICY}: the health check of target group '{tg.resource.name}'",
+            )
+    orphans = views.aws_orphans
+    for tg, on_api in orphans.target_groups:
+        if on_api.value is False or tg.health_protocol is None or not orphans.could_complete(tg):
+            continue
+        bad = test(tg.health_protocol, lambda p: p not in AWS_OK, tg.resource, "healthCheck")
+        if bad.value is not False:
+            report.missing(
+                tg.resource.urn,
+                POLICY,
+                (
+                    f"target group '{tg.resource.name}' ({tg.health_shown or 'unknown'}"
+                    ") is on an API port but on no listener path at preview: "
+                    "the listener that forwards to it is missing"
+                ),
             )
     for elb in views.elb:
         target = elb.health_target
@@ -75,6 +90,32 @@ def _azure(views: Views, report: Reporter) -> None:
                 ),
                 f"{POLICY}: the probe of an API rule of load balancer '{lb.name}'",
             )
+    for front in views.azure_ruleless:
+        lb = front.load_balancer
+        for api_probe in front.api_probes(views.ports):
+            bad = test(api_probe.protocol, lambda x: x == "http", api_probe.owner, "protocol")
+            if bad.value is not False:
+                report.missing(
+                    api_probe.owner.urn,
+                    POLICY,
+                    (
+                        f"probe '{api_probe.name}' ({str(api_probe.protocol).upper()}) of load "
+                        f"balancer '{lb.name}' checks the API port, but the load balancer has "
+                        "no rule at preview: the rules are missing"
+                    ),
+                )
+    for piece in views.azure_unlinked:
+        if piece.probe is None:
+            continue
+        probe = piece.probe
+        on_api = test(probe.port, lambda p: p in views.ports, probe.owner, "port")
+        bad = test(probe.protocol, lambda x: x == "http", probe.owner, "protocol")
+        report.judge(
+            on_api & bad & piece.link,
+            probe.owner.urn,
+            "",
+            f"{POLICY}: the load balancer of probe '{probe.name}'",
+        )
 
 
 def _gcp(views: Views, report: Reporter) -> None:
@@ -85,7 +126,7 @@ def _gcp(views: Views, report: Reporter) -> None:
                     hc.kind, lambda k: k is not None and k not in GCP_OK, hc.resource, hc.block
                 )
                 report.judge(
-                    front.serves_api & bad,
+                    front.serves_through(backend) & bad,
                     hc.resource.urn,
                     (
                         f"health check '{hc.resource.name}' of '{backend.resource.name}' (behind "
@@ -100,11 +141,32 @@ def _gcp(views: Views, report: Reporter) -> None:
                     f"{POLICY}: health check '{hc.resource.name}'",
                 )
             report.judge(
-                front.serves_api & backend.unresolved_health_checks,
+                front.serves_through(backend) & backend.unresolved_health_checks,
                 backend.resource.urn,
                 "",
                 f"{POLICY}: the health checks of '{backend.resource.name}'",
             )
+    for orphan in views.gcp_orphans:
+        backend = orphan.backend
+        for hc in backend.health_checks:
+            if hc.kind is MISSING or hc.kind in GCP_OK:
+                continue
+            report.missing(
+                hc.resource.urn,
+                POLICY,
+                (
+                    f"health check '{hc.resource.name}' ({hc.block or 'kind'}: "
+                    f"{str(hc.kind).upper()}) of '{backend.resource.name}', which may serve the "
+                    "API, but no forwarding rule reaches it at preview: the forwarding rule is "
+                    "missing"
+                ),
+            )
+        report.judge(
+            backend.unresolved_health_checks,
+            backend.resource.urn,
+            "",
+            f"{POLICY}: the health checks of '{backend.resource.name}'",
+        )
 
 
 def check_health_checks(views: Views, report: Reporter) -> None:

@@ -7,7 +7,8 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationP
 from .discovery import Views, stack_validator
 from .graph import token_matcher
 from .props import API_PORTS_SCHEMA, as_port, get, items
-from .verdict import Reporter, any_of, test
+from .verdict import TRUE, Reporter, any_of, test
+from .view_gcp import GLOBAL_BACKEND, proxied
 
 POLICY = "api-layer4-only"
 TERMINATING = ("tls", "http", "https", "ssl")  # protocols the load balancer terminates
@@ -71,6 +72,42 @@ def _aws(views: Views, report: Reporter) -> None:
                 ),
                 f"{POLICY}: the listeners of classic ELB '{elb.resource.name}'",
             )
+    _aws_orphans(views, report)
+
+
+def _aws_orphans(views: Views, report: Reporter) -> None:
+    """Target groups on an API port that no listener reaches at preview: an HTTP(S) or TLS one
+    terminates whatever listener is added; a load balancer without a listener that may not be an
+    NLB could become the API's front end."""
+    orphans = views.aws_orphans
+    candidates = [tg for tg, on_api in orphans.target_groups if on_api.value is not False]
+    for tg in candidates:
+        layer7 = test(tg.protocol, lambda p: p in TERMINATING, tg.resource, "protocol")
+        if layer7.value is not False and orphans.could_complete(tg):
+            report.missing(
+                tg.resource.urn,
+                POLICY,
+                (
+                    f"target group '{tg.resource.name}' (protocol {str(tg.protocol).upper()}, "
+                    "port on the API) is on no listener path at preview: the listener and load "
+                    "balancer in front of it are missing"
+                ),
+            )
+    if not candidates:
+        return
+    for lb in orphans.load_balancers:
+        if lb.network.value is not True:
+            report.missing(
+                lb.urn,
+                POLICY,
+                (
+                    f"{lb.label} (loadBalancerType "
+                    f"{'unknown' if lb.network.value is None else lb.kind}) has no listener at "
+                    "preview, and target group(s) on the API port ("
+                    + ", ".join(f"'{tg.resource.name}'" for tg in candidates)
+                    + ") are on no listener path: the listener is missing"
+                ),
+            )
 
 
 def _azure(views: Views, report: Reporter, ports: set[int]) -> None:
@@ -115,10 +152,36 @@ def _gcp(views: Views, report: Reporter) -> None:
         )
 
 
+def _gcp_orphans(views: Views, report: Reporter) -> None:
+    for orphan in views.gcp_orphans:
+        backend = orphan.backend
+        only_proxy = TRUE if orphan.proxies else proxied(backend.resource)
+        if only_proxy.value is False:
+            continue
+        if orphan.proxies:
+            behind = f"proxy {', '.join(repr(p.name) for p in orphan.proxies)} in front of it"
+        elif backend.resource.resource_type == GLOBAL_BACKEND:
+            behind = "a global backend service: only a proxy can front it"
+        else:
+            behind = (
+                f"protocol {str(backend.protocol or 'omitted (HTTP)').upper()}, scheme "
+                f"{str(backend.scheme or 'omitted').upper()}: only a proxy can front it"
+            )
+        report.missing(
+            backend.resource.urn,
+            POLICY,
+            (
+                f"'{backend.resource.name}' may serve the API ({behind}), but no forwarding "
+                "rule reaches it at preview: the forwarding rule is missing"
+            ),
+        )
+
+
 def check_layer4(views: Views, report: Reporter) -> None:
     _aws(views, report)
     _azure(views, report, views.ports)
     _gcp(views, report)
+    _gcp_orphans(views, report)
 
 
 api_layer4_only = StackValidationPolicy(

@@ -116,3 +116,15 @@ class Reporter:
                 "value known at preview (a literal or stack config) to have it checked now.",
                 urn,
             )
+
+    def missing(self, urn: str, policy: str, what: str) -> None:
+        """Report an unverified result for a piece whose path is not complete at preview: `what`
+        names the piece and what is missing (a front end created inside an `.apply` over an
+        unknown value does not exist until `pulumi up`)."""
+        self(
+            f"{UNVERIFIED}: {policy}: {what}. Not a pass: a front-end piece created inside an "
+            "`.apply` over a value unknown at preview (an ARN, an ID) is registered only at "
+            "`pulumi up`, where this check runs again; create it outside the `.apply` (pass the "
+            "Output itself as the input) to have it checked now.",
+            urn,
+        )

@@ -43,6 +43,15 @@ AWS_LISTENER_RULE = token_matcher(
     "aws-native:elasticloadbalancingv2:ListenerRule",
 )
 AWS_ELB = token_matcher("aws:elb/loadBalancer:LoadBalancer")
+# What makes Auto Scaling register its instances (by instance ID) with a target group.
+AWS_ASG_LINK = token_matcher(
+    "aws:autoscaling/attachment:Attachment",
+    "aws:autoscaling/group:Group",
+    "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment",
+    "aws-native:autoscaling:AutoScalingGroup",
+)
+_ASG_PROPS = ("lbTargetGroupArn", "albTargetGroupArn", "targetGroupArns", "trafficSources")
+_ASG_PROPS_ONE = ("trafficSource",)
 _NATIVE = "aws-native:"
 
 ARN_KINDS = {"net": "network", "app": "application", "gwy": "gateway"}
@@ -81,6 +90,13 @@ class AwsTargetGroup:
     health_protocol: Any  # lower case, UNKNOWN, or None (no health check to judge)
     health_shown: str
     attachments: list[AwsAttachment] = field(default_factory=list)
+    # Auto Scaling groups (or their attachments) that register instances by ID with it.
+    auto_scaling: list[PolicyResource] = field(default_factory=list)
+
+    @property
+    def registered(self) -> bool:
+        """Whether anything registers targets with it (attachments, inline targets, ASGs)."""
+        return bool(self.attachments or self.auto_scaling)
 
 
 @dataclass
@@ -107,6 +123,23 @@ class AwsFront:
             if path.target_group is not None:
                 seen.setdefault(path.target_group.resource.urn, path.target_group)
         return list(seen.values())
+
+
+@dataclass
+class AwsOrphans:
+    """Pieces on no complete path at preview: the front end that would complete them may be
+    created inside an `.apply` (it exists only at `pulumi up`)."""
+
+    load_balancers: list[AwsLoadBalancer] = field(default_factory=list)  # without a listener
+    target_groups: list[tuple[AwsTargetGroup, Tri]] = field(default_factory=list)  # (tg, on API)
+    all_public: bool = False  # every load balancer in the stack is known internet-facing
+    any_load_balancer: bool = True  # the stack has a load balancer at all
+
+    def could_complete(self, tg: AwsTargetGroup) -> bool:
+        """Whether a missing front end could put `tg` on a path: something registers targets
+        with it, a load balancer without a listener is waiting for one, or the stack has no load
+        balancer at all (created inside an `.apply` too). Otherwise it is a spare."""
+        return tg.registered or bool(self.load_balancers) or not self.any_load_balancer
 
 
 @dataclass
@@ -184,7 +217,31 @@ def _outside_load_balancer(listener: PolicyResource, arn: Any) -> AwsLoadBalance
     )
 
 
-def _target_group(index: StackIndex, tg: PolicyResource) -> AwsTargetGroup:
+def _auto_scaling_links(index: StackIndex) -> dict[str, list[PolicyResource]]:
+    """Target group URN -> the Auto Scaling groups and attachments that register with it (by
+    dependency, or by a known ARN)."""
+    links: dict[str, list[PolicyResource]] = {}
+    for resource in index.of_type(AWS_ASG_LINK):
+        props = resource.props
+        values: list[Any] = []
+        for prop in _ASG_PROPS:
+            raw = elements(props, prop)
+            for value in [UNKNOWN] if is_unknown(raw) else raw:
+                values.append(get(value, "identifier") if isinstance(value, dict) else value)
+        for prop in _ASG_PROPS_ONE:
+            values.append(get(props, prop, "identifier"))
+        found = index.referenced(resource, AWS_TG)
+        for value in values:
+            if isinstance(value, str) and value and not is_unknown(value):
+                found += index.by_value(value, AWS_TG)
+        for tg in {t.urn: t for t in found}.values():
+            links.setdefault(tg.urn, []).append(resource)
+    return links
+
+
+def _target_group(
+    index: StackIndex, tg: PolicyResource, auto_scaling: dict[str, list[PolicyResource]]
+) -> AwsTargetGroup:
     props = tg.props
     native = tg.resource_type.startswith(_NATIVE)
     protocol = enum(get(props, "protocol"))
@@ -234,6 +291,7 @@ def _target_group(index: StackIndex, tg: PolicyResource) -> AwsTargetGroup:
         health_protocol=health_protocol,
         health_shown=health_shown,
         attachments=attachments,
+        auto_scaling=auto_scaling.get(tg.urn, []),
     )
 
 
@@ -259,13 +317,17 @@ def _target_group_values(listener: PolicyResource, key: str = "defaultActions") 
     return values
 
 
-def aws_fronts(index: StackIndex, ports: set[int]) -> list[AwsFront]:
-    """Every AWS load balancer with a listener path that serves, or may serve, an API port."""
+def aws_fronts(index: StackIndex, ports: set[int]) -> tuple[list[AwsFront], AwsOrphans]:
+    """Every AWS load balancer with a listener path that serves, or may serve, an API port; and
+    the load balancers and target groups on no listener path at all."""
     groups: dict[str, AwsTargetGroup] = {}
+    auto_scaling = _auto_scaling_links(index)
     fronts: dict[str, AwsFront] = {}
+    with_listener: set[str] = set()
     for listener in index.of_type(AWS_LISTENER):
         arn = get(listener.props, "loadBalancerArn")
         lbs = index.resolve(listener, "loadBalancerArn", [arn], AWS_LB)
+        with_listener.update(lb.urn for lb in lbs.found)
         balancers = [_load_balancer(lb) for lb in lbs.found]
         if not balancers:
             balancers = [_outside_load_balancer(listener, arn)]
@@ -275,7 +337,7 @@ def aws_fronts(index: StackIndex, ports: set[int]) -> list[AwsFront]:
             more = index.resolve(rule, "actions", _target_group_values(rule, "actions"), AWS_TG)
             found += [tg for tg in more.found if tg not in found]
             refs.unresolved = refs.unresolved | more.unresolved
-        tgs = [groups.setdefault(tg.urn, _target_group(index, tg)) for tg in found]
+        tgs = [groups.setdefault(tg.urn, _target_group(index, tg, auto_scaling)) for tg in found]
         listener_port = get(listener.props, "port")
         front_api = port_is_api(listener_port, ports, listener, "port")
         protocol = enum(get(listener.props, "protocol"))
@@ -307,7 +369,34 @@ def aws_fronts(index: StackIndex, ports: set[int]) -> list[AwsFront]:
             front.paths += paths
             if refs.unresolved.value is None:
                 front.unresolved_targets = front.unresolved_targets | refs.unresolved
-    return list(fronts.values())
+    return list(fronts.values()), _orphans(index, ports, groups, with_listener, auto_scaling)
+
+
+def _orphans(
+    index: StackIndex,
+    ports: set[int],
+    linked: dict[str, AwsTargetGroup],
+    with_listener: set[str],
+    auto_scaling: dict[str, list[PolicyResource]],
+) -> AwsOrphans:
+    balancers = [_load_balancer(lb) for lb in index.of_type(AWS_LB)]
+    orphans = AwsOrphans(
+        load_balancers=[lb for lb in balancers if lb.urn not in with_listener],
+        all_public=bool(balancers) and all(lb.internal.value is False for lb in balancers),
+        any_load_balancer=bool(balancers),
+    )
+    for resource in index.of_type(AWS_TG):
+        if resource.urn in linked:
+            continue
+        tg = _target_group(index, resource, auto_scaling)
+        on_api = port_is_api(tg.port, ports, resource, "port") if tg.port is not MISSING else FALSE
+        on_api = on_api | any_of(
+            port_is_api(a.port, ports, a.resource, "port")
+            for a in tg.attachments
+            if a.port is not MISSING
+        )
+        orphans.target_groups.append((tg, on_api))
+    return orphans
 
 
 def elb_fronts(index: StackIndex, ports: set[int]) -> list[ElbFront]:

@@ -52,6 +52,34 @@ GCP_INSTANCE_GROUP = token_matcher(
     "gcp:compute/instanceGroupManager:InstanceGroupManager",
     "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
 )
+GCP_NEG = token_matcher(
+    "gcp:compute/networkEndpointGroup:NetworkEndpointGroup",
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+    "gcp:compute/globalNetworkEndpointGroup:GlobalNetworkEndpointGroup",
+)
+GCP_ENDPOINT = token_matcher(
+    "gcp:compute/networkEndpoint:NetworkEndpoint",
+    "gcp:compute/networkEndpointList:NetworkEndpointList",
+    "gcp:compute/regionNetworkEndpoint:RegionNetworkEndpoint",
+    "gcp:compute/globalNetworkEndpoint:GlobalNetworkEndpoint",
+)
+_ENDPOINT_GROUP_KEYS = (
+    "networkEndpointGroup",
+    "regionNetworkEndpointGroup",
+    "globalNetworkEndpointGroup",
+)
+# Where a URL map names backend services: defaultService, pathMatchers[].defaultService,
+# pathRules[].service, routeRules[].service, weightedBackendServices[].backendService, ...
+_SERVICE_KEYS = ("defaultService", "service", "backendService")
+_ROUTING_KEYS = (
+    "pathMatchers",
+    "pathRules",
+    "routeRules",
+    "defaultRouteAction",
+    "routeAction",
+    "weightedBackendServices",
+    "requestMirrorPolicy",
+)
 _LEGACY = {
     "gcp:compute/httpHealthCheck:HttpHealthCheck": "legacy http",
     "gcp:compute/httpsHealthCheck:HttpsHealthCheck": "legacy https",
@@ -66,6 +94,9 @@ HEALTH_BLOCKS = {
     "grpcTlsHealthCheck": "grpc-tls",
 }
 INTERNAL_SCHEMES = ("internal", "internal_managed", "internal_self_managed")
+PROXY_PROTOCOLS = ("http", "https", "http2", "ssl", "grpc", "h2c")
+MANAGED_SCHEMES = ("external_managed", "internal_managed", "internal_self_managed")
+GLOBAL_BACKEND = "gcp:compute/backendService:BackendService"  # proxy load balancers only
 
 
 @dataclass
@@ -82,7 +113,9 @@ class GcpBackend:
     health_checks: list[GcpHealthCheck]
     unresolved_health_checks: Tri
     groups: list[Any]  # backends[].group values (or target pool instances)
-    named_port_api: Tri
+    named_port_api: Tri  # the named port, or a network endpoint's port, is an API port
+    protocol: Any = MISSING  # lower case (backend service default: http)
+    scheme: Any = MISSING  # lower case
 
 
 @dataclass
@@ -96,6 +129,14 @@ class GcpFront:
     serves_api: Tri = FALSE
     front_api: Tri = FALSE
     extras: list[PolicyResource] = field(default_factory=list)
+
+    def serves_through(self, backend: GcpBackend) -> Tri:
+        """Whether the API goes through this backend: the rule's own port is the API's, or the
+        backend's named port or endpoints are (a URL map may route only some paths to the API);
+        an internal all-ports rule as a whole."""
+        if self.all_ports and self.internal:
+            return self.serves_api
+        return self.front_api | backend.named_port_api
 
 
 def _health_check(hc: PolicyResource) -> GcpHealthCheck:
@@ -126,8 +167,10 @@ def _backend(
     if GCP_TARGET_POOL.match(backend.resource_type):
         groups = elements(backend.props, "instances")
         groups = [UNKNOWN] if is_unknown(groups) else groups
-    named_port_api = FALSE
+    named_port_api = _endpoint_ports(index, backend, groups, ports)
     port_name = get(backend.props, "portName")
+    if port_name is MISSING and proxied(backend).value is not False:
+        port_name = "http"  # the provider's default, which proxies connect to
     if port_name is not MISSING:
         group_refs = index.resolve(backend, "backends", groups, GCP_INSTANCE_GROUP)
         for group in group_refs.found:
@@ -141,10 +184,84 @@ def _backend(
                         as_port(get(named, "port")), lambda p: p in ports, group, "namedPorts"
                     )
     result = GcpBackend(
-        backend, [_health_check(hc) for hc in refs.found], refs.unresolved, groups, named_port_api
+        backend,
+        [_health_check(hc) for hc in refs.found],
+        refs.unresolved,
+        groups,
+        named_port_api,
+        enum(get(backend.props, "protocol")),
+        enum(get(backend.props, "loadBalancingScheme")),
     )
     cache[backend.urn] = result
     return result
+
+
+def proxied(backend: PolicyResource) -> Tri:
+    """Whether only a proxy can front this backend: a global backend service, an L7 protocol
+    (omitted: HTTP) or a managed (proxy) scheme; never a target pool."""
+    if GCP_TARGET_POOL.match(backend.resource_type):
+        return FALSE
+    if backend.resource_type == GLOBAL_BACKEND:
+        return TRUE
+    protocol = enum(get(backend.props, "protocol"))
+    protocol = "http" if protocol is MISSING else protocol
+    return test(protocol, lambda p: p in PROXY_PROTOCOLS, backend, "protocol") | test(
+        enum(get(backend.props, "loadBalancingScheme")),
+        lambda s: s in MANAGED_SCHEMES,
+        backend,
+        "loadBalancingScheme",
+    )
+
+
+def _endpoint_ports(
+    index: StackIndex, backend: PolicyResource, groups: list[Any], ports: set[int]
+) -> Tri:
+    """Whether a network endpoint group behind the backend has an endpoint on an API port (an
+    endpoint's own port, else the group's defaultPort)."""
+    result = FALSE
+    for neg in index.resolve(backend, "backends", groups, GCP_NEG).found:
+        default = as_port(get(neg.props, "defaultPort"))
+        name = get(neg.props, "name")
+        endpoints = index.referrers(neg, GCP_ENDPOINT, *_ENDPOINT_GROUP_KEYS)
+        if isinstance(name, str) and name:  # endpoints naming the group by a literal name
+            endpoints += [
+                e
+                for e in index.of_type(GCP_ENDPOINT)
+                if e not in endpoints and name in (get(e.props, k) for k in _ENDPOINT_GROUP_KEYS)
+            ]
+        for endpoint in endpoints:
+            listed = elements(endpoint.props, "networkEndpoints")
+            entries = [endpoint.props] if listed == [] else listed
+            if is_unknown(listed):
+                result = result | unknown(endpoint, "networkEndpoints")
+                continue
+            for entry in entries:
+                port = as_port(get(entry, "port"))
+                port = default if port is MISSING else port
+                result = result | test(port, lambda p: p in ports, endpoint, "port")
+        if not endpoints and default is not MISSING:
+            result = result | test(default, lambda p: p in ports, neg, "defaultPort")
+    return result
+
+
+def _service_values(value: Any, out: list[Any], routing: bool = True) -> list[Any]:
+    """Every backend service a URL map names, anywhere in its routing (UNKNOWN for a routing
+    part unknown at preview; other unknown parts, like host names, do not matter)."""
+    value = get(value)
+    if is_unknown(value):
+        if routing:
+            out.append(UNKNOWN)
+    elif isinstance(value, dict):
+        for key in value:
+            child = get(value, key)
+            if key in _SERVICE_KEYS and (isinstance(child, str) or is_unknown(child)):
+                out.append(child)
+            elif isinstance(child, (dict, list)) or is_unknown(child):
+                _service_values(child, out, key in _ROUTING_KEYS)
+    elif isinstance(value, list):
+        for element in value:
+            _service_values(element, out, routing)
+    return out
 
 
 def _values(props: Any, key: str) -> list[Any]:
@@ -172,8 +289,72 @@ def _front_ports(rule: PolicyResource, ports: set[int]) -> tuple[Tri, bool]:
     ), False
 
 
-def gcp_fronts(index: StackIndex, ports: set[int]) -> list[GcpFront]:
-    """Every forwarding rule with a path that serves, or may serve, an API port."""
+def _behind_proxy(index: StackIndex, proxy: PolicyResource) -> tuple[list[PolicyResource], Tri]:
+    """The backend services a target proxy sends to (through its URL map's whole routing), and
+    whether some link is unknown."""
+    if GCP_BACKEND_PROXY.match(proxy.resource_type):
+        refs = index.resolve(
+            proxy, "backendService", [get(proxy.props, "backendService")], GCP_BACKEND_SERVICE
+        )
+        return refs.found, refs.unresolved
+    backends: list[PolicyResource] = []
+    maps = index.resolve(proxy, "urlMap", [get(proxy.props, "urlMap")], GCP_URL_MAP)
+    unresolved = maps.unresolved
+    for url_map in maps.found:
+        props = get(url_map.props)
+        for key in props if isinstance(props, dict) else []:
+            if key not in _SERVICE_KEYS + _ROUTING_KEYS:
+                continue
+            refs = index.resolve(
+                url_map, key, _service_values({key: get(props, key)}, []), GCP_BACKEND_SERVICE
+            )
+            backends += [b for b in refs.found if b not in backends]
+            # Key by key: the default service is often named again in a path matcher.
+            unresolved = unresolved | refs.unresolved
+    return backends, unresolved
+
+
+@dataclass
+class GcpOrphan:
+    """A backend service or target pool no forwarding rule reaches at preview (the forwarding
+    rule may be created inside an `.apply`), that may be the API's."""
+
+    backend: GcpBackend
+    on_api: Tri  # a health check, named port or network endpoint on an API port
+    proxies: list[PolicyResource]  # target proxies without a forwarding rule in front of it
+
+
+def _orphans(
+    index: StackIndex,
+    ports: set[int],
+    candidates: list[GcpFront],
+    cache: dict[str, GcpBackend],
+) -> list[GcpOrphan]:
+    reached = {b.resource.urn for f in candidates for b in f.backends}
+    targeted = {p.urn for f in candidates for p in f.proxies}
+    waiting: dict[str, list[PolicyResource]] = {}
+    for proxy in index.of_type(GCP_BACKEND_PROXY) + index.of_type(GCP_URL_MAP_PROXY):
+        if proxy.urn not in targeted:
+            for backend in _behind_proxy(index, proxy)[0]:
+                waiting.setdefault(backend.urn, []).append(proxy)
+    orphans = []
+    for resource in index.of_type(GCP_BACKEND_SERVICE) + index.of_type(GCP_TARGET_POOL):
+        if resource.urn in reached:
+            continue
+        view = _backend(index, resource, ports, cache)
+        proxies = waiting.get(resource.urn, [])
+        probed = any_of(
+            test(hc.port, lambda p: p in ports, hc.resource, hc.block or "port")
+            for hc in view.health_checks
+        )
+        on_api = probed | view.named_port_api | view.unresolved_health_checks
+        orphans.append(GcpOrphan(view, on_api, proxies))
+    return [o for o in orphans if o.on_api.value is not False]
+
+
+def gcp_fronts(index: StackIndex, ports: set[int]) -> tuple[list[GcpFront], list[GcpOrphan]]:
+    """Every forwarding rule with a path that serves, or may serve, an API port; and the
+    backends no forwarding rule reaches."""
     cache: dict[str, GcpBackend] = {}
     candidates: list[GcpFront] = []
     for rule in index.of_type(GCP_FORWARDING_RULE):
@@ -198,27 +379,9 @@ def gcp_fronts(index: StackIndex, ports: set[int]) -> list[GcpFront]:
         else:
             unresolved = unresolved | target.unresolved
         for proxy in proxies:
-            if GCP_BACKEND_PROXY.match(proxy.resource_type):
-                refs = index.resolve(
-                    proxy,
-                    "backendService",
-                    [get(proxy.props, "backendService")],
-                    GCP_BACKEND_SERVICE,
-                )
-                backends += refs.found
-                unresolved = unresolved | refs.unresolved
-                continue
-            maps = index.resolve(proxy, "urlMap", [get(proxy.props, "urlMap")], GCP_URL_MAP)
-            unresolved = unresolved | maps.unresolved
-            for url_map in maps.found:
-                refs = index.resolve(
-                    url_map,
-                    "defaultService",
-                    [get(url_map.props, "defaultService")],
-                    GCP_BACKEND_SERVICE,
-                )
-                backends += refs.found
-                unresolved = unresolved | refs.unresolved
+            behind, link = _behind_proxy(index, proxy)
+            backends += [b for b in behind if b not in backends]
+            unresolved = unresolved | link
         front_api, all_ports = _front_ports(rule, ports)
         scheme = enum(get(props, "loadBalancingScheme"))
         candidates.append(
@@ -251,7 +414,10 @@ def gcp_fronts(index: StackIndex, ports: set[int]) -> list[GcpFront]:
             shared = TRUE if any(b.resource.urn in api_backends for b in front.backends) else FALSE
             front.serves_api = shared | probed | named
         else:
-            front.serves_api = front.front_api | named
+            # Behind a proxy the backend port is its own: a backend the proxy's routing names by
+            # an unknown value may be the API's, whatever the rule's port.
+            routed = front.unresolved if front.proxies else FALSE
+            front.serves_api = front.front_api | named | routed
         if front.serves_api.value is not False:
             fronts.append(front)
-    return fronts
+    return fronts, _orphans(index, ports, candidates, cache)

@@ -1,0 +1,34 @@
+"""The same forwarding rule created in an apply, but its backend service is a TCP passthrough
+with a TCP health check: nothing on it could break."""
+
+import pulumi
+import pulumi_gcp as gcp
+
+compute = gcp.compute
+
+groups = [
+    compute.InstanceGroup(f"primaries-{zone}", zone=f"europe-west1-{zone}") for zone in ("b", "c")
+]
+hc = compute.RegionHealthCheck("api", tcp_health_check={"port": 6443})
+backend = compute.RegionBackendService(
+    "api",
+    protocol="TCP",
+    load_balancing_scheme="EXTERNAL",
+    health_checks=hc.id,
+    backends=[{"group": g.self_link} for g in groups],
+)
+address = compute.Address("api", network_tier="PREMIUM")
+
+
+def rule(ip: str) -> compute.ForwardingRule:
+    return compute.ForwardingRule(
+        "api",
+        ip_address=ip,
+        backend_service=backend.id,
+        ports=["6443"],
+        load_balancing_scheme="EXTERNAL",
+        opts=pulumi.ResourceOptions(protect=True),
+    )
+
+
+address.address.apply(rule)
