@@ -9,9 +9,12 @@ during `pulumi preview --policy-pack DIR`:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -151,37 +154,109 @@ def _read_port(process: subprocess.Popen[bytes], timeout: float, stderr: _Drain)
     raise PolicyPackError(f"policy pack failed to start: {detail}")
 
 
+# The pack's process: not dumpable (a same-user program cannot open its /proc entries or ptrace
+# it), then the SDK's own `python -m pulumi.policy <engine> <pack dir>`.
+PACK_MAIN = (
+    "import ctypes, runpy, sys\n"
+    "try:\n    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)\nexcept Exception:\n    pass\n"
+    "sys.argv = ['pulumi.policy', *sys.argv[1:]]\n"
+    "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def _private_copy(pack_dir: Path) -> Path:
+    """The pack copied into a private (0700) folder, read-only, without byte-code caches: what
+    the pack process loads is what was there when the gate started, whatever the judged program
+    later does to the checkout."""
+    root = Path(tempfile.mkdtemp(prefix="kurl-lb-pack-"))
+    copy = root / pack_dir.name
+    shutil.copytree(
+        pack_dir, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", "venv")
+    )
+    for path in sorted(copy.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    copy.chmod(0o555)
+    return copy
+
+
+def _remove_copy(copy: Path) -> None:
+    for path in [copy, *copy.rglob("*")]:
+        if path.is_dir():
+            with contextlib.suppress(OSError):
+                path.chmod(0o755)
+    shutil.rmtree(copy.parent, ignore_errors=True)
+
+
+class PackProcess:
+    """A policy pack started as the engine starts it, from a private read-only copy; `connect`
+    waits until it has loaded its policies (so the judged program can start after it)."""
+
+    def __init__(self, pack_dir: Path) -> None:
+        if not (pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PolicyPackError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+        self.pack_dir = pack_dir
+        self.version = _manifest_version(pack_dir)
+        self.copy = _private_copy(pack_dir)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            self.process = subprocess.Popen(
+                # The engine address is only used for logging, which the offline gate does not
+                # serve.
+                [sys.executable, "-c", PACK_MAIN, "127.0.0.1:0", str(self.copy)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=self.copy,
+            )
+        except OSError as exc:
+            _remove_copy(self.copy)
+            raise PolicyPackError(f"cannot start the policy pack: {exc}") from None
+        assert self.process.stderr is not None
+        self.stderr = _Drain(self.process.stderr)
+        self.stderr.start()
+        self.channel: grpc.Channel | None = None
+
+    def connect(self, timeout: float = START_TIMEOUT_SECONDS) -> Any:
+        """The pack's Analyzer stub, once the pack serves it."""
+        port = _read_port(self.process, timeout, self.stderr)
+        assert self.process.stdout is not None
+        _Drain(self.process.stdout).start()  # a policy's prints must not fill the pipe either
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(self.channel).result(timeout=timeout)
+        return analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def gate(self, timeout: float, config: PolicyConfig | None) -> PolicyGate:
+        stub = self.connect(timeout)
+        try:
+            return PolicyGate(stub, self.version, config)
+        except grpc.RpcError as exc:
+            raise PolicyPackError(f"policy pack call failed: {exc}") from None
+
+    def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self.stderr.join(timeout=5)
+        _remove_copy(self.copy)
+
+
+def _manifest_version(pack_dir: Path) -> str | None:
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    data = yaml.safe_load(manifest.read_text()) or {}
+    return str(data["version"]) if "version" in data else None
+
+
 @contextmanager
 def running_pack(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> Iterator[Any]:
     """The pack's Analyzer stub, served by `python -m pulumi.policy` as the engine starts it."""
-    if not (pack_dir / "PulumiPolicy.yaml").is_file():
-        raise PolicyPackError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        # The engine address is only used for logging, which the offline gate does not serve.
-        [sys.executable, "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert process.stderr is not None
-    stderr = _Drain(process.stderr)
-    stderr.start()
+    pack = PackProcess(pack_dir)
     try:
-        port = _read_port(process, timeout, stderr)
-        assert process.stdout is not None
-        _Drain(process.stdout).start()  # a policy's prints must not fill the pipe either
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        try:
-            grpc.channel_ready_future(channel).result(timeout=timeout)
-            yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        finally:
-            channel.close()
+        yield pack.connect(timeout)
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        stderr.join(timeout=5)
+        pack.close()
 
 
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
@@ -281,17 +356,11 @@ class PolicyGate:
 def policy_gate(
     pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS, config: PolicyConfig | None = None
 ) -> Iterator[PolicyGate]:
-    version = None
-    manifest = pack_dir / "PulumiPolicy.yaml"
-    if manifest.is_file():
-        data = yaml.safe_load(manifest.read_text()) or {}
-        version = str(data["version"]) if "version" in data else None
-    with running_pack(pack_dir, timeout=timeout) as stub:
-        try:
-            gate = PolicyGate(stub, version, config)
-        except grpc.RpcError as exc:
-            raise PolicyPackError(f"policy pack call failed: {exc}") from None
-        yield gate
+    pack = PackProcess(pack_dir)
+    try:
+        yield pack.gate(timeout, config)
+    finally:
+        pack.close()
 
 
 def analyze(
