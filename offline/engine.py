@@ -29,6 +29,7 @@ from pulumi.runtime.proto import (
     callback_pb2_grpc,
     engine_pb2,
     engine_pb2_grpc,
+    provider_pb2,
     resource_pb2,
     resource_pb2_grpc,
 )
@@ -108,9 +109,9 @@ class Session:
         self.lock = threading.Lock()
         self.states: dict[str, tuple[str, struct_pb2.Struct]] = {}  # urn -> (id, state)
         self.parents: dict[str, str] = {}
-        self.own_transforms: dict[str, list[resource_pb2.Callback]] = {}
-        self.stack_transforms: list[resource_pb2.Callback] = []
-        self.invoke_transforms: list[resource_pb2.Callback] = []
+        self.own_transforms: dict[str, list[callback_pb2.Callback]] = {}
+        self.stack_transforms: list[callback_pb2.Callback] = []
+        self.invoke_transforms: list[callback_pb2.Callback] = []
         self.callbacks: dict[str, Any] = {}  # target -> CallbacksStub
         self.channels: list[grpc.Channel] = []
 
@@ -319,6 +320,7 @@ class Monitor(resource_pb2_grpc.ResourceMonitorServicer):
                 known = s.states.get(urn)
             if known is None:
                 context.abort(grpc.StatusCode.NOT_FOUND, f"unknown resource {urn}")
+                raise AssertionError  # abort raises
             answer = struct_pb2.Struct()
             answer.update({"urn": urn, "id": known[0]})
             answer.fields["state"].struct_value.CopyFrom(known[1])
@@ -378,7 +380,7 @@ class Monitor(resource_pb2_grpc.ResourceMonitorServicer):
                     "a method call on a remote component: the provider runs it",
                 )
             )
-        return resource_pb2.CallResponse()
+        return provider_pb2.CallResponse()
 
     @_guard
     def RegisterStackTransform(self, request: Any, context: Any) -> Any:

@@ -22,15 +22,18 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
+from pulumi.runtime import settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
+from .wire import SECRET_SIG as _SECRET_VALUE
+from .wire import SIG_KEY as _SECRET_SIG
+from .wire import UNKNOWN  # the engine's marker for a value known only after deployment
+
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
-UNKNOWN = rpc.UNKNOWN  # the engine's marker for a value known only after deployment
-_SECRET_SIG = rpc._special_sig_key
-_SECRET_VALUE = rpc._special_secret_sig
+from .wire import SECRET_SIG as _SECRET_VALUE
+from .wire import SIG_KEY as _SECRET_SIG
 
 
 @dataclass

@@ -33,6 +33,7 @@ import yaml
 
 from . import sandbox
 from .stackfile import StackFiles
+from .wire import RESOURCE_SIG, SIG_KEY
 
 if TYPE_CHECKING:
     from .engine import Session
@@ -51,10 +52,6 @@ SECRET_ENV = re.compile(
     r"TOKEN|SECRET|PASSWORD|PASSPHRASE|CREDENTIAL|^(AWS|ARM|AZURE|GOOGLE|GCP|CLOUDSDK|ACTIONS)_",
     re.IGNORECASE,
 )
-# The Pulumi wire format's markers (sdk/go/common/resource/sig): resource references are values
-# no bridged provider takes.
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 
 
 class ProgramError(Exception):
@@ -149,7 +146,7 @@ class RunningProgram:
         self.server = serve(self.session, socket_path)
         address = f"unix:{socket_path}"
         command = [
-            *sandbox.namespace_prefix(),
+            *sandbox.prefix(),
             self.python.python,
             "-u",
             str(EXEC),
@@ -207,15 +204,10 @@ class RunningProgram:
 
     def _dump_stacks(self) -> None:
         """SIGABRT to the program's interpreter: faulthandler prints every thread's stack."""
-        python = self.process.pid
-        if sandbox.namespace_prefix():  # unshare's child is the interpreter
-            below = sandbox.descendants([self.process.pid]) - {self.process.pid}
-            children = [p for p in below if _parent(p) == self.process.pid]
-            if not children:
-                return
-            python = children[0]
-        with contextlib.suppress(OSError):
-            os.kill(python, signal.SIGABRT)
+        for pid in sandbox.descendants([self.process.pid]):
+            if _runs(pid, str(EXEC)):  # unshare and its shell come first in a namespace
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGABRT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=STACK_DUMP_GRACE_SECONDS)
 
@@ -258,12 +250,14 @@ def run_program(
     ).result()
 
 
-def _parent(pid: int) -> int:
+def _runs(pid: int, script: str) -> bool:
+    """Whether the process runs `script` (the interpreter started on it)."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return int(stat.read().rsplit(b")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            args = cmdline.read().split(b"\0")
+    except OSError:
+        return False
+    return len(args) > 2 and args[2] == script.encode() and b"unshare" not in args[0]
 
 
 def _stderr_fd() -> int:
@@ -277,7 +271,7 @@ def _timeout_message(session: Session) -> str:
     graph = session.graph
     head = (
         "the program did not finish before the deadline (--timeout); it was stopped after "
-        f"registering {len(graph.resources) + 1} resource(s)"  # and the stack
+        f"registering {len(graph.resources)} resource(s)"
     )
     if graph.resources:
         last = graph.resources[-1]

@@ -61,6 +61,13 @@ def namespace_prefix() -> tuple[str, ...]:
         "--kill-child=SIGKILL",
         "--mount-proc",
         "--",
+        # A shell as the namespace's first process (its init), the program its child: the
+        # kernel shields an init from its own signals, and the program must stay killable by
+        # itself like any process. The shell's exit code is the program's (128 + N: signal N).
+        "/bin/sh",
+        "-c",
+        '"$@"; exit $?',
+        "sh",
     )
     try:
         probe = subprocess.run(
@@ -73,6 +80,16 @@ def namespace_prefix() -> tuple[str, ...]:
     except (OSError, subprocess.TimeoutExpired):
         return ()
     return prefix if probe.returncode == 0 else ()
+
+
+@functools.cache
+def prefix() -> tuple[str, ...]:
+    """What the program's command line starts with: `setpriv --pdeathsig KILL` (the first process
+    dies when the gate dies, however it dies; in a namespace `unshare --kill-child` passes that on
+    to the namespace's init, whose death ends every process in it), then the namespace."""
+    setpriv = shutil.which("setpriv")
+    death = (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
+    return (*death, *namespace_prefix())
 
 
 def _parents() -> dict[int, int]:

@@ -60,8 +60,8 @@ def test_an_unreachable_pack_is_exit_2_in_one_line(monkeypatch: pytest.MonkeyPat
     def unreachable(*args: object, **kwargs: object) -> None:
         raise grpc.FutureTimeoutError()
 
-    # The gate imports the analyzer once the program has started (offline/cli.py).
-    monkeypatch.setattr(analyzer, "analyze", unreachable)
+    # The gate connects to the pack before it starts the program (offline/cli.py).
+    monkeypatch.setattr(analyzer.PackProcess, "connect", unreachable)
     assert cli.main(["preview", "--stack", "dev"]) == 2
 
 

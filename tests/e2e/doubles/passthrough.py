@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from offline.harness import fixture_matches
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckFailure,
@@ -40,7 +41,6 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.provider.experimental.server import main
 
-from offline.harness import fixture_matches
 from offline.runner import read_invokes
 from tests.e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
 
