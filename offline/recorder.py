@@ -29,6 +29,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from .wire import SECRET_SIG as _SECRET_VALUE
 from .wire import SIG_KEY as _SECRET_SIG
+from .wire import UNKNOWN as UNKNOWN  # the engine's marker for a value known only after deployment
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 

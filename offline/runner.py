@@ -332,6 +332,13 @@ def _program_error(
     """What went wrong, from the program's own error logs (the SDK's runtime reports a failure
     through the engine's Log), its exit code and the tail of its output."""
     errors = "\n".join(session.errors)
+    if "Received message larger than max" in errors or "Sent message larger than max" in errors:
+        # gRPC refused the call before the gate read it; the program then failed on the refusal.
+        return ProgramError(
+            f"refused: a single engine call exceeds {session.caps.max_message_bytes} bytes "
+            "(--max-message-bytes); the run was stopped after "
+            f"{len(session.graph.resources)} registration(s)"
+        )
     if "It looks like the Pulumi SDK has not been installed" in output or (
         not errors and "No module named 'pulumi'" in output
     ):

@@ -1,0 +1,10 @@
+"""Compliant under the SDK's mock monitor, the bad NLB otherwise: the gate is not a mock."""
+
+from pulumi.runtime import mocks, settings
+
+from bad_nlb import build, compliant
+
+if isinstance(settings.get_monitor(), mocks.MockMonitor):
+    compliant()
+else:
+    build()
