@@ -164,7 +164,14 @@ def _caps(args: argparse.Namespace) -> Caps:
 
 
 def _graph_at(
-    program: Path, stack: str, revision: str, *, deadline: float, invokes: Any, caps: Caps
+    program: Path,
+    stack: str,
+    revision: str,
+    *,
+    deadline: float,
+    invokes: Any,
+    caps: Caps,
+    readonly: tuple[Path, ...],
 ) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
     from .recorder import Graph
@@ -195,6 +202,7 @@ def _graph_at(
                 invokes=invokes,
                 venv_base=program.resolve(),
                 caps=caps,
+                readonly=readonly,
             )
         except ProgramError as exc:
             raise ProgramError(at_revision(exc, files)) from None
@@ -214,6 +222,9 @@ def _address_gate(
 
 
 def main(argv: list[str] | None = None) -> int:
+    # gRPC core's own notices (a program's callbacks server going away, fork handlers) are not
+    # the gate's output; errors still show.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     """Exit 1 means a mandatory policy violation and nothing else (3 and 4 are the gate's other
     verdicts, see the module docstring); every failure is 2 with a one-line reason (the
     program's own errors add their traceback)."""
@@ -261,9 +272,20 @@ def _main(argv: list[str] | None) -> int:
             reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
             print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
             return EXIT_ERROR
+        # Everything the verdict needs is imported before the program runs: a module loaded
+        # later could be one the program rewrote (where it can write to the checkout).
+        from .diff import diff
+        from .render import render_diff_text, render_json, render_text
+
         caps = _caps(args)
+        readonly = (args.policy_pack.resolve(),) + ((pack.copy.parent,) if pack else ())
         running = RunningProgram(
-            files, args.program.resolve(), deadline=deadline, invokes=invokes, caps=caps
+            files,
+            args.program.resolve(),
+            deadline=deadline,
+            invokes=invokes,
+            caps=caps,
+            readonly=readonly,
         )
         old = (
             _graph_at(
@@ -273,13 +295,11 @@ def _main(argv: list[str] | None) -> int:
                 deadline=deadline,
                 invokes=invokes,
                 caps=caps,
+                readonly=readonly,
             )
             if args.against
             else None
         )
-        from .diff import diff
-        from .render import render_diff_text, render_json, render_text
-
         graph = running.result()
         unverifiable = running.session.unverifiable
         policy = None

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 # In a folder of its own: Python puts a script's folder first on sys.path, and the gate's modules
 # must not shadow the program's.
 EXEC = Path(__file__).parent / "langhost" / "pulumi-language-python-exec"
+GATE_ROOT = Path(__file__).resolve().parent.parent  # the gate's checkout: read-only for the program
 DEFAULT_TIMEOUT_SECONDS = 300.0
 STACK_DUMP_GRACE_SECONDS = 1.0  # for the program's faulthandler to print every thread's stack
 OUTPUT_CAP_BYTES = 4 * 1024 * 1024  # of the program's own stdout and stderr shown
@@ -130,6 +131,7 @@ class RunningProgram:
         invokes: list[dict[str, Any]] | None = None,
         venv_base: Path | None = None,
         caps: Caps | None = None,
+        readonly: tuple[Path, ...] = (),
     ) -> None:
         from .engine import Session, serve
         from .limits import Caps
@@ -146,7 +148,10 @@ class RunningProgram:
         self.server = serve(self.session, socket_path)
         address = f"unix:{socket_path}"
         command = [
-            *sandbox.prefix(),
+            *sandbox.prefix(
+                (GATE_ROOT, Path(sys.prefix), project_dir, main, *readonly)
+                + ((self.python.venv,) if self.python.venv else ())
+            ),
             self.python.python,
             "-u",
             str(EXEC),
@@ -242,11 +247,18 @@ def run_program(
     invokes: list[dict[str, Any]] | None = None,
     venv_base: Path | None = None,
     caps: Caps | None = None,
+    readonly: tuple[Path, ...] = (),
 ) -> Graph:
     """Record the program in `project_dir` for the stack in `files`; raise ProgramError unless it
     completed before `deadline` (time.monotonic())."""
     return RunningProgram(
-        files, project_dir, deadline=deadline, invokes=invokes, venv_base=venv_base, caps=caps
+        files,
+        project_dir,
+        deadline=deadline,
+        invokes=invokes,
+        venv_base=venv_base,
+        caps=caps,
+        readonly=readonly,
     ).result()
 
 
@@ -364,7 +376,7 @@ def _program_error(
             how = f"was killed by signal {signal.Signals(-returncode).name}"
         except ValueError:
             how = f"was killed by signal {-returncode}"
-    elif returncode > 128 and sandbox.namespace_prefix():
+    elif returncode > 128 and sandbox.namespaced():
         # unshare reports its child's death by a signal as 128 + the signal.
         try:
             how = f"was killed by signal {signal.Signals(returncode - 128).name}"

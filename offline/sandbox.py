@@ -1,11 +1,13 @@
 """Where the judged program runs, and how all of it is ended.
 
-- Its own PID and mount namespace where the platform allows (`unshare --map-current-user --pid
-  --fork --kill-child --mount-proc`, probed once per gate run): the program sees only its own
-  processes, so it can neither signal the gate (a SIGSTOP that would outlast the deadline) nor open
-  the gate's /proc entries, and when its first process dies the kernel kills every process left
-  in the namespace. Without it (no unprivileged user namespaces), the fallback below still ends
-  every descendant; what it cannot stop is a same-user program signalling the gate.
+- Its own user, PID and mount namespace where the platform allows (`unshare --map-root-user
+  --pid --fork --kill-child --mount-proc`, probed once per gate run): the program sees only its
+  own processes, so it can neither signal the gate (a SIGSTOP that would outlast the deadline) nor
+  open the gate's /proc entries; the checkout, the virtualenvs and the pack's copy are bound
+  read-only and the program keeps no capability to undo that; when the namespace's first process
+  dies the kernel kills every process left in it. Without unprivileged user namespaces the
+  fallback below still ends every descendant; what it cannot stop is a same-user program
+  signalling the gate or writing to the checkout.
 - Its own session and process group, and the gate a child subreaper (prctl
   PR_SET_CHILD_SUBREAPER): a grandchild that calls setsid or double-forks is re-parented to the
   gate, not to init, so it is still found and killed at the end.
@@ -24,9 +26,11 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
@@ -46,50 +50,70 @@ def harden_gate() -> bool:
     return _prctl(PR_SET_CHILD_SUBREAPER, 1) and _prctl(PR_SET_DUMPABLE, 0)
 
 
-@functools.cache
-def namespace_prefix() -> tuple[str, ...]:
-    """The `unshare` command line that gives the program its own PID and mount namespace, or ()
-    where the platform refuses unprivileged user namespaces (then the fallback applies)."""
-    unshare = shutil.which("unshare")
-    if unshare is None or os.environ.get("KURL_LB_GATE_NO_NAMESPACE"):
-        return ()
-    prefix = (
+# The namespace's first process (its init, which the kernel shields from its own namespace's
+# signals; the program is its child and stays killable by itself): bind every read-only folder
+# over itself read-only, then run the program with no capabilities left, so it cannot undo them.
+# Its exit code is the program's (128 + N: killed by signal N).
+SETUP = (
+    'while [ "$1" != -- ]; do mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" '
+    "|| exit 125; shift; done; shift; "
+    'setpriv --bounding-set=-all --inh-caps=-all --no-new-privs -- "$@"; exit $?'
+)
+
+
+def _namespace(readonly: Iterable[str]) -> tuple[str, ...]:
+    unshare = shutil.which("unshare") or "unshare"
+    return (
         unshare,
-        "--map-current-user",
+        "--map-root-user",
         "--pid",
         "--fork",
         "--kill-child=SIGKILL",
         "--mount-proc",
         "--",
-        # A shell as the namespace's first process (its init), the program its child: the
-        # kernel shields an init from its own signals, and the program must stay killable by
-        # itself like any process. The shell's exit code is the program's (128 + N: signal N).
         "/bin/sh",
         "-c",
-        '"$@"; exit $?',
+        SETUP,
         "sh",
+        *readonly,
+        "--",
     )
-    try:
-        probe = subprocess.run(
-            [*prefix, "true"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ()
-    return prefix if probe.returncode == 0 else ()
 
 
 @functools.cache
-def prefix() -> tuple[str, ...]:
+def namespaced() -> bool:
+    """Whether the program can get its own user, PID and mount namespace here (probed once per
+    gate run); without unprivileged user namespaces the fallback applies."""
+    if os.environ.get("KURL_LB_GATE_NO_NAMESPACE"):
+        return False
+    if not (shutil.which("unshare") and shutil.which("setpriv") and os.path.exists("/bin/sh")):
+        return False
+    with tempfile.TemporaryDirectory(prefix="kurl-lb-probe-") as probe:
+        try:
+            result = subprocess.run(
+                [*_namespace([probe]), "sh", "-c", f"! touch {probe}/written"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=10,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return result.returncode == 0 and not os.path.exists(os.path.join(probe, "written"))
+
+
+def prefix(readonly: Iterable[Path] = ()) -> tuple[str, ...]:
     """What the program's command line starts with: `setpriv --pdeathsig KILL` (the first process
     dies when the gate dies, however it dies; in a namespace `unshare --kill-child` passes that on
-    to the namespace's init, whose death ends every process in it), then the namespace."""
+    to the namespace's init, whose death ends every process in it), then the namespace, with the
+    `readonly` folders (the checkout, the gate's and the program's virtualenvs, the pack's copy)
+    read-only for the program."""
     setpriv = shutil.which("setpriv")
     death = (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
-    return (*death, *namespace_prefix())
+    if not namespaced():
+        return death
+    folders = sorted({str(p.resolve()) for p in readonly if p.exists()})
+    return (*death, *_namespace(folders))
 
 
 def _parents() -> dict[int, int]:

@@ -128,8 +128,8 @@ def test_a_hung_program_is_stopped_at_the_deadline_showing_where_it_waited(
 ) -> None:
     prog = program(tmp_path, NEVER_RESOLVES)
     started = time.monotonic()
-    result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "3", "--json")
-    assert time.monotonic() - started < 3 + 10
+    result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "8", "--json")
+    assert time.monotonic() - started < 8 + 10
     assert result.returncode == 2
     assert "did not finish before the deadline (--timeout)" in result.stderr
     # What reached the engine is the gate's to count: the stack and the VPC; the security group
@@ -143,7 +143,7 @@ def test_a_hung_program_is_stopped_at_the_deadline_showing_where_it_waited(
 
 def test_a_program_that_never_returns_is_stopped_too(tmp_path: Path) -> None:
     prog = program(tmp_path, ONE_VPC + "import time\nwhile True:\n    time.sleep(1)\n")
-    result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "3")
+    result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "8")
     assert result.returncode == 2
     assert "did not finish before the deadline (--timeout)" in result.stderr
     assert '__main__.py", line 6 in <module>' in result.stderr  # where it sleeps
@@ -500,10 +500,11 @@ def test_make_preview_passes_the_stacks_invokes_file() -> None:
 
 
 def test_the_program_does_not_outlive_a_killed_gate(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"  # outside the program's folder, which may be read-only to it
     prog = program(
-        tmp_path,
+        tmp_path / "prog",
         NEVER_RESOLVES.replace("import asyncio", "import asyncio, os")
-        + ("open('pid', 'w').write(str(os.getpid()))\n"),
+        + f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n",
     )
     gate = subprocess.Popen(
         [sys.executable, "-m", "offline", "preview", "--program", str(prog), "--stack", "ci"],
@@ -512,7 +513,7 @@ def test_the_program_does_not_outlive_a_killed_gate(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     for _ in range(600):  # the program writes the file once it runs
-        if (prog / "pid").exists() and (prog / "pid").read_text():
+        if pid_file.exists() and pid_file.read_text():
             break
         time.sleep(0.1)
     program_pids = in_folder(prog)  # its own PID namespace numbers it differently
@@ -545,3 +546,39 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+TRANSFORMS = """
+import pulumi
+import pulumi_aws as aws
+
+
+def internal(args: pulumi.ResourceTransformArgs):
+    if args.type_ == "aws:lb/loadBalancer:LoadBalancer":
+        return pulumi.ResourceTransformResult({**args.props, "internal": True}, args.opts)
+    return None
+
+
+def ip_targets(args: pulumi.ResourceTransformArgs):
+    return pulumi.ResourceTransformResult({**args.props, "targetType": "ip"}, args.opts)
+
+
+pulumi.runtime.register_resource_transform(internal)
+aws.lb.LoadBalancer("api", load_balancer_type="network", internal=False, subnets=["subnet-1"])
+aws.lb.TargetGroup(
+    "api", port=6443, protocol="TCP", vpc_id="vpc-1",
+    opts=pulumi.ResourceOptions(transforms=[ip_targets]),
+)
+"""
+
+
+def test_engine_side_transforms_run_through_the_callbacks_service(tmp_path: Path) -> None:
+    # As the engine runs them: the pack sees the inputs after the stack's and the resource's own
+    # transforms.
+    prog = program(tmp_path, TRANSFORMS)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json", "--no-policy")
+    assert result.returncode == 0, result.stderr
+    inputs = {r["type"]: r["inputs"] for r in json.loads(result.stdout)["resources"]}
+    assert inputs["aws:lb/loadBalancer:LoadBalancer"]["internal"] is True
+    assert inputs["aws:lb/targetGroup:TargetGroup"]["targetType"] == "ip"
+    assert "goaway" not in result.stderr.lower()

@@ -19,9 +19,7 @@ def build() -> list[pulumi.CustomResource]:
         load_balancer_arn=nlb.arn,
         port=6443,
         protocol="TCP",
-        default_actions=[
-            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=tg.arn)
-        ],
+        default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=tg.arn)],
     )
     attachment = aws.lb.TargetGroupAttachment(
         "primary-1", target_group_arn=tg.arn, target_id="i-0123456789abcdef0"
