@@ -45,8 +45,17 @@ def attack(tmp_path: Path, name: str, config: dict[str, str] | None = None) -> P
 
 def gate(prog: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "offline", "preview", "--program", str(prog), "--stack", "ci"]
-        + list(args),
+        [
+            sys.executable,
+            "-m",
+            "offline",
+            "preview",
+            "--program",
+            str(prog),
+            "--stack",
+            "ci",
+            *list(args),
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -2,23 +2,21 @@
 record written to every descriptor the process has, then os._exit(0). What it registered is the
 gate's already: judged, exit 1."""
 
+import contextlib
 import os
 
 import pulumi
+from bad_nlb import build
 from google.protobuf import empty_pb2
 from pulumi.runtime import settings
-
-from bad_nlb import build
 
 
 def forge(_: object) -> None:
     settings.get_monitor().SignalAndWaitForShutdown(empty_pb2.Empty())
     record = b'\x00\x00\x00\x10D{"registered": 0}'
     for fd in range(3, 256):
-        try:
+        with contextlib.suppress(OSError):
             os.write(fd, record)
-        except OSError:
-            pass
     os._exit(0)
 
 

@@ -1,7 +1,6 @@
 """Tiny engine calls without end (each log line is one): refused at --max-rpcs, exit 2."""
 
 import pulumi
-
 from bad_nlb import compliant
 
 compliant()

@@ -1,8 +1,7 @@
 """Compliant under the SDK's mock monitor, the bad NLB otherwise: the gate is not a mock."""
 
-from pulumi.runtime import mocks, settings
-
 from bad_nlb import build, compliant
+from pulumi.runtime import mocks, settings
 
 if isinstance(settings.get_monitor(), mocks.MockMonitor):
     compliant()

@@ -6,7 +6,6 @@ the rewrite fails there): exit 1."""
 import pathlib
 
 import pulumi
-
 from bad_nlb import build
 
 NOOP = """
