@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,13 +155,64 @@ def _read_port(process: subprocess.Popen[bytes], timeout: float, stderr: _Drain)
 
 
 # The pack's process: not dumpable (a same-user program cannot open its /proc entries or ptrace
-# it), then the SDK's own `python -m pulumi.policy <engine> <pack dir>`.
-PACK_MAIN = (
-    "import ctypes, runpy, sys\n"
-    "try:\n    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)\nexcept Exception:\n    pass\n"
-    "sys.argv = ['pulumi.policy', *sys.argv[1:]]\n"
-    "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)\n"
-)
+# it), serving on a private unix socket instead of the TCP port pulumi-policy binds (so the gate
+# works with loopback down; the port it prints is then only the sign that it has loaded), then
+# the SDK's own `python -m pulumi.policy <engine> <pack dir>`. This runs the trusted pack, never
+# the judged program.
+PACK_MAIN = """
+import ctypes
+import os
+import runpy
+import sys
+
+import grpc
+
+try:
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+except Exception:
+    pass
+_server = grpc.server
+
+
+def server(*args, **kwargs):
+    served = _server(*args, **kwargs)
+    add = served.add_insecure_port
+
+    def add_insecure_port(address):
+        if address.startswith("127.0.0.1:"):
+            add("unix:" + os.environ["KURL_LB_PACK_SOCKET"])
+            return 1
+        return add(address)
+
+    served.add_insecure_port = add_insecure_port
+    return served
+
+
+grpc.server = server
+
+# Configure is the gate's, once: no other client of the socket may change the levels later.
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+_add_servicer = analyzer_pb2_grpc.add_AnalyzerServicer_to_server
+
+
+def add_servicer(servicer, served):
+    configure, done = servicer.Configure, []
+
+    def configure_once(request, context):
+        if done:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "the pack is configured once")
+        done.append(True)
+        return configure(request, context)
+
+    servicer.Configure = configure_once
+    return _add_servicer(servicer, served)
+
+
+analyzer_pb2_grpc.add_AnalyzerServicer_to_server = add_servicer
+sys.argv = ["pulumi.policy", *sys.argv[1:]]
+runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+"""
 
 
 def _private_copy(pack_dir: Path) -> Path:
@@ -197,7 +248,13 @@ class PackProcess:
         self.pack_dir = pack_dir
         self.version = _manifest_version(pack_dir)
         self.copy = _private_copy(pack_dir)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        self.socket = self.copy.parent / "analyzer.sock"
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "KURL_LB_PACK_SOCKET": str(self.socket),
+        }
         try:
             self.process = subprocess.Popen(
                 # The engine address is only used for logging, which the offline gate does not
@@ -219,10 +276,10 @@ class PackProcess:
 
     def connect(self, timeout: float = START_TIMEOUT_SECONDS) -> Any:
         """The pack's Analyzer stub, once the pack serves it."""
-        port = _read_port(self.process, timeout, self.stderr)
+        _read_port(self.process, timeout, self.stderr)
         assert self.process.stdout is not None
         _Drain(self.process.stdout).start()  # a policy's prints must not fill the pipe either
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.channel = grpc.insecure_channel(f"unix:{self.socket}")
         grpc.channel_ready_future(self.channel).result(timeout=timeout)
         return analyzer_pb2_grpc.AnalyzerStub(self.channel)
 
@@ -274,6 +331,8 @@ class PolicyGate:
 
     def __init__(self, stub: Any, version: str | None, config: PolicyConfig | None = None) -> None:
         self.stub = stub
+        self.streamed: list[tuple[RecordedResource, Any]] | None = None
+        self.streamed_lock = threading.Lock()
         self.info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_SECONDS)
         # The CLI takes the version from PulumiPolicy.yaml (the Python SDK always says 0.0.1).
         self.version = version or self.info.version
@@ -320,21 +379,37 @@ class PolicyGate:
             timeout=CALL_TIMEOUT_SECONDS,
         )
 
+    def stream(self) -> Callable[[RecordedResource], None]:
+        """Analyze custom resources as the program registers them (several calls in flight),
+        overlapping the pack's work with the program's run; `analyze` then only waits for them
+        and adds AnalyzeStack. Returns what to call with each registration."""
+        self.streamed = []
+        streamed = self.streamed
+
+        def submit(resource: RecordedResource) -> None:
+            if resource.custom:
+                future = self.stub.Analyze.future(
+                    _analyze_request(resource), timeout=CALL_TIMEOUT_SECONDS
+                )
+                with self.streamed_lock:
+                    streamed.append((resource, future))
+
+        return submit
+
     def analyze(self, graph: Graph) -> PolicyResult:
         try:
             diagnostics: list[Diagnostic] = []
-            for resource in graph.custom:
-                response = self.stub.Analyze(
-                    analyzer_pb2.AnalyzeRequest(
-                        type=resource.type,
-                        properties=resource.wire_inputs,
-                        urn=resource.urn,
-                        name=resource.name,
-                        options=_options(resource),
-                    ),
-                    timeout=CALL_TIMEOUT_SECONDS,
-                )
-                diagnostics += _diagnostics(response, default_urn=resource.urn)
+            if self.streamed is not None:
+                with self.streamed_lock:
+                    calls = list(self.streamed)
+                for resource, future in calls:
+                    diagnostics += _diagnostics(future.result(), default_urn=resource.urn)
+            else:
+                for resource in graph.custom:
+                    response = self.stub.Analyze(
+                        _analyze_request(resource), timeout=CALL_TIMEOUT_SECONDS
+                    )
+                    diagnostics += _diagnostics(response, default_urn=resource.urn)
             stack = self.stub.AnalyzeStack(
                 analyzer_pb2.AnalyzeStackRequest(
                     resources=[_stack_resource(r) for r in graph.resources]
@@ -373,6 +448,16 @@ def analyze(
     """Start the pack, run it over one recorded graph, stop it."""
     with policy_gate(pack_dir, timeout=timeout, config=config) as gate:
         return gate.analyze(graph)
+
+
+def _analyze_request(resource: RecordedResource) -> analyzer_pb2.AnalyzeRequest:
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        properties=resource.wire_inputs,
+        urn=resource.urn,
+        name=resource.name,
+        options=_options(resource),
+    )
 
 
 def _stack_resource(r: RecordedResource) -> analyzer_pb2.AnalyzerResource:

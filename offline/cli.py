@@ -10,10 +10,12 @@ it), 4 the plan against `--against REV` moves the API address (offline.address) 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +174,7 @@ def _graph_at(
     invokes: Any,
     caps: Caps,
     readonly: tuple[Path, ...],
+    hidden: tuple[Path, ...],
 ) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
     from .recorder import Graph
@@ -203,6 +206,7 @@ def _graph_at(
                 venv_base=program.resolve(),
                 caps=caps,
                 readonly=readonly,
+                hidden=hidden,
             )
         except ProgramError as exc:
             raise ProgramError(at_revision(exc, files)) from None
@@ -222,9 +226,6 @@ def _address_gate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    # gRPC core's own notices (a program's callbacks server going away, fork handlers) are not
-    # the gate's output; errors still show.
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     """Exit 1 means a mandatory policy violation and nothing else (3 and 4 are the gate's other
     verdicts, see the module docstring); every failure is 2 with a one-line reason (the
     program's own errors add their traceback)."""
@@ -255,30 +256,25 @@ def _main(argv: list[str] | None) -> int:
             read_policy_config(args.policy_pack_config) if args.policy_pack_config else None
         )
         files = read_stack(args.program, args.stack)
-        from .analyzer import START_TIMEOUT_SECONDS, PackProcess, PolicyPackError
+        from .analyzer import PackProcess
 
         gate: PolicyGate | None = None
-        try:
+        # The judge first. Where the program gets its own namespaces (the pack, its copy and
+        # its socket out of the program's reach) the pack loads while the program starts;
+        # elsewhere it has loaded its policies before the program it judges starts.
+        with _pack_errors(args):
             if not args.no_policy:
-                # The judge first: the pack has loaded its policies, from its own copy, before
-                # the program it judges starts.
                 pack = PackProcess(args.policy_pack.resolve())
-                timeout = max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic()))
-                gate = pack.gate(timeout, policy_config)
-        except PolicyPackError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-        except Exception as exc:  # e.g. no loopback: the pack's port cannot be reached
-            reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
-            print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
-            return EXIT_ERROR
+                if not sandbox.namespaced():
+                    gate = pack.gate(_pack_timeout(deadline), policy_config)
         # Everything the verdict needs is imported before the program runs: a module loaded
         # later could be one the program rewrote (where it can write to the checkout).
         from .diff import diff
         from .render import render_diff_text, render_json, render_text
 
         caps = _caps(args)
-        readonly = (args.policy_pack.resolve(),) + ((pack.copy.parent,) if pack else ())
+        readonly = (args.policy_pack.resolve(),)
+        hidden = (pack.copy.parent,) if pack else ()
         running = RunningProgram(
             files,
             args.program.resolve(),
@@ -286,7 +282,13 @@ def _main(argv: list[str] | None) -> int:
             invokes=invokes,
             caps=caps,
             readonly=readonly,
+            hidden=hidden,
         )
+        with _pack_errors(args):
+            if pack is not None and gate is None:
+                gate = pack.gate(_pack_timeout(deadline), policy_config)
+        if gate is not None:
+            running.session.subscribe(gate.stream())
         old = (
             _graph_at(
                 args.program,
@@ -296,6 +298,7 @@ def _main(argv: list[str] | None) -> int:
                 invokes=invokes,
                 caps=caps,
                 readonly=readonly,
+                hidden=hidden,
             )
             if args.against
             else None
@@ -304,11 +307,10 @@ def _main(argv: list[str] | None) -> int:
         unverifiable = running.session.unverifiable
         policy = None
         if gate is not None:
-            try:
+            with _pack_errors(args):
                 policy = gate.analyze(graph)
-            except PolicyPackError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return EXIT_ERROR
+    except _PackFailed:
+        return EXIT_ERROR
     except (
         RevisionError,
         StackFileError,
@@ -378,6 +380,38 @@ def _main(argv: list[str] | None) -> int:
     return exit_code(
         policy, strict=args.strict, address_blocked=blocked, unverifiable=bool(unverifiable)
     )
+
+
+class _PackFailed(Exception):
+    """The pack failed; its error is printed already (exit 2)."""
+
+
+@contextlib.contextmanager
+def _pack_errors(args: argparse.Namespace) -> Iterator[None]:
+    """A pack that fails to start, answer or be reached is exit 2 in one line."""
+    from .analyzer import PolicyPackError
+
+    try:
+        yield
+    except PolicyPackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise _PackFailed from None
+    except (OSError, RuntimeError, ValueError) as exc:  # e.g. its socket cannot be reached
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
+        print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
+        raise _PackFailed from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("grpc"):  # grpc.FutureTimeoutError, RpcError
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
+            print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
+            raise _PackFailed from None
+        raise
+
+
+def _pack_timeout(deadline: float) -> float:
+    from .analyzer import START_TIMEOUT_SECONDS
+
+    return max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic()))
 
 
 def _write_stdout(text: str) -> None:

@@ -39,6 +39,7 @@ from .recorder import (
     ROOT_STACK_TYPE,
     Graph,
     RecordedInvoke,
+    RecordedResource,
     make_urn,
     plain,
     resource_from_request,
@@ -107,6 +108,7 @@ class Session:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        self.listeners: list[Callable[[RecordedResource], None]] = []
         self.states: dict[str, tuple[str, struct_pb2.Struct]] = {}  # urn -> (id, state)
         self.parents: dict[str, str] = {}
         self.own_transforms: dict[str, list[callback_pb2.Callback]] = {}
@@ -114,6 +116,14 @@ class Session:
         self.invoke_transforms: list[callback_pb2.Callback] = []
         self.callbacks: dict[str, Any] = {}  # target -> CallbacksStub
         self.channels: list[grpc.Channel] = []
+
+    def subscribe(self, listener: Callable[[RecordedResource], None]) -> None:
+        """Call `listener` with every registration: those so far, then each as it comes."""
+        with self.lock:
+            self.listeners.append(listener)
+            so_far = list(self.graph.resources)
+        for resource in so_far:
+            listener(resource)
 
     def count(self, message: Any) -> None:
         """One RPC, and the bytes the gate keeps of it; Refused past a cap."""
@@ -222,6 +232,9 @@ class Monitor(resource_pb2_grpc.ResourceMonitorServicer):
                 s.own_transforms[urn] = list(request.transforms)
             if why is not None:
                 s.unverifiable.append(Unverifiable(urn, request.type, request.name, why))
+            listeners = list(s.listeners)
+        for listener in listeners:
+            listener(recorded)
         if stack:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         # As in a preview of a new stack: outputs are the inputs, the ID unknown.

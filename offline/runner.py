@@ -47,7 +47,9 @@ GATE_ROOT = Path(__file__).resolve().parent.parent  # the gate's checkout: read-
 DEFAULT_TIMEOUT_SECONDS = 300.0
 STACK_DUMP_GRACE_SECONDS = 1.0  # for the program's faulthandler to print every thread's stack
 OUTPUT_CAP_BYTES = 4 * 1024 * 1024  # of the program's own stdout and stderr shown
-PARALLEL = 8  # the language host's --parallel: the SDK runs 4x as many executor threads
+PARALLEL = int(
+    os.environ.get("KB_PAR", "8")
+)  # the language host's --parallel: the SDK runs 4x as many executor threads
 # Never handed to the program: a preview needs no cloud account and no CI token.
 SECRET_ENV = re.compile(
     r"TOKEN|SECRET|PASSWORD|PASSPHRASE|CREDENTIAL|^(AWS|ARM|AZURE|GOOGLE|GCP|CLOUDSDK|ACTIONS)_",
@@ -132,6 +134,7 @@ class RunningProgram:
         venv_base: Path | None = None,
         caps: Caps | None = None,
         readonly: tuple[Path, ...] = (),
+        hidden: tuple[Path, ...] = (),
     ) -> None:
         from .engine import Session, serve
         from .limits import Caps
@@ -150,7 +153,8 @@ class RunningProgram:
         command = [
             *sandbox.prefix(
                 (GATE_ROOT, Path(sys.prefix), project_dir, main, *readonly)
-                + ((self.python.venv,) if self.python.venv else ())
+                + ((self.python.venv,) if self.python.venv else ()),
+                hidden,
             ),
             self.python.python,
             "-u",
@@ -248,6 +252,7 @@ def run_program(
     venv_base: Path | None = None,
     caps: Caps | None = None,
     readonly: tuple[Path, ...] = (),
+    hidden: tuple[Path, ...] = (),
 ) -> Graph:
     """Record the program in `project_dir` for the stack in `files`; raise ProgramError unless it
     completed before `deadline` (time.monotonic())."""
@@ -259,6 +264,7 @@ def run_program(
         venv_base=venv_base,
         caps=caps,
         readonly=readonly,
+        hidden=hidden,
     ).result()
 
 

@@ -54,9 +54,12 @@ def harden_gate() -> bool:
 # signals; the program is its child and stays killable by itself): bind every read-only folder
 # over itself read-only, then run the program with no capabilities left, so it cannot undo them.
 # Its exit code is the program's (128 + N: killed by signal N).
+# Folders given as +DIR are hidden instead, under an empty read-only tmpfs (the pack's socket).
 SETUP = (
-    'while [ "$1" != -- ]; do mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" '
-    "|| exit 125; shift; done; shift; "
+    'while [ "$1" != -- ]; do case "$1" in '
+    '+*) mount -t tmpfs -o ro,size=4k kurl-lb-hidden "${1#+}" || exit 125;; '
+    '*) mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" || exit 125;; '
+    "esac; shift; done; shift; "
     'setpriv --bounding-set=-all --inh-caps=-all --no-new-privs -- "$@"; exit $?'
 )
 
@@ -102,17 +105,19 @@ def namespaced() -> bool:
         return result.returncode == 0 and not os.path.exists(os.path.join(probe, "written"))
 
 
-def prefix(readonly: Iterable[Path] = ()) -> tuple[str, ...]:
+def prefix(readonly: Iterable[Path] = (), hidden: Iterable[Path] = ()) -> tuple[str, ...]:
     """What the program's command line starts with: `setpriv --pdeathsig KILL` (the first process
     dies when the gate dies, however it dies; in a namespace `unshare --kill-child` passes that on
     to the namespace's init, whose death ends every process in it), then the namespace, with the
-    `readonly` folders (the checkout, the gate's and the program's virtualenvs, the pack's copy)
-    read-only for the program."""
+    `readonly` folders (the checkout, the gate's and the program's virtualenvs, the pack)
+    read-only for the program and the `hidden` ones (the pack's copy and socket) out of its
+    sight."""
     setpriv = shutil.which("setpriv")
     death = (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
     if not namespaced():
         return death
     folders = sorted({str(p.resolve()) for p in readonly if p.exists()})
+    folders += sorted({f"+{p.resolve()}" for p in hidden if p.is_dir()})
     return (*death, *_namespace(folders))
 
 
