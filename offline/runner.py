@@ -47,9 +47,8 @@ GATE_ROOT = Path(__file__).resolve().parent.parent  # the gate's checkout: read-
 DEFAULT_TIMEOUT_SECONDS = 300.0
 STACK_DUMP_GRACE_SECONDS = 1.0  # for the program's faulthandler to print every thread's stack
 OUTPUT_CAP_BYTES = 4 * 1024 * 1024  # of the program's own stdout and stderr shown
-PARALLEL = int(
-    os.environ.get("KB_PAR", "8")
-)  # the language host's --parallel: the SDK runs 4x as many executor threads
+# The language host's --parallel, the CLI's default (4 per CPU); the SDK runs 4x as many threads.
+PARALLEL = 4 * (os.cpu_count() or 1)
 # Never handed to the program: a preview needs no cloud account and no CI token.
 SECRET_ENV = re.compile(
     r"TOKEN|SECRET|PASSWORD|PASSPHRASE|CREDENTIAL|^(AWS|ARM|AZURE|GOOGLE|GCP|CLOUDSDK|ACTIONS)_",
