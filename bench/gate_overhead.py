@@ -7,7 +7,7 @@ resources), then times, in fresh interpreters, interleaved, median of REPEAT run
   (`run_in_stack`, the SDK's MockMonitor answering every registration with its inputs), config
   handed over already encoded, as the engine hands it;
 - render: `python -m offline preview --json --no-policy`: the gate reading the stack, running the
-  program in its child process and harness, rebuilding the graph and rendering it;
+  program against the engine it serves, rebuilding the graph and rendering it;
 - gate with this project's pack, and gate with a no-op pack (one policy that checks nothing).
 
 It prints the ratios render/bare and pack/no-op-pack, both measured in this same run, in wall

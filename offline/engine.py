@@ -45,6 +45,7 @@ from .recorder import (
     resource_from_request,
     struct_to_plain,
 )
+from .runner import fixture_matches
 
 # What the SDK's mock monitor says it supports, and so what the in-process recorder's tests see:
 # output values stay off, so inputs arrive resolved (the engine's own preview resolves them too
@@ -180,11 +181,6 @@ def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
 
 class _TransformFailed(Exception):
     pass
-
-
-def fixture_matches(wanted: dict[str, Any], args: dict[str, Any]) -> bool:
-    """Whether an --invokes entry's args (all of them, same values) are among the call's."""
-    return all(key in args and args[key] == value for key, value in wanted.items())
 
 
 _OPTION_FIELDS = {  # RegisterResourceRequest -> TransformResourceOptions, as the engine maps them

@@ -426,6 +426,11 @@ def _output_form(token: str) -> str:
     return f"{snake}_output()"
 
 
+def fixture_matches(wanted: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether an --invokes entry's args (all of them, same values) are among the call's."""
+    return all(key in args and args[key] == value for key, value in wanted.items())
+
+
 class InvokesFileError(Exception):
     """The --invokes file is missing or malformed (exit code 2)."""
 
