@@ -20,7 +20,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from offline.harness import fixture_matches
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckFailure,
@@ -41,7 +40,7 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.provider.experimental.server import main
 
-from offline.runner import read_invokes
+from offline.runner import fixture_matches, read_invokes
 from tests.e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
 
 # The Python SDK package whose version the double reports, per Pulumi package name.
