@@ -28,8 +28,8 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from .graph import Graph, RecordedResource
 from .policyconfig import ENFORCEMENT_LEVELS, PolicyConfig, schema_errors
-from .recorder import Graph, RecordedResource
 
 START_TIMEOUT_SECONDS = 60.0
 CALL_TIMEOUT_SECONDS = 120.0

@@ -52,7 +52,7 @@ from .stackfile import (
 if TYPE_CHECKING:
     from .analyzer import PackProcess, PolicyGate, PolicyResult
     from .diff import Change
-    from .recorder import Graph
+    from .graph import Graph
 
 # The Pulumi SDK, gRPC and the renderer are imported in main() once the policy pack has started
 # in its own process: the gate's start-up overlaps the pack's instead of preceding it.
@@ -177,7 +177,7 @@ def _graph_at(
     hidden: tuple[Path, ...],
 ) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
-    from .recorder import Graph
+    from .graph import Graph
 
     with program_at(program, revision) as old_program:
 

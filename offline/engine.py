@@ -34,8 +34,7 @@ from pulumi.runtime.proto import (
     resource_pb2_grpc,
 )
 
-from .limits import Caps
-from .recorder import (
+from .graph import (
     ROOT_STACK_TYPE,
     Graph,
     RecordedInvoke,
@@ -45,6 +44,7 @@ from .recorder import (
     resource_from_request,
     struct_to_plain,
 )
+from .limits import Caps
 from .runner import fixture_matches
 
 # What the SDK's mock monitor says it supports, and so what the in-process recorder's tests see:

@@ -11,7 +11,7 @@ from .address import ADDRESS_PROCEDURE, EXIT_ADDRESS_CHANGE, FLAG, AddressGate, 
 from .analyzer import Diagnostic, PolicyResult
 from .diff import ACTIONS, REPLACE, UPDATE, Change, summary
 from .escape import one_line
-from .recorder import UNKNOWN, Graph, RecordedResource
+from .graph import UNKNOWN, Graph, RecordedResource
 
 if TYPE_CHECKING:
     from .engine import Unverifiable

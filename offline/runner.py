@@ -37,8 +37,8 @@ from .wire import RESOURCE_SIG, SIG_KEY
 
 if TYPE_CHECKING:
     from .engine import Session
+    from .graph import Graph
     from .limits import Caps
-    from .recorder import Graph
 
 # In a folder of its own: Python puts a script's folder first on sys.path, and the gate's modules
 # must not shadow the program's.
@@ -136,8 +136,8 @@ class RunningProgram:
         hidden: tuple[Path, ...] = (),
     ) -> None:
         from .engine import Session, serve
+        from .graph import Graph
         from .limits import Caps
-        from .recorder import Graph
 
         self.files, self.deadline = files, deadline
         self.python = interpreter(files, project_dir, venv_base)
