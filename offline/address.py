@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diff import DELETE, REPLACE, Change, Reason
-from .recorder import UNKNOWN, Graph
+from .graph import UNKNOWN, Graph
 from .replacements import FRONT_END_TYPES, address_property
 
 ADDRESS_OUTPUT = "loadBalancerAddress"

@@ -9,12 +9,15 @@ during `pulumi preview --policy-pack DIR`:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +28,8 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from .graph import Graph, RecordedResource
 from .policyconfig import ENFORCEMENT_LEVELS, PolicyConfig, schema_errors
-from .recorder import Graph, RecordedResource
 
 START_TIMEOUT_SECONDS = 60.0
 CALL_TIMEOUT_SECONDS = 120.0
@@ -151,37 +154,166 @@ def _read_port(process: subprocess.Popen[bytes], timeout: float, stderr: _Drain)
     raise PolicyPackError(f"policy pack failed to start: {detail}")
 
 
+# The pack's process: not dumpable (a same-user program cannot open its /proc entries or ptrace
+# it), serving on a private unix socket instead of the TCP port pulumi-policy binds (so the gate
+# works with loopback down; the port it prints is then only the sign that it has loaded), then
+# the SDK's own `python -m pulumi.policy <engine> <pack dir>`. This runs the trusted pack, never
+# the judged program.
+PACK_MAIN = """
+import ctypes
+import os
+import runpy
+import sys
+
+import grpc
+
+try:
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+except Exception:
+    pass
+_server = grpc.server
+
+
+def server(*args, **kwargs):
+    served = _server(*args, **kwargs)
+    add = served.add_insecure_port
+
+    def add_insecure_port(address):
+        if address.startswith("127.0.0.1:"):
+            add("unix:" + os.environ["KURL_LB_PACK_SOCKET"])
+            return 1
+        return add(address)
+
+    served.add_insecure_port = add_insecure_port
+    return served
+
+
+grpc.server = server
+
+# Configure is the gate's, once: no other client of the socket may change the levels later.
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+_add_servicer = analyzer_pb2_grpc.add_AnalyzerServicer_to_server
+
+
+def add_servicer(servicer, served):
+    configure, done = servicer.Configure, []
+
+    def configure_once(request, context):
+        if done:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "the pack is configured once")
+        done.append(True)
+        return configure(request, context)
+
+    servicer.Configure = configure_once
+    return _add_servicer(servicer, served)
+
+
+analyzer_pb2_grpc.add_AnalyzerServicer_to_server = add_servicer
+sys.argv = ["pulumi.policy", *sys.argv[1:]]
+runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+"""
+
+
+def _private_copy(pack_dir: Path) -> Path:
+    """The pack copied into a private (0700) folder, read-only, without byte-code caches: what
+    the pack process loads is what was there when the gate started, whatever the judged program
+    later does to the checkout."""
+    root = Path(tempfile.mkdtemp(prefix="kurl-lb-pack-"))
+    copy = root / pack_dir.name
+    shutil.copytree(
+        pack_dir, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", "venv")
+    )
+    for path in sorted(copy.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    copy.chmod(0o555)
+    return copy
+
+
+def _remove_copy(copy: Path) -> None:
+    for path in [copy, *copy.rglob("*")]:
+        if path.is_dir():
+            with contextlib.suppress(OSError):
+                path.chmod(0o755)
+    shutil.rmtree(copy.parent, ignore_errors=True)
+
+
+class PackProcess:
+    """A policy pack started as the engine starts it, from a private read-only copy; `connect`
+    waits until it has loaded its policies (so the judged program can start after it)."""
+
+    def __init__(self, pack_dir: Path) -> None:
+        if not (pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PolicyPackError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+        self.pack_dir = pack_dir
+        self.version = _manifest_version(pack_dir)
+        self.copy = _private_copy(pack_dir)
+        self.socket = self.copy.parent / "analyzer.sock"
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "KURL_LB_PACK_SOCKET": str(self.socket),
+        }
+        try:
+            self.process = subprocess.Popen(
+                # The engine address is only used for logging, which the offline gate does not
+                # serve.
+                [sys.executable, "-c", PACK_MAIN, "127.0.0.1:0", str(self.copy)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=self.copy,
+            )
+        except OSError as exc:
+            _remove_copy(self.copy)
+            raise PolicyPackError(f"cannot start the policy pack: {exc}") from None
+        assert self.process.stderr is not None
+        self.stderr = _Drain(self.process.stderr)
+        self.stderr.start()
+        self.channel: grpc.Channel | None = None
+
+    def connect(self, timeout: float = START_TIMEOUT_SECONDS) -> Any:
+        """The pack's Analyzer stub, once the pack serves it."""
+        _read_port(self.process, timeout, self.stderr)
+        assert self.process.stdout is not None
+        _Drain(self.process.stdout).start()  # a policy's prints must not fill the pipe either
+        self.channel = grpc.insecure_channel(f"unix:{self.socket}")
+        grpc.channel_ready_future(self.channel).result(timeout=timeout)
+        return analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def gate(self, timeout: float, config: PolicyConfig | None) -> PolicyGate:
+        stub = self.connect(timeout)
+        try:
+            return PolicyGate(stub, self.version, config)
+        except grpc.RpcError as exc:
+            raise PolicyPackError(f"policy pack call failed: {exc}") from None
+
+    def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self.stderr.join(timeout=5)
+        _remove_copy(self.copy)
+
+
+def _manifest_version(pack_dir: Path) -> str | None:
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    data = yaml.safe_load(manifest.read_text()) or {}
+    return str(data["version"]) if "version" in data else None
+
+
 @contextmanager
 def running_pack(pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> Iterator[Any]:
     """The pack's Analyzer stub, served by `python -m pulumi.policy` as the engine starts it."""
-    if not (pack_dir / "PulumiPolicy.yaml").is_file():
-        raise PolicyPackError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        # The engine address is only used for logging, which the offline gate does not serve.
-        [sys.executable, "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert process.stderr is not None
-    stderr = _Drain(process.stderr)
-    stderr.start()
+    pack = PackProcess(pack_dir)
     try:
-        port = _read_port(process, timeout, stderr)
-        assert process.stdout is not None
-        _Drain(process.stdout).start()  # a policy's prints must not fill the pipe either
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        try:
-            grpc.channel_ready_future(channel).result(timeout=timeout)
-            yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        finally:
-            channel.close()
+        yield pack.connect(timeout)
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        stderr.join(timeout=5)
+        pack.close()
 
 
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
@@ -199,6 +331,8 @@ class PolicyGate:
 
     def __init__(self, stub: Any, version: str | None, config: PolicyConfig | None = None) -> None:
         self.stub = stub
+        self.streamed: list[tuple[RecordedResource, Any]] | None = None
+        self.streamed_lock = threading.Lock()
         self.info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_SECONDS)
         # The CLI takes the version from PulumiPolicy.yaml (the Python SDK always says 0.0.1).
         self.version = version or self.info.version
@@ -245,21 +379,37 @@ class PolicyGate:
             timeout=CALL_TIMEOUT_SECONDS,
         )
 
+    def stream(self) -> Callable[[RecordedResource], None]:
+        """Analyze custom resources as the program registers them (several calls in flight),
+        overlapping the pack's work with the program's run; `analyze` then only waits for them
+        and adds AnalyzeStack. Returns what to call with each registration."""
+        self.streamed = []
+        streamed = self.streamed
+
+        def submit(resource: RecordedResource) -> None:
+            if resource.custom:
+                future = self.stub.Analyze.future(
+                    _analyze_request(resource), timeout=CALL_TIMEOUT_SECONDS
+                )
+                with self.streamed_lock:
+                    streamed.append((resource, future))
+
+        return submit
+
     def analyze(self, graph: Graph) -> PolicyResult:
         try:
             diagnostics: list[Diagnostic] = []
-            for resource in graph.custom:
-                response = self.stub.Analyze(
-                    analyzer_pb2.AnalyzeRequest(
-                        type=resource.type,
-                        properties=resource.wire_inputs,
-                        urn=resource.urn,
-                        name=resource.name,
-                        options=_options(resource),
-                    ),
-                    timeout=CALL_TIMEOUT_SECONDS,
-                )
-                diagnostics += _diagnostics(response, default_urn=resource.urn)
+            if self.streamed is not None:
+                with self.streamed_lock:
+                    calls = list(self.streamed)
+                for resource, future in calls:
+                    diagnostics += _diagnostics(future.result(), default_urn=resource.urn)
+            else:
+                for resource in graph.custom:
+                    response = self.stub.Analyze(
+                        _analyze_request(resource), timeout=CALL_TIMEOUT_SECONDS
+                    )
+                    diagnostics += _diagnostics(response, default_urn=resource.urn)
             stack = self.stub.AnalyzeStack(
                 analyzer_pb2.AnalyzeStackRequest(
                     resources=[_stack_resource(r) for r in graph.resources]
@@ -281,17 +431,11 @@ class PolicyGate:
 def policy_gate(
     pack_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS, config: PolicyConfig | None = None
 ) -> Iterator[PolicyGate]:
-    version = None
-    manifest = pack_dir / "PulumiPolicy.yaml"
-    if manifest.is_file():
-        data = yaml.safe_load(manifest.read_text()) or {}
-        version = str(data["version"]) if "version" in data else None
-    with running_pack(pack_dir, timeout=timeout) as stub:
-        try:
-            gate = PolicyGate(stub, version, config)
-        except grpc.RpcError as exc:
-            raise PolicyPackError(f"policy pack call failed: {exc}") from None
-        yield gate
+    pack = PackProcess(pack_dir)
+    try:
+        yield pack.gate(timeout, config)
+    finally:
+        pack.close()
 
 
 def analyze(
@@ -304,6 +448,16 @@ def analyze(
     """Start the pack, run it over one recorded graph, stop it."""
     with policy_gate(pack_dir, timeout=timeout, config=config) as gate:
         return gate.analyze(graph)
+
+
+def _analyze_request(resource: RecordedResource) -> analyzer_pb2.AnalyzeRequest:
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        properties=resource.wire_inputs,
+        urn=resource.urn,
+        name=resource.name,
+        options=_options(resource),
+    )
 
 
 def _stack_resource(r: RecordedResource) -> analyzer_pb2.AnalyzerResource:

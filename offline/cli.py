@@ -10,12 +10,16 @@ it), 4 the plan against `--against REV` moves the API address (offline.address) 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import sandbox
 from .address import (
     EXIT_ADDRESS_CHANGE,
     FLAG,
@@ -25,6 +29,8 @@ from .address import (
     replacement_warnings,
 )
 from .against import RevisionError, program_at, stack_config_at
+from .escape import escape_text
+from .limits import DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_RPCS, Caps
 from .policyconfig import PolicyConfigError, read_policy_config
 from .runner import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -44,12 +50,12 @@ from .stackfile import (
 )
 
 if TYPE_CHECKING:
-    from .analyzer import PolicyResult
+    from .analyzer import PackProcess, PolicyGate, PolicyResult
     from .diff import Change
-    from .recorder import Graph
+    from .graph import Graph
 
-# The Pulumi SDK, gRPC and the renderer are imported in main() once the program has started in
-# its own process: the gate's start-up overlaps the program's run instead of preceding it.
+# The Pulumi SDK, gRPC and the renderer are imported in main() once the policy pack has started
+# in its own process: the gate's start-up overlaps the pack's instead of preceding it.
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR, EXIT_UNVERIFIED = 0, 1, 2, 3
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +116,29 @@ def _parser() -> argparse.ArgumentParser:
         help="known results of lookups (invokes): a YAML list of token, args, result",
     )
     preview.add_argument(
+        "--max-rpcs",
+        type=_positive_int,
+        default=DEFAULT_MAX_RPCS,
+        metavar="N",
+        help=f"refuse a program making more engine calls than this (default: {DEFAULT_MAX_RPCS})",
+    )
+    preview.add_argument(
+        "--max-message-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_MESSAGE_BYTES,
+        metavar="BYTES",
+        help="refuse a larger single engine call (default: "
+        f"{DEFAULT_MAX_MESSAGE_BYTES // 1024 // 1024} MiB)",
+    )
+    preview.add_argument(
+        "--max-memory",
+        type=_positive_int,
+        default=DEFAULT_MAX_MEMORY_BYTES,
+        metavar="BYTES",
+        help="refuse a program whose calls add up to more than this (default: "
+        f"{DEFAULT_MAX_MEMORY_BYTES // 1024 // 1024} MiB)",
+    )
+    preview.add_argument(
         "--policy-pack-config",
         type=Path,
         metavar="FILE",
@@ -118,9 +147,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _graph_at(program: Path, stack: str, revision: str, *, deadline: float, invokes: Any) -> Graph:
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _caps(args: argparse.Namespace) -> Caps:
+    return Caps(
+        max_rpcs=args.max_rpcs,
+        max_message_bytes=args.max_message_bytes,
+        max_memory_bytes=args.max_memory,
+    )
+
+
+def _graph_at(
+    program: Path,
+    stack: str,
+    revision: str,
+    *,
+    deadline: float,
+    invokes: Any,
+    caps: Caps,
+    readonly: tuple[Path, ...],
+    hidden: tuple[Path, ...],
+) -> Graph:
     """The stack's graph at a revision; empty when the stack did not exist there yet."""
-    from .recorder import Graph
+    from .graph import Graph
 
     with program_at(program, revision) as old_program:
 
@@ -147,6 +204,9 @@ def _graph_at(program: Path, stack: str, revision: str, *, deadline: float, invo
                 deadline=deadline,
                 invokes=invokes,
                 venv_base=program.resolve(),
+                caps=caps,
+                readonly=readonly,
+                hidden=hidden,
             )
         except ProgramError as exc:
             raise ProgramError(at_revision(exc, files)) from None
@@ -185,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     deadline = time.monotonic() + args.timeout
+    sandbox.harden_gate()
+    before = sandbox.gate_children()
+    pack: PackProcess | None = None
     running: RunningProgram | None = None
     files: StackFiles | None = None
     try:
@@ -193,17 +256,61 @@ def _main(argv: list[str] | None) -> int:
             read_policy_config(args.policy_pack_config) if args.policy_pack_config else None
         )
         files = read_stack(args.program, args.stack)
-        running = RunningProgram(files, args.program.resolve(), deadline=deadline, invokes=invokes)
-        old = (
-            _graph_at(args.program, args.stack, args.against, deadline=deadline, invokes=invokes)
-            if args.against
-            else None
-        )
-        from .analyzer import START_TIMEOUT_SECONDS, PolicyPackError, analyze
+        from .analyzer import PackProcess
+
+        gate: PolicyGate | None = None
+        # The judge first. Where the program gets its own namespaces (the pack, its copy and
+        # its socket out of the program's reach) the pack loads while the program starts;
+        # elsewhere it has loaded its policies before the program it judges starts.
+        with _pack_errors(args):
+            if not args.no_policy:
+                pack = PackProcess(args.policy_pack.resolve())
+                if not sandbox.namespaced():
+                    gate = pack.gate(_pack_timeout(deadline), policy_config)
+        # Everything the verdict needs is imported before the program runs: a module loaded
+        # later could be one the program rewrote (where it can write to the checkout).
         from .diff import diff
         from .render import render_diff_text, render_json, render_text
 
+        caps = _caps(args)
+        readonly = (args.policy_pack.resolve(),)
+        hidden = (pack.copy.parent,) if pack else ()
+        running = RunningProgram(
+            files,
+            args.program.resolve(),
+            deadline=deadline,
+            invokes=invokes,
+            caps=caps,
+            readonly=readonly,
+            hidden=hidden,
+        )
+        with _pack_errors(args):
+            if pack is not None and gate is None:
+                gate = pack.gate(_pack_timeout(deadline), policy_config)
+        if gate is not None:
+            running.session.subscribe(gate.stream())
+        old = (
+            _graph_at(
+                args.program,
+                args.stack,
+                args.against,
+                deadline=deadline,
+                invokes=invokes,
+                caps=caps,
+                readonly=readonly,
+                hidden=hidden,
+            )
+            if args.against
+            else None
+        )
         graph = running.result()
+        unverifiable = running.session.unverifiable
+        policy = None
+        if gate is not None:
+            with _pack_errors(args):
+                policy = gate.analyze(graph)
+    except _PackFailed:
+        return EXIT_ERROR
     except (
         RevisionError,
         StackFileError,
@@ -215,32 +322,20 @@ def _main(argv: list[str] | None) -> int:
         # program failure carries the program's traceback. Secrets it could not decrypt are
         # named as such; decrypted ones never shown.
         message = explain_secrets(str(exc), files) if files is not None else str(exc)
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {escape_text(message)}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         if running is not None:
             running.stop()
+        if pack is not None:
+            pack.close()
+        # Whatever a program left behind (re-parented to the gate, a subreaper) ends with it.
+        sandbox.kill_all(sandbox.adopted_orphans(before))
     warnings = files.warnings
-    policy = None
-    if not args.no_policy:
-        try:
-            policy = analyze(
-                graph,
-                args.policy_pack.resolve(),
-                timeout=max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic())),
-                config=policy_config,
-            )
-        except PolicyPackError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-        except Exception as exc:  # e.g. no loopback: the pack's port cannot be reached
-            reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
-            print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
-            return EXIT_ERROR
-    changes = gate = None
+    changes = address = None
     if old is not None:
         changes = diff(old, graph)
-        gate = _address_gate(args, old, graph, changes)
+        address = _address_gate(args, old, graph, changes)
         warnings = [*warnings, *replacement_warnings(changes)]
     if args.json:
         out = render_json(
@@ -249,30 +344,97 @@ def _main(argv: list[str] | None) -> int:
             policy=policy,
             changes=changes,
             against=args.against,
-            gate=gate,
+            gate=address,
+            unverifiable=unverifiable,
         )
+        json.loads(out)  # one document, the gate's own
     elif changes is not None:
         out = render_diff_text(
-            graph, changes, args.against, warnings=warnings, policy=policy, gate=gate
+            graph,
+            changes,
+            args.against,
+            warnings=warnings,
+            policy=policy,
+            gate=address,
+            unverifiable=unverifiable,
         )
     else:
-        out = render_text(graph, warnings=warnings, policy=policy)
-    print(scrub(out, files.plaintexts))  # a decrypted secret is never printed
-    blocked = gate is not None and gate.blocks
+        out = render_text(graph, warnings=warnings, policy=policy, unverifiable=unverifiable)
+    out = scrub(out, files.plaintexts)  # a decrypted secret is never printed
+    if not args.json:
+        out = escape_text(out)  # the program's text: no terminal escapes, no CI commands
+    _write_stdout(out + "\n")  # a decrypted secret is never printed
+    blocked = address is not None and address.blocks
     if blocked:
         print(
             "error: the plan changes the API address every kURL node and certificate holds; "
             f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)",
             file=sys.stderr,
         )
-    return exit_code(policy, strict=args.strict, address_blocked=blocked)
+    if unverifiable:
+        print(
+            "error: the gate cannot see into "
+            + "; ".join(escape_text(u.describe()) for u in unverifiable),
+            file=sys.stderr,
+        )
+    return exit_code(
+        policy, strict=args.strict, address_blocked=blocked, unverifiable=bool(unverifiable)
+    )
 
 
-def exit_code(policy: PolicyResult | None, *, strict: bool, address_blocked: bool = False) -> int:
+class _PackFailed(Exception):
+    """The pack failed; its error is printed already (exit 2)."""
+
+
+@contextlib.contextmanager
+def _pack_errors(args: argparse.Namespace) -> Iterator[None]:
+    """A pack that fails to start, answer or be reached is exit 2 in one line."""
+    from .analyzer import PolicyPackError
+
+    try:
+        yield
+    except PolicyPackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise _PackFailed from None
+    except (OSError, RuntimeError, ValueError) as exc:  # e.g. its socket cannot be reached
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
+        print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
+        raise _PackFailed from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("grpc"):  # grpc.FutureTimeoutError, RpcError
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split()) or type(exc).__name__
+            print(f"error: policy pack {args.policy_pack} unreachable: {reason}", file=sys.stderr)
+            raise _PackFailed from None
+        raise
+
+
+def _pack_timeout(deadline: float) -> float:
+    from .analyzer import START_TIMEOUT_SECONDS
+
+    return max(1.0, min(START_TIMEOUT_SECONDS, deadline - time.monotonic()))
+
+
+def _write_stdout(text: str) -> None:
+    """The gate's one document (or preview), in one write loop to its own stdout."""
+    sys.stdout.flush()
+    data = memoryview(text.encode(sys.stdout.encoding or "utf-8", errors="backslashreplace"))
+    fd = sys.stdout.fileno()
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def exit_code(
+    policy: PolicyResult | None,
+    *,
+    strict: bool,
+    address_blocked: bool = False,
+    unverifiable: bool = False,
+) -> int:
     """The lowest that applies: 1 a mandatory violation, 3 an unverified mandatory check (when
-    strict), 4 a blocked API address change; else 0."""
+    strict) or a registration the gate cannot see into (always), 4 a blocked API address change;
+    else 0."""
     if policy and policy.mandatory:
         return EXIT_POLICY
-    if policy and policy.unverified and strict:
+    if unverifiable or (policy and policy.unverified and strict):
         return EXIT_UNVERIFIED
     return EXIT_ADDRESS_CHANGE if address_blocked else EXIT_OK

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .recorder import Graph, RecordedResource
+from .graph import Graph, RecordedResource
 from .replacements import replacing_rule, rules_for
 
 CREATE, DELETE, UPDATE, REPLACE = "+", "-", "~", "+-"

@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .address import ADDRESS_PROCEDURE, EXIT_ADDRESS_CHANGE, FLAG, AddressGate, forced_by
 from .analyzer import Diagnostic, PolicyResult
 from .diff import ACTIONS, REPLACE, UPDATE, Change, summary
-from .recorder import UNKNOWN, Graph, RecordedResource
+from .escape import one_line
+from .graph import UNKNOWN, Graph, RecordedResource
+
+if TYPE_CHECKING:
+    from .engine import Unverifiable
 
 UNKNOWN_TEXT = "[unknown]"
 
 
 def display_type(token: str) -> str:
-    """`aws:lb/loadBalancer:LoadBalancer` -> `aws:lb:LoadBalancer`, as the Pulumi CLI shows it."""
+    """`aws:lb/loadBalancer:LoadBalancer` -> `aws:lb:LoadBalancer`, as the Pulumi CLI shows it
+    (on one line: a type is the program's text)."""
     parts = token.split(":")
     if len(parts) == 3 and "/" in parts[1]:
         module, leaf = parts[1].rsplit("/", 1)
         if leaf.lower() == parts[2].lower():
             parts[1] = module
-    return ":".join(parts)
+    return one_line(":".join(parts))
 
 
 def format_value(value: Any) -> str:
@@ -46,8 +51,20 @@ def _display(value: Any) -> Any:
 
 
 def _notes(graph: Graph, warnings: Iterable[str]) -> list[str]:
-    """The program's warnings (pulumi.log) and the reader's (secrets, ESC), in that order."""
-    return [f"{sev}: {msg}" for sev, msg in graph.diagnostics] + list(warnings)
+    """The program's warnings (pulumi.log, sorted: they come as its async work settles) and the
+    reader's (secrets, ESC), in that order."""
+    return sorted(f"{sev}: {msg}" for sev, msg in graph.diagnostics) + list(warnings)
+
+
+def _unverifiable_block(unverifiable: Iterable[Unverifiable]) -> list[str]:
+    items = sorted(unverifiable, key=lambda u: (u.urn, u.type, u.name))
+    if not items:
+        return []
+    return [
+        "",
+        "Cannot verify at preview (the gate cannot see into these registrations; exit 3):",
+        *(f"    {one_line(u.describe())}" for u in items),
+    ]
 
 
 def _notes_block(graph: Graph, warnings: Iterable[str]) -> list[str]:
@@ -56,8 +73,10 @@ def _notes_block(graph: Graph, warnings: Iterable[str]) -> list[str]:
 
 
 def _children(graph: Graph) -> dict[str, list[RecordedResource]]:
+    """Each parent's children in one stable order (by URN), not the order the program's async
+    work happened to settle in."""
     tree: dict[str, list[RecordedResource]] = {}
-    for r in graph.resources:
+    for r in sorted(graph.resources, key=lambda r: r.urn):
         tree.setdefault(r.parent, []).append(r)
     return tree
 
@@ -68,7 +87,7 @@ def _tree_rows(graph: Graph) -> list[tuple[str, str, str]]:
 
     def walk(resource: RecordedResource, prefix: str, last: bool, depth: int) -> None:
         branch = "" if depth == 0 else prefix + ("└─ " if last else "├─ ")
-        rows.append((branch + display_type(resource.type), resource.name, "create"))
+        rows.append((branch + display_type(resource.type), one_line(resource.name), "create"))
         kids = tree.get(resource.urn, [])
         child_prefix = "" if depth == 0 else prefix + ("   " if last else "│  ")
         for i, kid in enumerate(kids):
@@ -90,7 +109,7 @@ def _table(rows: Iterable[tuple[str, ...]], indent: str) -> list[str]:
 
 def render_policy(graph: Graph, result: PolicyResult) -> list[str]:
     """Policy verdicts as `pulumi preview` lists them: level, policy, resource, message."""
-    names = {r.urn: f"{display_type(r.type)}: {r.name}" for r in graph.resources}
+    names = {r.urn: f"{display_type(r.type)}: {one_line(r.name)}" for r in graph.resources}
     unverified = result.unverified
     counts = {
         level: sum(d.level == level and d not in unverified for d in result.diagnostics)
@@ -109,17 +128,20 @@ def render_policy(graph: Graph, result: PolicyResult) -> list[str]:
 
     order = {"mandatory": 0, "unverified": 1, "advisory": 2}
     for d in sorted(result.diagnostics, key=lambda d: (order.get(label(d), 3), d.policy, d.urn)):
-        where = names.get(d.urn, d.urn or "the stack")
-        out.append(f"    [{label(d)}]  {d.policy}  ({where})")
+        where = names.get(d.urn, one_line(d.urn) or "the stack")
+        out.append(f"    [{label(d)}]  {one_line(d.policy)}  ({where})")
         out += [f"        {line}" for line in d.message.splitlines()]
     return out
 
 
 def render_text(
-    graph: Graph, warnings: Iterable[str] = (), policy: PolicyResult | None = None
+    graph: Graph,
+    warnings: Iterable[str] = (),
+    policy: PolicyResult | None = None,
+    unverifiable: Iterable[Unverifiable] = (),
 ) -> str:
     out: list[str] = [
-        f"Previewing update ({graph.stack}) offline: Pulumi SDK mock engine, no cloud account",
+        f"Previewing update ({graph.stack}) offline: the gate's own engine, no cloud account",
         "",
     ]
     rows = [("Type", "Name", "Plan"), *_tree_rows(graph)]
@@ -129,25 +151,28 @@ def render_text(
 
     out += _notes_block(graph, warnings)
 
+    out += _unverifiable_block(unverifiable)
+
     out += ["", "Resource settings:"]
-    for r in graph.custom:
-        out.append(f"  + {display_type(r.type)} ({r.name})")
-        settings = [(f"{k}", ": " + format_value(v)) for k, v in sorted(r.inputs.items())]
+    for r in sorted(graph.custom, key=lambda r: r.urn):
+        out.append(f"  + {display_type(r.type)} ({one_line(r.name)})")
+        settings = [(one_line(k), ": " + format_value(v)) for k, v in sorted(r.inputs.items())]
         if settings:
             out += _table(settings, "        ")
 
     if graph.invokes:
         out += ["", "Lookups `pulumi preview` makes in your account:"]
         out += [
-            f"    {i.token} {format_value(i.args)}  "
+            f"    {one_line(i.token)} {format_value(i.args)}  "
             + ("(answered by --invokes)" if i.answered else "[unknown offline]")
-            for i in graph.invokes
+            for i in sorted(graph.invokes, key=lambda i: (i.token, format_value(i.args)))
         ]
 
     if graph.outputs:
         out += ["", "Outputs:"]
         out += _table(
-            [(k, ": " + format_value(v)) for k, v in sorted(graph.outputs.items())], "    "
+            [(one_line(k), ": " + format_value(v)) for k, v in sorted(graph.outputs.items())],
+            "    ",
         )
     if policy is not None:
         out += ["", *render_policy(graph, policy)]
@@ -163,6 +188,7 @@ def render_json(
     changes: list[Change] | None = None,
     against: str | None = None,
     gate: AddressGate | None = None,
+    unverifiable: Iterable[Unverifiable] = (),
 ) -> str:
     # Byte-identical for one stack: resources, lookups, verdicts and dependency lists come in
     # the order the program's async work settled; they are sorted, and so are object keys.
@@ -181,6 +207,11 @@ def render_json(
             key=lambda i: json.dumps(i, sort_keys=True),
         ),
         "warnings": _notes(graph, warnings),
+        # Registrations the gate cannot see into (remote components, dynamic providers): exit 3.
+        "unverifiable": sorted(
+            ({"urn": u.urn, "type": u.type, "name": u.name, "reason": u.why} for u in unverifiable),
+            key=lambda u: json.dumps(u, sort_keys=True),
+        ),
     }
     if changes is not None:
         document["diff"] = {
@@ -239,15 +270,19 @@ def render_diff_text(
     warnings: Iterable[str] = (),
     policy: PolicyResult | None = None,
     gate: AddressGate | None = None,
+    unverifiable: Iterable[Unverifiable] = (),
 ) -> str:
     """Like `pulumi preview --diff`: what changes against a revision, then the verdicts."""
     out = [
-        f"Previewing update ({graph.stack}) against {against} offline: Pulumi SDK mock engine",
+        f"Previewing update ({graph.stack}) against {against} offline: the gate's own engine",
         "",
     ]
     if changes:
         rows = [("Type", "Name", "Plan", "Changed inputs")]
-        rows += [(display_type(c.type), c.name, plan_word(c), changed_inputs(c)) for c in changes]
+        rows += [
+            (display_type(c.type), one_line(c.name), plan_word(c), one_line(changed_inputs(c)))
+            for c in changes
+        ]
         lines = _table(rows, "")
         out.append("     " + lines[0])
         out += [f" {c.op:<3} {line}" for c, line in zip(changes, lines[1:], strict=True)]
@@ -256,6 +291,7 @@ def render_diff_text(
     if gate is not None and gate.changes:
         out += ["", *render_address_gate(gate)]
     out += _notes_block(graph, warnings)
+    out += _unverifiable_block(unverifiable)
     if policy is not None:
         out += ["", *render_policy(graph, policy)]
     counts = summary(changes)

@@ -1,11 +1,16 @@
-"""Runs a Pulumi program in its own process, with its own virtualenv's interpreter, and rebuilds
-its recording from what the harness (offline/harness.py) sends over a private pipe.
+"""Runs a Pulumi program as the Python language host runs it, against the engine the gate serves.
 
-Patching the gate from inside the program changes nothing: the gate's code does not run there.
-Nor can the program pass by ending the run early: a run counts only when the harness sent its
-completion record, every registration it counted arrived, and the process exited 0. Anything else
-(sys.exit, os._exit, a crash, a signal, the deadline) is a ProgramError naming what happened. Its
-stdout and stderr go to the gate's stderr, never into `--json` output.
+The program runs in its own process, with its own virtualenv's interpreter, under the Pulumi
+Python SDK's standard runtime (`pulumi-language-python-exec`, the SDK's own script, shipped here
+verbatim from the sdk/v3 module), with `PULUMI_CONFIG` and `PULUMI_CONFIG_SECRET_KEYS` and the
+project's `main:`; it connects to the `ResourceMonitor` and `Engine` services the gate serves on a
+private unix socket (offline/engine.py). Nothing of the gate runs in the program's process, so
+patching the gate from there changes nothing; and what it registered is what the gate received.
+
+A run counts only when the SDK sent its own completion signal (SignalAndWaitForShutdown) and the
+process then exited 0. Anything else (sys.exit, os._exit, a crash, a signal, the deadline, a cap)
+is a ProgramError naming what happened. Its stdout and stderr reach the gate's stderr escaped,
+never `--json` output. Every process it started is killed when the run ends (offline/sandbox.py).
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -26,20 +31,29 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from . import sandbox
 from .stackfile import StackFiles
+from .wire import RESOURCE_SIG, SIG_KEY
 
 if TYPE_CHECKING:
-    from .recorder import Graph
+    from .engine import Session
+    from .graph import Graph
+    from .limits import Caps
 
-# The Pulumi SDK (protobuf messages, the recorder) is imported only once the program runs: the
-# gate's own start-up then overlaps the program's instead of preceding it.
-
-HARNESS = Path(__file__).with_name("harness.py")
+# In a folder of its own: Python puts a script's folder first on sys.path, and the gate's modules
+# must not shadow the program's.
+EXEC = Path(__file__).parent / "langhost" / "pulumi-language-python-exec"
+GATE_ROOT = Path(__file__).resolve().parent.parent  # the gate's checkout: read-only for the program
 DEFAULT_TIMEOUT_SECONDS = 300.0
-STACK_DUMP_GRACE_SECONDS = 1.0  # for the harness to print every thread's stack before the kill
-HEADER = struct.Struct(
-    ">IB"
-)  # the harness's frame header (harness.HEADER; the gate never imports it)
+STACK_DUMP_GRACE_SECONDS = 1.0  # for the program's faulthandler to print every thread's stack
+OUTPUT_CAP_BYTES = 4 * 1024 * 1024  # of the program's own stdout and stderr shown
+# The language host's --parallel, the CLI's default (4 per CPU); the SDK runs 4x as many threads.
+PARALLEL = 4 * (os.cpu_count() or 1)
+# Never handed to the program: a preview needs no cloud account and no CI token.
+SECRET_ENV = re.compile(
+    r"TOKEN|SECRET|PASSWORD|PASSPHRASE|CREDENTIAL|^(AWS|ARM|AZURE|GOOGLE|GCP|CLOUDSDK|ACTIONS)_",
+    re.IGNORECASE,
+)
 
 
 class ProgramError(Exception):
@@ -90,32 +104,24 @@ def entry_point(files: StackFiles, project_dir: Path) -> tuple[Path, Path]:
     raise ProgramError(f"Pulumi.yaml main: {files.main} does not exist ({main})")
 
 
-class _Frames(threading.Thread):
-    """Reads the harness's frames until the pipe closes."""
-
-    def __init__(self, fd: int) -> None:
-        super().__init__(daemon=True)
-        self.fd = fd
-        self.frames: list[tuple[str, bytes]] = []
-
-    def run(self) -> None:
-        buffer = bytearray()
-        with os.fdopen(self.fd, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(1 << 16):
-                buffer += chunk
-                start = 0
-                while len(buffer) - start >= HEADER.size:
-                    length, tag = HEADER.unpack_from(buffer, start)
-                    end = start + HEADER.size + length
-                    if len(buffer) < end:
-                        break
-                    self.frames.append((chr(tag), bytes(buffer[start + HEADER.size : end])))
-                    start = end
-                del buffer[:start]
+def program_env(files: StackFiles) -> dict[str, str]:
+    """The language host's environment for the program: the gate's, less anything secret, plus
+    the stack's config as the engine hands it over."""
+    env = {k: v for k, v in os.environ.items() if not SECRET_ENV.search(k)}
+    env.update(
+        PULUMI_CONFIG=json.dumps(files.config),
+        PULUMI_CONFIG_SECRET_KEYS=json.dumps(files.secret_keys),
+        PYTHONUNBUFFERED="1",
+        # The standard library's own: at the deadline, SIGABRT prints where every thread was.
+        PYTHONFAULTHANDLER="1",
+    )
+    env.pop("PYTHONPATH", None)  # the program's virtualenv decides what it imports
+    return env
 
 
 class RunningProgram:
-    """A program started in its own process; `result()` waits for it (up to the deadline)."""
+    """A program started in its own process against the gate's engine; `result()` waits for it
+    (up to the deadline)."""
 
     def __init__(
         self,
@@ -125,63 +131,115 @@ class RunningProgram:
         deadline: float,
         invokes: list[dict[str, Any]] | None = None,
         venv_base: Path | None = None,
+        caps: Caps | None = None,
+        readonly: tuple[Path, ...] = (),
+        hidden: tuple[Path, ...] = (),
     ) -> None:
+        from .engine import Session, serve
+        from .graph import Graph
+        from .limits import Caps
+
         self.files, self.deadline = files, deadline
         self.python = interpreter(files, project_dir, venv_base)
         main, cwd = entry_point(files, project_dir)
-        spec = {
-            "project": files.project,
-            "stack": files.stack,
-            "config": files.config,
-            "secret_keys": files.secret_keys,
-            "main": str(main),
-            "cwd": str(cwd),
-            "invokes": invokes or [],
-        }
-        self.tmp = tempfile.TemporaryDirectory(prefix="kurl-lb-run-")
-        spec_path = Path(self.tmp.name) / "spec.json"
-        spec_path.write_text(json.dumps(spec))
+        self.session: Session = Session(
+            Graph(project=files.project, stack=files.stack), invokes or [], caps or Caps()
+        )
+        self.tmp = tempfile.TemporaryDirectory(prefix="kurl-lb-engine-")  # mode 0700
+        socket_path = os.path.join(self.tmp.name, "engine.sock")
+        self.server = serve(self.session, socket_path)
+        address = f"unix:{socket_path}"
+        command = [
+            *sandbox.prefix(
+                (GATE_ROOT, Path(sys.prefix), project_dir, main, *readonly)
+                + ((self.python.venv,) if self.python.venv else ()),
+                hidden,
+            ),
+            self.python.python,
+            "-u",
+            str(EXEC),
+            *("--monitor", address, "--engine", address),
+            *("--project", files.project, "--stack", files.stack),
+            *("--pwd", str(cwd), "--dry_run", "true", "--parallel", str(PARALLEL)),
+            *("--organization", "organization", "--root_directory", str(project_dir)),
+            str(main),
+        ]
         read_fd, write_fd = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [self.python.python, "-u", str(HARNESS), str(spec_path), str(write_fd)],
+                command,
                 stdin=subprocess.DEVNULL,
-                stdout=_stderr_fd(),  # the program's prints never reach --json output
+                stdout=write_fd,  # the program's prints never reach --json output
+                stderr=write_fd,
                 cwd=cwd,
-                pass_fds=(write_fd,),
-                start_new_session=True,  # one process group: the deadline kills its children too
+                env=program_env(files),
+                start_new_session=True,  # its own process group and session
             )
         except OSError as exc:
             os.close(read_fd)
+            self.server.stop(None)
             self.tmp.cleanup()
             raise ProgramError(f"cannot start {self.python.python}: {exc}") from None
         finally:
             os.close(write_fd)
-        self.reader = _Frames(read_fd)
-        self.reader.start()
+        sandbox.own_child(self.process.pid)
+        self.output = sandbox.Output(read_fd, _stderr_fd(), OUTPUT_CAP_BYTES)
+        self.output.start()
+        self.read_fd = read_fd
+        threading.Thread(target=self._wait, daemon=True).start()
+        self.stopped = False
+
+    def _wait(self) -> None:
+        self.process.wait()
+        self.session.changed.set()
 
     def stop(self) -> None:
-        """Kill the program if it still runs (the gate is giving up for another reason)."""
-        if self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        """End the program and everything it started (idempotent)."""
+        if self.stopped:
+            return
+        self.stopped = True
+        sandbox.kill_all([self.process.pid])
+        with contextlib.suppress(OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        # Every process that could hold the pipe is dead: the drain ends at once.
+        self.output.join(timeout=2)
+        with contextlib.suppress(OSError):
+            os.close(self.read_fd)
+        self.server.stop(None)
+        self.session.close()
         self.tmp.cleanup()
+
+    def _dump_stacks(self) -> None:
+        """SIGABRT to the program's interpreter: faulthandler prints every thread's stack."""
+        for pid in sandbox.descendants([self.process.pid]):
+            if _runs(pid, str(EXEC)):  # unshare and its shell come first in a namespace
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=STACK_DUMP_GRACE_SECONDS)
 
     def result(self) -> Graph:
         """The recording; ProgramError unless the program completed before the deadline."""
+        session = self.session
         try:
-            self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            _stop(self.process)
-            self.reader.join(timeout=2)
-            raise ProgramError(_timeout_message(list(self.reader.frames))) from None
+            while self.process.poll() is None and session.refused is None:
+                remaining = self.deadline - time.monotonic()
+                if remaining <= 0:
+                    self._dump_stacks()
+                    self.stop()
+                    raise ProgramError(_timeout_message(session))
+                session.changed.wait(timeout=remaining)
+                session.changed.clear()
+            if session.refused is not None:
+                self.stop()
+                raise ProgramError(
+                    f"refused: {session.refused}; the run was stopped after "
+                    f"{len(session.graph.resources)} registration(s)"
+                )
         finally:
-            self.tmp.cleanup()
-        # A grandchild the program left behind may hold the pipe open: what counts was sent
-        # before the completion record, so do not wait for it long.
-        self.reader.join(timeout=2)
-        return _graph(self.files, list(self.reader.frames), self.process.returncode, self.python)
+            self.stop()
+        return _graph(session, self.process.returncode, self.python, self.output.tail())
 
 
 def run_program(
@@ -191,12 +249,32 @@ def run_program(
     deadline: float,
     invokes: list[dict[str, Any]] | None = None,
     venv_base: Path | None = None,
+    caps: Caps | None = None,
+    readonly: tuple[Path, ...] = (),
+    hidden: tuple[Path, ...] = (),
 ) -> Graph:
     """Record the program in `project_dir` for the stack in `files`; raise ProgramError unless it
     completed before `deadline` (time.monotonic())."""
     return RunningProgram(
-        files, project_dir, deadline=deadline, invokes=invokes, venv_base=venv_base
+        files,
+        project_dir,
+        deadline=deadline,
+        invokes=invokes,
+        venv_base=venv_base,
+        caps=caps,
+        readonly=readonly,
+        hidden=hidden,
     ).result()
+
+
+def _runs(pid: int, script: str) -> bool:
+    """Whether the process runs `script` (the interpreter started on it)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            args = cmdline.read().split(b"\0")
+    except OSError:
+        return False
+    return len(args) > 2 and args[2] == script.encode() and b"unshare" not in args[0]
 
 
 def _stderr_fd() -> int:
@@ -206,120 +284,48 @@ def _stderr_fd() -> int:
         return 2
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Every thread's stack to stderr (where the program hung), then kill the process group."""
-    try:
-        os.killpg(process.pid, signal.SIGUSR1)
-        process.wait(timeout=STACK_DUMP_GRACE_SECONDS)
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    with contextlib.suppress(OSError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def _pending(frames: list[tuple[str, bytes]]) -> list[str]:
-    """Resources that started registering but never reached the engine."""
-    from pulumi.runtime.proto import resource_pb2
-
-    started = [tuple(json.loads(p)) for tag, p in frames if tag == "C"]
-    done: set[tuple[str, str]] = set()
-    for tag, payload in frames:
-        if tag == "R":
-            request = resource_pb2.RegisterResourceRequest.FromString(payload)
-            done.add((request.type, request.name))
-    return [f"{type_} {name!r}" for type_, name in started if (type_, name) not in done]
-
-
-def _timeout_message(frames: list[tuple[str, bytes]]) -> str:
-    pending = "\n".join(f"    {p}" for p in _pending(frames))
-    registered = sum(tag == "R" for tag, _ in frames)
+def _timeout_message(session: Session) -> str:
+    graph = session.graph
     head = (
         "the program did not finish before the deadline (--timeout); it was stopped after "
-        f"registering {registered} resource(s)"
+        f"registering {len(graph.resources)} resource(s)"
     )
-    if not any(tag == "M" for tag, _ in frames):
-        return f"{head}: its own code had not returned (the stacks above show where it was)" + (
-            f"; not yet registered:\n{pending}" if pending else ""
-        )
-    if pending:
-        return (
-            f"{head}; still waiting for their inputs (an Output that never resolves, or a "
-            f"resource object where a value is expected):\n{pending}"
-        )
+    if graph.resources:
+        last = graph.resources[-1]
+        head += f", the last {last.type} {last.name!r}"
     return (
-        f"{head}; every resource registered, but outputs were still settling (an apply that "
-        "never finishes)"
+        f"{head}: its code had not returned, or an Output never resolves (an apply that never "
+        "finishes, a resource object where a value is expected); the stacks above show where "
+        "its threads were"
     )
 
 
-def _graph(
-    files: StackFiles, frames: list[tuple[str, bytes]], returncode: int, python: Interpreter
-) -> Graph:
-    from pulumi.runtime.proto import resource_pb2
-
-    from .recorder import (
-        Graph,
-        RecordedInvoke,
-        make_urn,
-        plain,
-        resource_from_request,
-        struct_to_plain,
-    )
-
-    graph = Graph(project=files.project, stack=files.stack)
-    error: dict[str, Any] | None = None
-    done: dict[str, Any] | None = None
-    for tag, payload in frames:
-        if tag == "R":
-            request = resource_pb2.RegisterResourceRequest.FromString(payload)
-            urn = make_urn(files.project, files.stack, request)
-            graph.resources.append(resource_from_request(request, urn))
-        elif tag == "O":
-            outputs = resource_pb2.RegisterResourceOutputsRequest.FromString(payload)
-            graph.wire_outputs.CopyFrom(outputs.outputs)
-            graph.outputs = struct_to_plain(outputs.outputs)
-        elif tag == "I":
-            invoke = json.loads(payload)
-            graph.invokes.append(
-                RecordedInvoke(invoke["token"], plain(invoke["args"]), bool(invoke["answered"]))
-            )
-        elif tag == "L":
-            severity, message = json.loads(payload)
-            graph.diagnostics.append((severity, message))
-        elif tag == "E":
-            error = json.loads(payload)
-        elif tag == "D":
-            done = json.loads(payload)
-    if error is not None:
-        raise _program_error(error, python)
-    if done is None:
-        raise ProgramError(_early_end(returncode, len(graph.resources)))
+def _graph(session: Session, returncode: int, python: Interpreter, output: str) -> Graph:
+    graph = session.graph
+    if session.errors or returncode != 0:
+        raise _program_error(session, returncode, python, output)
+    if not session.shutdown:
+        raise ProgramError(
+            "the program's process exited with code 0 before the Pulumi SDK signalled that the "
+            f"program finished (sys.exit or os._exit?), after {len(graph.resources)} "
+            "registration(s): the recording is incomplete, so there is nothing the gate can judge"
+        )
     if references := _resource_references(graph):
         raise ProgramError(
             "resource objects passed where the provider expects a value (the engine's provider "
             "check rejects them; pass one of the resource's outputs, e.g. `.id`):\n"
             + "\n".join(f"    {r}" for r in references)
         )
-    if done["registered"] != len(graph.resources) or returncode != 0:
-        raise ProgramError(
-            f"the recording is incomplete: the harness counted {done['registered']} "
-            f"registrations, the gate received {len(graph.resources)} (process exit code "
-            f"{returncode})"
-        )
     return graph
 
 
 def _resource_references(graph: Graph) -> list[str]:
     """Custom resources' inputs that hold a resource reference: no bridged provider takes one."""
-    from pulumi.runtime import rpc
-
-    sig_key, resource_sig = rpc._special_sig_key, rpc._special_resource_sig
     found: list[str] = []
 
     def walk(value: Any, path: str, owner: str) -> None:
         if isinstance(value, dict):
-            if value.get(sig_key) == resource_sig:
+            if value.get(SIG_KEY) == RESOURCE_SIG:
                 found.append(f"{owner}: input {path} is the resource {value.get('urn', '?')}")
                 return
             for key, item in value.items():
@@ -333,54 +339,76 @@ def _resource_references(graph: Graph) -> list[str]:
     return found
 
 
-def _early_end(returncode: int, registered: int) -> str:
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+_UNHANDLED = "Program failed with an unhandled exception:\n"
+
+
+def _program_error(
+    session: Session, returncode: int, python: Interpreter, output: str
+) -> ProgramError:
+    """What went wrong, from the program's own error logs (the SDK's runtime reports a failure
+    through the engine's Log), its exit code and the tail of its output."""
+    errors = "\n".join(session.errors)
+    if "Received message larger than max" in errors or "Sent message larger than max" in errors:
+        # gRPC refused the call before the gate read it; the program then failed on the refusal.
+        return ProgramError(
+            f"refused: a single engine call exceeds {session.caps.max_message_bytes} bytes "
+            "(--max-message-bytes); the run was stopped after "
+            f"{len(session.graph.resources)} registration(s)"
+        )
+    if "It looks like the Pulumi SDK has not been installed" in output or (
+        not errors and "No module named 'pulumi'" in output
+    ):
+        return ProgramError(
+            f"the program imports module 'pulumi', which is not installed in "
+            f"{python.describe()} ({python.python}); install the program's requirements there"
+        )
+    if missing := _MISSING_MODULE.search(errors):
+        return ProgramError(
+            f"the program imports module {missing.group(1)!r}, which is not installed in "
+            f"{python.describe()} ({python.python}); install the program's requirements there"
+            f"\n{errors}"
+        )
+    if session.misses and _UNHANDLED in errors:
+        # A plain lookup answered "unknown" is what made the provider SDK fail.
+        return ProgramError(_invoke_message(session.misses[-1], _program_frame(errors)))
+    if errors:
+        if errors.startswith(_UNHANDLED):
+            return ProgramError("the program failed:\n" + errors[len(_UNHANDLED) :])
+        return ProgramError(errors)  # a clean user error (pulumi.RunError): the message alone
     if returncode < 0:
         try:
             how = f"was killed by signal {signal.Signals(-returncode).name}"
         except ValueError:
             how = f"was killed by signal {-returncode}"
-    elif returncode == 0:
-        how = "exited with code 0 (os._exit?)"
+    elif returncode > 128 and sandbox.namespaced():
+        # unshare reports its child's death by a signal as 128 + the signal.
+        try:
+            how = f"was killed by signal {signal.Signals(returncode - 128).name}"
+        except ValueError:
+            how = f"exited with code {returncode}"
     else:
-        how = f"exited with code {returncode}"
-    return (
-        f"the program's process {how} before the program finished, after {registered} "
-        "registration(s): the recording is incomplete, so there is nothing the gate can judge"
+        how = f"exited with code {returncode} (sys.exit?)"
+    return ProgramError(
+        f"the program's process {how} before the program finished, after "
+        f"{len(session.graph.resources)} registration(s): the recording is incomplete, so there "
+        "is nothing the gate can judge"
     )
 
 
-def _program_error(error: dict[str, Any], python: Interpreter) -> ProgramError:
-    kind = error["kind"]
-    if kind == "run-error":
-        return ProgramError(error["message"])  # a clean user error: the message alone
-    if kind == "exit":
-        return ProgramError(
-            f"the program called sys.exit({error['code']!r}) before it finished: what it would "
-            "have registered after that is unknown, so the gate cannot judge it"
-        )
-    if kind == "module":
-        return ProgramError(
-            f"the program imports module {error['module']!r}, which is not installed in "
-            f"{python.describe()} ({python.python}); install the program's requirements there"
-            + (f"\n{error['traceback']}" if error.get("traceback") else "")
-        )
-    if kind == "invoke":
-        return ProgramError(_invoke_message(error))
-    if kind == "harness":
-        return ProgramError(
-            f"the recording harness failed in {python.python}:\n{error['traceback']}"
-        )
-    return ProgramError(f"the program failed:\n{error['traceback']}")
+def _program_frame(errors: str) -> str:
+    """`file:line` of the program's own last line in the traceback it reported."""
+    where = ""
+    for match in re.finditer(r'File "([^"]+)", line (\d+)', errors):
+        filename = match.group(1)
+        if "site-packages" not in filename and not filename.startswith("<"):
+            where = f"{os.path.basename(filename)}:{match.group(2)}"
+    return where
 
 
-def _invoke_message(error: dict[str, Any]) -> str:
-    token, args, where = error["token"], error["args"], error["where"]
+def _invoke_message(invoke: Any, where: str) -> str:
+    token, args = invoke.token, invoke.args
     at = f" (at {where})" if where else ""
-    if args is None:
-        return (
-            f"plain invoke {token}{at} was called with values known only after deployment: its "
-            f"result cannot be known in a preview; use the output form ({_output_form(token)})"
-        )
     entry = yaml.safe_dump(
         [{"token": token, "args": args, "result": {"<output>": "<value>"}}], sort_keys=False
     )
@@ -396,6 +424,11 @@ def _output_form(token: str) -> str:
     function = token.rsplit(":", 1)[-1]
     snake = "".join("_" + c.lower() if c.isupper() else c for c in function)
     return f"{snake}_output()"
+
+
+def fixture_matches(wanted: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether an --invokes entry's args (all of them, same values) are among the call's."""
+    return all(key in args and args[key] == value for key, value in wanted.items())
 
 
 class InvokesFileError(Exception):

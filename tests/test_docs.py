@@ -75,6 +75,14 @@ def test_pr_workflow_may_comment_and_runs_the_plan_against_the_base() -> None:
     cloud = workflow["jobs"]["cloud-preview"]
     assert any(step.get("with", {}).get("comment-on-pr") for step in cloud["steps"])
     assert cloud["permissions"]["pull-requests"] == "write"
-    gate = workflow["jobs"]["offline-gate"]["steps"]
-    (ci,) = [s for s in gate if s.get("run") == "bash .ci/run"]
+    checks = workflow["jobs"]["checks"]["steps"]
+    (ci,) = [s for s in checks if s.get("run") == "bash .ci/run"]
     assert "github.base_ref" in ci["env"]["AGAINST"]  # make previews plans against the base
+    # The judge: the base branch's gate and pack, the PR's checkout as data (docs/policies.md).
+    gate = workflow["jobs"]["offline-gate"]["steps"]
+    judge = next(s for s in gate if s.get("with", {}).get("path") == "judge")
+    assert "pull_request.base.sha" in judge["with"]["ref"]
+    (run,) = [s for s in gate if "-m offline preview" in s.get("run", "")]
+    assert run["working-directory"] == "judge" and "--program ../judged" in run["run"]
+    assert "--policy-pack policies" in run["run"]
+

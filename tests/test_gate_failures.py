@@ -1,13 +1,16 @@
 """The offline gate's failures that are not policy verdicts: hostile stack files, an unreachable
 pack, a locale that cannot print the plan. Exit 1 means a mandatory violation and nothing else;
-everything else is exit 2 with a one-line reason. And `--json` is byte-identical across runs."""
+everything else is exit 2 with a one-line reason. And `--json` is byte-identical across runs, the
+text preview in one order, and the gate needs no loopback."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -60,8 +63,8 @@ def test_an_unreachable_pack_is_exit_2_in_one_line(monkeypatch: pytest.MonkeyPat
     def unreachable(*args: object, **kwargs: object) -> None:
         raise grpc.FutureTimeoutError()
 
-    # The gate imports the analyzer once the program has started (offline/cli.py).
-    monkeypatch.setattr(analyzer, "analyze", unreachable)
+    # The gate connects to the pack before it starts the program (offline/cli.py).
+    monkeypatch.setattr(analyzer.PackProcess, "connect", unreachable)
     assert cli.main(["preview", "--stack", "dev"]) == 2
 
 
@@ -86,3 +89,52 @@ def test_json_is_byte_identical_across_runs() -> None:
     second = run_preview("--stack", "gcp-dev", "--json", "--no-policy")
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
+
+
+def test_text_lists_resources_in_one_stable_order() -> None:
+    # The program's async work settles in any order: the text preview (tree, settings, lookups,
+    # warnings) comes out the same for every order of the same registrations.
+    import random
+
+    from offline.recorder import Graph, RecordedInvoke
+    from offline.render import render_text
+
+    graph = run_graph("dev")
+    graph.invokes = [RecordedInvoke("aws:a", {"x": 2}), RecordedInvoke("aws:a", {"x": 1})]
+    graph.diagnostics = [("warning", "b"), ("warning", "a")]
+    expected = render_text(graph)
+    for seed in range(5):
+        shuffled = Graph(graph.project, graph.stack, list(graph.resources), graph.outputs)
+        random.Random(seed).shuffle(shuffled.resources)
+        shuffled.invokes = random.Random(seed).sample(graph.invokes, len(graph.invokes))
+        shuffled.diagnostics = random.Random(seed).sample(graph.diagnostics, len(graph.diagnostics))
+        assert render_text(shuffled) == expected
+
+
+def run_graph(stack: str) -> Any:
+    import time
+
+    from offline.runner import run_program
+
+    return run_program(
+        read_stack(PROJECT_ROOT, stack), PROJECT_ROOT, deadline=time.monotonic() + 120
+    )
+
+
+def test_the_gate_works_with_loopback_down() -> None:
+    # Monitor and pack on private unix sockets: a network namespace whose loopback is down.
+    probe = subprocess.run(
+        ["unshare", "--map-root-user", "--net", "true"], capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        pytest.skip("no unprivileged network namespace here")
+    preview = ["preview", "--stack", "dev", "--invokes", "offline/invokes/dev.yaml", "--json"]
+    result = subprocess.run(
+        ["unshare", "--map-root-user", "--net", "--", sys.executable, "-m", "offline", *preview],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["policy"]["pack"] == "kurl-lb"

@@ -167,7 +167,7 @@ def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
 def test_a_stack_imports_only_its_own_cloud_sdk(
     stack: str, own: str, others: tuple[str, ...]
 ) -> None:
-    # In a fresh interpreter, like the gate's harness: the program under the mock engine.
+    # In a fresh interpreter, like the gate's program: the program under the SDK's mock engine.
     code = (
         "import sys\n"
         "from pathlib import Path\n"

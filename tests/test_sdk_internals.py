@@ -1,7 +1,11 @@
-"""Canary: the Pulumi SDK internals the offline gate and the config loader rely on still exist.
+"""Canary: the Pulumi SDK internals the tests' in-process recorder and the config loader rely on
+still exist.
 
-offline/recorder.py drives the SDK's mock engine through names that are not public API, and
-components/stack.py reads the runtime config map. A pulumi release may rename any of them;
+The offline gate itself uses none: it serves the engine's gRPC services and runs the program
+under the SDK's standard runtime (offline/engine.py, offline/runner.py). offline/recorder.py, which
+component tests use to run a program in their own process (tests/conftest.py), drives the SDK's
+mock engine through names that are not public API, and components/stack.py reads the
+runtime config map. A pulumi release may rename any of them;
 requirements.lock pins the version we checked, and this test says what to update when a new pin
 breaks one, before the offline gate (every PR's check) fails in a less readable way.
 """
@@ -23,9 +27,6 @@ FIX = (
 
 # (module, attribute path, the repository file relying on it)
 INTERNALS = [
-    ("pulumi.runtime.rpc", "UNKNOWN", "offline/recorder.py"),
-    ("pulumi.runtime.rpc", "_special_sig_key", "offline/recorder.py"),
-    ("pulumi.runtime.rpc", "_special_secret_sig", "offline/recorder.py"),
     ("pulumi.runtime.mocks", "MockMonitor", "offline/recorder.py"),
     ("pulumi.runtime.mocks", "MockMonitor.make_urn", "offline/recorder.py"),
     ("pulumi.runtime.mocks", "MockMonitor.RegisterResource", "offline/recorder.py"),
@@ -43,18 +44,31 @@ INTERNALS = [
     ("pulumi.runtime.stack", "run_in_stack", "offline/recorder.py"),
     ("pulumi.runtime.proto.resource_pb2", "ResourceInvokeResponse", "offline/recorder.py"),
     ("pulumi.runtime.proto.analyzer_pb2_grpc", "AnalyzerStub", "offline/analyzer.py"),
-    # The harness runs in the program's own virtualenv: these are the names it needs from the
-    # SDK pinned here; other SDK versions get the checks in offline/harness.py itself.
-    ("pulumi.runtime.invoke", "invoke", "offline/harness.py"),
-    ("pulumi.resource", "register_resource", "offline/harness.py"),
-    ("pulumi.runtime.stack", "wait_for_rpcs", "offline/harness.py"),
-    ("pulumi.runtime.stack", "_get_rpc_manager", "offline/harness.py"),
-    ("pulumi.runtime.settings", "SETTINGS.outputs", "offline/harness.py"),
-    ("pulumi.runtime.settings", "SETTINGS.lock", "offline/harness.py"),
     ("pulumi.runtime.settings", "SETTINGS.outputs", "tests/test_examples.py"),
-    ("pulumi.runtime.rpc", "_special_resource_sig", "offline/runner.py"),
-    ("pulumi.runtime.proto.resource_pb2", "RegisterResourceRequest", "offline/runner.py"),
-    ("pulumi.runtime.proto.resource_pb2", "RegisterResourceOutputsRequest", "offline/runner.py"),
+    # The engine the gate serves: the generated gRPC services and messages (public protocol).
+    *[
+        ("pulumi.runtime.proto.resource_pb2_grpc", name, "offline/engine.py")
+        for name in ("ResourceMonitorServicer", "add_ResourceMonitorServicer_to_server")
+    ],
+    *[
+        ("pulumi.runtime.proto.engine_pb2_grpc", name, "offline/engine.py")
+        for name in ("EngineServicer", "add_EngineServicer_to_server")
+    ],
+    ("pulumi.runtime.proto.callback_pb2_grpc", "CallbacksStub", "offline/engine.py"),
+    *[
+        ("pulumi.runtime.proto.resource_pb2", name, "offline/engine.py")
+        for name in (
+            "RegisterResourceRequest",
+            "RegisterResourceResponse",
+            "TransformRequest",
+            "TransformResponse",
+            "TransformResourceOptions",
+            "TransformInvokeRequest",
+            "TransformInvokeResponse",
+            "ResourceInvokeResponse",
+            "DeploymentInfo",
+        )
+    ],
     *[
         ("pulumi.runtime.proto.analyzer_pb2", name, "offline/analyzer.py")
         for name in (
@@ -104,7 +118,6 @@ def test_mock_settings_take_the_keywords_the_recorder_passes() -> None:
     sdk = set(re.findall(r"^\s+(\w+)=", source.split("MockSettings(", 1)[1], re.M))
     for user, function in (
         ("offline/recorder.py", importlib.import_module("offline.recorder").record),
-        ("offline/harness.py", importlib.import_module("offline.harness").run),
     ):
         source = inspect.getsource(function)
         ours = set(re.findall(r"^\s+(\w+)=", source.split("MockSettings(", 1)[1], re.M))
@@ -118,3 +131,32 @@ def test_the_policy_pack_host_module_exists() -> None:
     assert importlib.util.find_spec("pulumi.policy.__main__") is not None, FIX.format(
         version="pulumi-policy", name="pulumi.policy.__main__", user="offline/analyzer.py"
     )
+
+
+def test_the_wire_markers_are_the_sdks() -> None:
+    """offline/wire.py spells the wire format's markers out (the gate reads no SDK private name):
+    they must be the values the program's SDK sends."""
+    from pulumi.runtime import rpc
+
+    from offline import wire
+
+    assert wire.UNKNOWN == rpc.UNKNOWN
+    assert rpc._special_sig_key == wire.SIG_KEY
+    assert rpc._special_secret_sig == wire.SECRET_SIG
+    assert rpc._special_resource_sig == wire.RESOURCE_SIG
+
+
+def test_the_language_host_script_is_the_sdks_own() -> None:
+    """offline/langhost/pulumi-language-python-exec is the SDK's script, verbatim (sdk/v3 module,
+    python/cmd/), not gate code: compare it with the module's copy when the Go module cache has
+    it (`make engine` fetches it)."""
+    from pathlib import Path
+
+    ours = Path(__file__).resolve().parent.parent / "offline" / "langhost"
+    shipped = (ours / "pulumi-language-python-exec").read_text()
+    assert "Copyright 2016, Pulumi Corporation" in shipped
+    cache = Path.home() / "go" / "pkg" / "mod" / "github.com" / "pulumi" / "pulumi" / "sdk"
+    copies = sorted(cache.glob("v3@v3.274.1/python/cmd/pulumi-language-python-exec"))
+    if not copies:
+        pytest.skip("the sdk/v3 Go module is not in the module cache")
+    assert shipped == copies[0].read_text()

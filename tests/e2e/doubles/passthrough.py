@@ -40,8 +40,7 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.provider.experimental.server import main
 
-from offline.harness import fixture_matches
-from offline.runner import read_invokes
+from offline.runner import fixture_matches, read_invokes
 from tests.e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
 
 # The Python SDK package whose version the double reports, per Pulumi package name.
