@@ -116,8 +116,10 @@ provider-checks: $(STAMP) $(AWS_PLUGIN)
 
 # The README's deploy path through that CLI, with pass-through provider doubles (tests/e2e/README.md).
 # A released Pulumi CLI on PATH is used as it is when none was built here (tests/e2e/engine.py).
+# With Go on PATH it also builds the real AWS provider (`make providers`) for step g.
 RELEASED_CLI := $(if $(wildcard $(ENGINE)),,$(shell command -v pulumi 2>/dev/null))
-e2e: $(STAMP) $(if $(RELEASED_CLI),,$(ENGINE))
+HAVE_GO := $(shell command -v go 2>/dev/null)
+e2e: $(STAMP) $(if $(RELEASED_CLI),,$(ENGINE)) $(if $(HAVE_GO),$(AWS_PLUGIN))
 	$(PY) -m tests.e2e
 
 # The property-based suite (tests/test_properties.py) with thousands of fresh random examples per
