@@ -78,8 +78,8 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	@# One run per example: each is a `__main__` module, which one mypy run holds only once.
 	for example in examples/*/__main__.py; do $(PY) -m mypy "$$example" || exit 1; done
-	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run $(TOOLCHAIN)/build.sh \
-		tests/e2e/doubles/plugins/*
+	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run $(TOOLCHAIN)/build.sh $(TOOLCHAIN)/aws-provider/build.sh \
+		tests/e2e/doubles/plugins/* tests/e2e/doubles/lookups.sh
 
 # The real Pulumi CLI and YAML language host, and kurl-lb's Python and Node.js hosts, built from
 # Go modules into tests/e2e/toolchain/bin (ignored): versions pinned in the toolchain's go.mod and

@@ -28,6 +28,7 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "tests" / "e2e" / "toolchain" / "providers" / "bin" / "pulumi-resource-aws"
 REGION = "us-east-1"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # an unknown value on the wire
 START_TIMEOUT = 120  # seconds: the plugin builds its schema from the provider at start
 
 
@@ -132,6 +133,40 @@ class AwsProvider:
         return CheckResult(
             from_struct(response.inputs), [(f.property, f.reason) for f in response.failures]
         )
+
+    def created_state(self, token: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The state a create of `inputs` (Check's result) leaves, as the provider plans it: its
+        Create at preview, with each value only AWS knows (unknown there) filled with a value of
+        its type. Only the provider's own planning decides what is computed; no AWS call."""
+        response = self.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(token, name),
+                properties=to_struct(inputs),
+                preview=True,
+                name=name,
+                type=token,
+            )
+        )
+        outputs = self.schema["resources"][token]["properties"]
+        state = {
+            key: self._filled(value, outputs.get(key, {}))
+            for key, value in from_struct(response.properties).items()
+        }
+        return {**state, "id": f"{name}-id"}
+
+    def _filled(self, value: Any, spec: Mapping[str, Any]) -> Any:
+        # Empty values: what AWS returns for what a config leaves unset (a TCP health check's
+        # path and matcher are "", an NLB created without security groups has none).
+        if value == UNKNOWN:
+            kind = spec.get("type", "object")
+            empty = {"string": "", "integer": 0, "number": 0, "boolean": False}
+            return empty.get(kind, [] if kind == "array" else {})
+        if isinstance(value, dict) and "$ref" in spec:
+            props = self.schema["types"][spec["$ref"].removeprefix("#/types/")]["properties"]
+            return {k: self._filled(v, props.get(k, {})) for k, v in value.items()}
+        if isinstance(value, list) and "items" in spec:
+            return [self._filled(v, spec["items"]) for v in value]
+        return value
 
     def diff(
         self,

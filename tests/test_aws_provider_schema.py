@@ -40,6 +40,14 @@ RESOURCES = [
 ]
 LOOKUPS = ["aws:ec2/getVpc:getVpc", "aws:ec2/getSubnet:getSubnet"]
 
+# Differences of version, not of the build: (token, difference) -> why.
+VERSION_SKEW = {
+    ("aws:lb/loadBalancer:LoadBalancer", "enablePrefixForIpv6SourceNat: only in pulumi_aws"): (
+        "not in the Terraform AWS provider 6.34.0 (its CHANGELOG): the installed pulumi_aws is "
+        "built on a later release; kurl-lb never sets it"
+    ),
+}
+
 Shape = dict[str, Any]  # input name -> kind, or (kind, nested shape) for arrays and objects
 
 
@@ -135,12 +143,15 @@ def differences(sdk: Any, plugin: Any, path: str = "") -> list[str]:
 
 @pytest.mark.parametrize("token", RESOURCES + LOOKUPS)
 def test_the_plugin_takes_pulumi_aws_inputs(aws_provider: AwsProvider, token: str) -> None:
-    assert differences(sdk_inputs(token), plugin_inputs(aws_provider.schema, token)) == []
+    found = differences(sdk_inputs(token), plugin_inputs(aws_provider.schema, token))
+    assert [d for d in found if (token, d) not in VERSION_SKEW] == []
 
 
 def test_the_plugin_maps_nothing_else(aws_provider: AwsProvider) -> None:
     assert sorted(aws_provider.schema["resources"]) == sorted(RESOURCES)
-    assert sorted(aws_provider.schema["functions"]) == sorted(LOOKUPS)
+    # The bridge adds the provider's own terraformConfig method.
+    functions = set(aws_provider.schema["functions"]) - {"pulumi:providers:aws/terraformConfig"}
+    assert sorted(functions) == sorted(LOOKUPS)
 
 
 def test_the_plugin_says_what_it_is(aws_provider: AwsProvider) -> None:

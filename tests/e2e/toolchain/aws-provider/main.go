@@ -4,8 +4,9 @@
 //
 // This is NOT the pulumi-aws release: that plugin's module is refused by the Go module proxy.
 // What pulumi-aws adds on top of the Terraform provider is reproduced here only where a plan
-// depends on it (autonaming, the security group's default description, the deregistration
-// delay's type); no aliases, no default tags, no other resources.
+// depends on it or its schema differs (autonaming, the security group's default description,
+// the deregistration delay's type, tagsAll computed at Check, the security group's rule blocks'
+// names); no aliases, no default tags, no per-resource region default, no other resources.
 //
 // It never reaches AWS: Configure forces dummy credentials and every skip-the-network setting,
 // and when KURL_AWS_LOOKUPS names a command, lookups (invokes) are answered by it instead of by
@@ -33,6 +34,7 @@ import (
 	rprovider "github.com/pulumi/pulumi/pkg/v3/resource/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -61,28 +63,50 @@ var dataSources = map[string]string{
 	"aws_subnet": "aws:ec2/getSubnet:getSubnet",
 }
 
-// pulumi-aws's own layer for those resources (its provider/resources.go).
-func fields(tf string) map[string]*tfbridge.SchemaInfo {
+// pulumi-aws's own layer for those resources (its provider/resources.go and tags.go).
+func resourceInfo(tf, tok string, schema shim.Resource) *tfbridge.ResourceInfo {
+	info := &tfbridge.ResourceInfo{Tok: tokens.Type(tok), Fields: map[string]*tfbridge.SchemaInfo{}}
 	// Load balancer and target group names: at most 32 characters, "-" and 7 random ones added.
 	lbName := tfbridge.AutoNameWithCustomOptions("name", tfbridge.AutoNameOptions{
 		Separator: "-", Maxlen: 32, Randlen: 7,
 	})
 	switch tf {
 	case "aws_lb":
-		return map[string]*tfbridge.SchemaInfo{"name": lbName}
+		info.Fields["name"] = lbName
 	case "aws_lb_target_group":
-		return map[string]*tfbridge.SchemaInfo{
-			"name": lbName,
-			// A string in the Terraform schema; pulumi-aws types it as an integer.
-			"deregistration_delay": {Type: "integer"},
-		}
+		info.Fields["name"] = lbName
+		// A string in the Terraform schema; pulumi-aws types it as an integer.
+		info.Fields["deregistration_delay"] = &tfbridge.SchemaInfo{Type: "integer"}
 	case "aws_security_group":
-		return map[string]*tfbridge.SchemaInfo{
-			"name":        tfbridge.AutoName("name", 255, "-"),
-			"description": {Default: &tfbridge.DefaultInfo{Value: "Managed by Pulumi"}},
+		info.Fields["name"] = tfbridge.AutoName("name", 255, "-")
+		info.Fields["description"] = &tfbridge.SchemaInfo{
+			Default: &tfbridge.DefaultInfo{Value: "Managed by Pulumi"},
+		}
+		// Not pluralized, unlike other repeated blocks.
+		info.Fields["ingress"] = &tfbridge.SchemaInfo{Name: "ingress"}
+		info.Fields["egress"] = &tfbridge.SchemaInfo{Name: "egress"}
+	}
+	// tagsAll is an output only: pulumi-aws computes it at Check from tags (and the provider's
+	// default tags, which these tests never set). Framework resources have it read-only already.
+	if all, ok := schema.Schema().GetOk("tags_all"); ok && all.Optional() {
+		if _, ok := schema.Schema().GetOk("tags"); ok {
+			info.Fields["tags_all"] = &tfbridge.SchemaInfo{MarkAsComputedOnly: tfbridge.True()}
+			info.PreCheckCallback = tagsAll
 		}
 	}
-	return nil
+	return info
+}
+
+func tagsAll(
+	_ context.Context, config resource.PropertyMap, _ resource.PropertyMap,
+) (resource.PropertyMap, error) {
+	out := config.Copy()
+	tags, ok := config["tags"]
+	if !ok || tags.IsNull() {
+		tags = resource.NewObjectProperty(resource.PropertyMap{})
+	}
+	out["tagsAll"] = tags
+	return out, nil
 }
 
 // Provider settings forced at Configure: no credentials, account, metadata or region call.
@@ -112,14 +136,15 @@ func providerInfo(ctx context.Context) (tfbridge.ProviderInfo, error) {
 		DataSources:  map[string]*tfbridge.DataSourceInfo{},
 	}
 	for tf, tok := range resources {
-		if p.ResourcesMap().Get(tf) == nil {
-			return info, fmt.Errorf("resource %s is not in the built provider (trim.go keeps too few services)", tf)
+		schema, ok := p.ResourcesMap().GetOk(tf)
+		if !ok {
+			return info, fmt.Errorf("resource %s is not in the built provider (build.sh keeps too few services)", tf)
 		}
-		info.Resources[tf] = &tfbridge.ResourceInfo{Tok: tokens.Type(tok), Fields: fields(tf)}
+		info.Resources[tf] = resourceInfo(tf, tok, schema)
 	}
 	for tf, tok := range dataSources {
 		if p.DataSourcesMap().Get(tf) == nil {
-			return info, fmt.Errorf("data source %s is not in the built provider (trim.go keeps too few services)", tf)
+			return info, fmt.Errorf("data source %s is not in the built provider (build.sh keeps too few services)", tf)
 		}
 		info.DataSources[tf] = &tfbridge.DataSourceInfo{Tok: tokens.ModuleMember(tok)}
 	}
