@@ -110,7 +110,11 @@ def health(**changes: int) -> dict[str, Any]:
 LIMITS: dict[str, Limit] = {
     # AWS: load balancer and target group names at most 32 characters; pulumi-aws adds 8.
     "name-past-aws": Limit(
-        {"name": "a" * 21}, "kurl-lb:name", "kurl-nlb", "exceeds", urn_name="a" * 21 + "-nlb"
+        {"name": "a" * 21},
+        "kurl-lb:name",
+        "kurl-nlb",
+        "longer than maximum length 32",
+        urn_name="a" * 21 + "-nlb",
     ),
     "name-internal": Limit(
         {"name": "internal-api"},
@@ -123,42 +127,42 @@ LIMITS: dict[str, Limit] = {
         {"name": "sg-api"}, "sg-", "kurl-nlb-sg", "cannot begin with sg-", urn_name="sg-api-nlb-sg"
     ),
     "interval-low": Limit(
-        {"healthCheck.intervalSeconds": 4},
+        {"healthCheck": {"intervalSeconds": 4}},
         "intervalSeconds",
         "kurl-tg",
         "interval",
         health(interval=4, timeout=3),
     ),
     "interval-high": Limit(
-        {"healthCheck.intervalSeconds": 301},
+        {"healthCheck": {"intervalSeconds": 301}},
         "intervalSeconds",
         "kurl-tg",
         "interval",
         health(interval=301, timeout=10),
     ),
     "healthy-low": Limit(
-        {"healthCheck.healthyThreshold": 1},
+        {"healthCheck": {"healthyThreshold": 1}},
         "healthyThreshold",
         "kurl-tg",
         "healthy_threshold",
         health(healthyThreshold=1),
     ),
     "healthy-high": Limit(
-        {"healthCheck.healthyThreshold": 11},
+        {"healthCheck": {"healthyThreshold": 11}},
         "healthyThreshold",
         "kurl-tg",
         "healthy_threshold",
         health(healthyThreshold=11),
     ),
     "unhealthy-low": Limit(
-        {"healthCheck.unhealthyThreshold": 1},
+        {"healthCheck": {"unhealthyThreshold": 1}},
         "unhealthyThreshold",
         "kurl-tg",
         "unhealthy_threshold",
         health(unhealthyThreshold=1),
     ),
     "unhealthy-high": Limit(
-        {"healthCheck.unhealthyThreshold": 11},
+        {"healthCheck": {"unhealthyThreshold": 11}},
         "unhealthyThreshold",
         "kurl-tg",
         "unhealthy_threshold",
@@ -175,9 +179,6 @@ LIMITS: dict[str, Limit] = {
         "kurl-clients-10.0.0.0-16",
         "cidr_ipv4",
         {"cidrIpv4": "10.0.0.1/16"},
-    ),
-    "subnets-none": Limit(
-        {"aws.subnetIds": []}, "subnetIds", "kurl-nlb", "subnet", {"subnets": []}
     ),
     # Checked by the loader, not by the provider's Check: AWS refuses them at apply (or they are
     # kurl-lb's own margin), which is why the loader has them.
@@ -225,6 +226,7 @@ LIMITS: dict[str, Limit] = {
         "kurl-clients-10.0.0.0-16",
         None,
     ),
+    "subnets-none": Limit({"aws.subnetIds": []}, "subnetIds", "kurl-nlb", None, {"subnets": []}),
     "target-public-address": Limit(
         {"primaries.0.address": "8.8.8.8"},
         "private IPv4",
@@ -245,6 +247,7 @@ NOT_CHECKED_BY_THE_PROVIDER = {
     "tag-characters": "tag characters: AWS at apply",
     "client-cidrs-60": "rules per security group is an AWS quota; each rule is its own resource",
     "target-public-address": "an IP target outside private ranges: AWS refuses it at apply",
+    "subnets-none": "an NLB without a subnet: AWS refuses it at apply",
 }
 
 
