@@ -328,3 +328,25 @@ def test_every_input_kurl_lb_sends_and_every_row_is_changed_by_a_case() -> None:
         assert named <= changed.get(token, set()), f"{token}: rows without a case"
         if any(r.property == ANY for r in rules):
             assert changed.get(token), f"{token}: its '*' row has no case"
+
+
+@pytest.mark.parametrize("turn_on", [False, True], ids=["off", "on"])
+def test_switching_the_nlb_security_group_replaces_the_nlb_for_the_provider_too(
+    aws_provider: AwsProvider, turn_on: bool
+) -> None:
+    """aws.loadBalancerSecurityGroup switched on an existing stack: the NLB the component
+    registers before and after, through the provider's Diff, is replaced, as the offline plan
+    and docs/runbook.md 6.1 say (turning it off once planned no change: the list was left out)."""
+    with_group = run_project(AWS_DEV).by_name("kurl-nlb").inputs
+    without = (
+        run_project(with_changes(AWS_DEV, {"aws.loadBalancerSecurityGroup": False}))
+        .by_name("kurl-nlb")
+        .inputs
+    )
+    before, after = (without, with_group) if turn_on else (with_group, without)
+    old = aws_provider.check(LB, "kurl-nlb", before)
+    new = aws_provider.check(LB, "kurl-nlb", after, olds=old.inputs)
+    state = aws_provider.created_state(LB, "kurl-nlb", old.inputs)
+    result = aws_provider.diff(LB, "kurl-nlb", state, old.inputs, new.inputs)
+    assert result.decision == "replace"
+    assert offline_decision(LB, before, after) == "replace"
