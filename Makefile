@@ -15,7 +15,7 @@ LOCK := requirements.lock
 
 .PHONY: preview test lint docs bench venv clean-venv
 .PHONY: previews lock fuzz
-.PHONY: engine e2e
+.PHONY: engine e2e providers provider-checks
 .PHONY: schema
 
 venv: $(STAMP)
@@ -78,8 +78,8 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	@# One run per example: each is a `__main__` module, which one mypy run holds only once.
 	for example in examples/*/__main__.py; do $(PY) -m mypy "$$example" || exit 1; done
-	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run $(TOOLCHAIN)/build.sh \
-		tests/e2e/doubles/plugins/*
+	$(VENV)/bin/shellcheck components/scripts/*.sh .ci/run $(TOOLCHAIN)/build.sh $(TOOLCHAIN)/aws-provider/build.sh \
+		tests/e2e/doubles/plugins/* tests/e2e/doubles/lookups.sh
 
 # The real Pulumi CLI and YAML language host, and kurl-lb's Python and Node.js hosts, built from
 # Go modules into tests/e2e/toolchain/bin (ignored): versions pinned in the toolchain's go.mod and
@@ -94,10 +94,32 @@ $(ENGINE): $(TOOLCHAIN)/go.mod $(TOOLCHAIN)/go.sum $(TOOLCHAIN)/build.sh \
 	bash $(TOOLCHAIN)/build.sh
 	touch $(ENGINE)
 
+# A real AWS provider plugin for the tests: the Terraform AWS provider's planning code (Check's
+# validators, Diff's replace decisions) under pulumi-terraform-bridge, built from Go modules into
+# tests/e2e/toolchain/providers/bin (ignored; NOT on the PATH of the other e2e steps, where the
+# pass-through doubles answer). It is not the pulumi-aws release, whose module the Go module proxy
+# refuses, as it refuses GCP's and Azure's providers. Versions pinned in aws-provider/go.mod.
+AWS_PROVIDER := $(TOOLCHAIN)/aws-provider
+AWS_PLUGIN := $(TOOLCHAIN)/providers/bin/pulumi-resource-aws
+providers: $(AWS_PLUGIN)
+
+$(AWS_PLUGIN): $(AWS_PROVIDER)/go.mod $(AWS_PROVIDER)/go.sum $(AWS_PROVIDER)/build.sh \
+		$(wildcard $(AWS_PROVIDER)/*.go $(AWS_PROVIDER)/*/*.go)
+	bash $(AWS_PROVIDER)/build.sh
+	touch $(AWS_PLUGIN)
+
+# The tests that drive that plugin (its Diff against offline/replacements.py, its Check against the
+# config loader's cloud limits, its schema against pulumi_aws): `make test` skips them when the
+# plugin is not built; here a missing plugin is a failure.
+provider-checks: $(STAMP) $(AWS_PLUGIN)
+	KURL_AWS_PROVIDER_REQUIRED=1 $(PY) -m pytest -q tests/test_aws_provider_*.py
+
 # The README's deploy path through that CLI, with pass-through provider doubles (tests/e2e/README.md).
 # A released Pulumi CLI on PATH is used as it is when none was built here (tests/e2e/engine.py).
+# With Go on PATH it also builds the real AWS provider (`make providers`) for step g.
 RELEASED_CLI := $(if $(wildcard $(ENGINE)),,$(shell command -v pulumi 2>/dev/null))
-e2e: $(STAMP) $(if $(RELEASED_CLI),,$(ENGINE))
+HAVE_GO := $(shell command -v go 2>/dev/null)
+e2e: $(STAMP) $(if $(RELEASED_CLI),,$(ENGINE)) $(if $(HAVE_GO),$(AWS_PLUGIN))
 	$(PY) -m tests.e2e
 
 # The property-based suite (tests/test_properties.py) with thousands of fresh random examples per

@@ -73,7 +73,10 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             subnets=sec("subnetIds", list(a["subnet_ids"])),
             enable_cross_zone_load_balancing=sec("crossZone", a["cross_zone"]),
             enable_deletion_protection=sec("deletionProtection", a["deletion_protection"]),
-            security_groups=[self.security_group.id] if self.security_group else None,
+            # Explicitly empty without one: an absent list means "keep the current groups" to
+            # the provider (the attribute is computed), so turning the group off would keep the
+            # NLB and delete a group it still uses; an empty list replaces the NLB, as planned.
+            security_groups=[self.security_group.id] if self.security_group else [],
             tags=tags,
             opts=self._child(),
         )

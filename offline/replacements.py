@@ -10,6 +10,10 @@ are written down here, one table per provider, each row with where the provider 
   its parent scope: resource group, parent resource), when its `forceNewMap` lists it, or when the
   REST spec marks a top-level property create-only (`x-ms-mutability` without `update`).
 
+The AWS rows are checked against the real provider's Diff (the Terraform AWS provider under
+pulumi-terraform-bridge, `make providers`) by tests/test_aws_provider_diff.py: where the two
+disagreed, the rows follow the provider.
+
 Rows name top-level inputs as they travel on the wire (camelCase). "*" stands for every input of
 a resource that cannot be updated at all. Only the resource types the kurl-lb components create
 are covered; a type missing here is reported as "update (replacement not checked)".
@@ -68,17 +72,30 @@ def _nlb_subnets_not_only_added(before: Inputs, after: Inputs) -> bool:
     return _is_nlb(after) and _count(after.get("subnets")) <= _count(before.get("subnets"))
 
 
-def _nlb_subnet_mappings_not_only_added(before: Inputs, after: Inputs) -> bool:
+def _nlb_subnet_mappings_removed_or_replaced(before: Inputs, after: Inputs) -> bool:
+    # As the provider's Diff decides (tests/test_aws_provider_diff.py): fewer mappings, or more
+    # without all the old ones, replace; as many, one of them changed, is in place (the
+    # CustomizeDiff means to replace then too, but its set diff sees no change of count).
     old, new = before.get("subnetMappings") or [], after.get("subnetMappings") or []
-    only_added = len(new) > len(old) and all(m in new for m in old)
-    return _is_nlb(after) and not only_added
+    kept_all = all(m in new for m in old)
+    return _is_nlb(after) and (len(new) < len(old) or (len(new) > len(old) and not kept_all))
 
 
 def _nlb_security_groups_added_or_all_removed(before: Inputs, after: Inputs) -> bool:
     # customizeDiffLoadBalancerNLB: security groups can be changed on a NLB that has some, but a
-    # NLB created without one never gets one, and one with some cannot drop them all.
+    # NLB created without one never gets one, and one with some cannot drop them all. Left out,
+    # the list is not "none": the attribute is computed, so the provider keeps the current
+    # groups (no change at all); only an explicit empty list removes them.
+    if after.get("securityGroups") is None:
+        return False
     had, has = _count(before.get("securityGroups")), _count(after.get("securityGroups"))
     return _is_nlb(after) and (had == 0) != (has == 0)
+
+
+def _http_target_group(before: Inputs, after: Inputs) -> bool:
+    # protocol_version's DiffSuppressFunc: ignored unless the protocol is HTTP or HTTPS (and the
+    # target type not lambda); then ForceNew.
+    return after.get("protocol") in ("HTTP", "HTTPS") and after.get("targetType") != "lambda"
 
 
 _RULE_SOURCES = ("cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId")
@@ -121,26 +138,28 @@ AWS: dict[str, tuple[Rule, ...]] = {
         Rule(
             "subnetMappings",
             f"{_LB}, customizeDiffLoadBalancerNLB",
-            when=_nlb_subnet_mappings_not_only_added,
-            condition="network LB and mappings are removed or changed (adding only is in place)",
+            when=_nlb_subnet_mappings_removed_or_replaced,
+            condition="network LB and mappings are removed, or added while an old one changes "
+            "(adding only, or changing one of as many, is in place)",
         ),
         Rule(
             "securityGroups",
             f"{_LB}, customizeDiffLoadBalancerNLB",
             when=_nlb_security_groups_added_or_all_removed,
+            # "none": an explicit empty list (the `when` above); the text is in --json output.
             condition="network LB goes from no security group to some, or from some to none",
         ),
     ),
-    "aws:lb/targetGroup:TargetGroup": _rows(
-        _TG,
-        "ipAddressType",
-        "name",
-        "namePrefix",
-        "port",
-        "protocol",
-        "protocolVersion",
-        "targetType",
-        "vpcId",
+    "aws:lb/targetGroup:TargetGroup": (
+        *_rows(
+            _TG, "ipAddressType", "name", "namePrefix", "port", "protocol", "targetType", "vpcId"
+        ),
+        Rule(
+            "protocolVersion",
+            f"{_TG}, DiffSuppressFunc",
+            when=_http_target_group,
+            condition="HTTP or HTTPS target group (other protocols ignore it)",
+        ),
     ),
     "aws:lb/listener:Listener": _rows(f"{TF_AWS}/elbv2/listener.go", "loadBalancerArn"),
     # No Update function: every argument is ForceNew.

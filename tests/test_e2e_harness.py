@@ -3,6 +3,7 @@
 import asyncio
 from typing import Any
 
+import pytest
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CreateRequest,
@@ -10,8 +11,15 @@ from pulumi.provider.experimental.provider import (
     InvokeRequest,
 )
 
-from tests.e2e.__main__ import non_interactive, readme_blocks
+from tests.e2e.__main__ import (
+    aws_stacks,
+    checked_by_the_provider,
+    non_interactive,
+    readme_blocks,
+)
+from tests.e2e.doubles.lookups import answer
 from tests.e2e.doubles.passthrough import PassThroughProvider, to_python
+from tests.e2e.engine import E2EFailure
 from tests.e2e.fidelity import UNKNOWN, agrees, compare_graph
 
 LB_URN = (
@@ -130,3 +138,46 @@ def test_double_answers_first_from_the_offline_gates_lookup_file(monkeypatch: An
     assert got.return_value is not None
     # The same subscription the offline preview gets with --invokes, not the double's own.
     assert to_python(got.return_value["subscriptionId"]) == "00000000-0000-0000-0000-000000000000"
+
+
+# ---- g. the real AWS provider: what the step accepts as "checked by the provider" ---------
+
+_NLB_TYPE = "aws:lb/loadBalancer:LoadBalancer"
+
+
+def _aws_step(name: Any, op: str = "create") -> dict[str, Any]:
+    inputs = {} if name is None else {"name": name}
+    return {"op": op, "urn": LB_URN, "newState": {"inputs": inputs}}
+
+
+def test_the_real_aws_step_covers_the_aws_stack_files() -> None:
+    assert aws_stacks() == ["dev"]
+
+
+def test_the_real_aws_step_accepts_names_the_providers_autonaming_gives() -> None:
+    assert checked_by_the_provider("dev", [_aws_step("kurl-nlb-1a2b3c4")]) == 1
+
+
+@pytest.mark.parametrize(
+    ("step", "words"),
+    [
+        # The pass-through double echoes the inputs: no name.
+        pytest.param(_aws_step(None), "is the pass-through double on PATH", id="double"),
+        pytest.param(_aws_step("a" * 26 + "-1a2b3c4"), "not one the real provider", id="long"),
+        pytest.param(_aws_step("kurl-nlb-1a2b3c4", "update"), "plans update", id="not-create"),
+    ],
+)
+def test_the_real_aws_step_refuses_what_the_provider_did_not_check(
+    step: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(E2EFailure, match=words):
+        checked_by_the_provider("dev", [step])
+
+
+def test_the_lookup_command_answers_as_the_double() -> None:
+    vpc = asyncio.run(
+        answer("aws", {"token": "aws:ec2/getVpc:getVpc", "args": {"id": "vpc-1"}, "config": {}})
+    )
+    assert vpc["return"]["cidrBlock"] == "10.0.0.0/16"
+    other = asyncio.run(answer("aws", {"token": "aws:ec2/getAmi:getAmi", "args": {}}))
+    assert "no fixture for aws:ec2/getAmi:getAmi" in other["failure"]

@@ -185,7 +185,14 @@ NLB = {"loadBalancerType": "network", "subnets": ["subnet-a", "subnet-b"]}
         pytest.param(NLB, {**NLB, "subnets": ["subnet-a", "subnet-c"]}, REPLACE, id="swapped"),
         pytest.param(NLB, {**NLB, "subnets": ["subnet-a", "subnet-b", "c"]}, UPDATE, id="added"),
         pytest.param(NLB, {**NLB, "securityGroups": ["sg-1"]}, REPLACE, id="first-sg"),
-        pytest.param({**NLB, "securityGroups": ["sg-1"]}, NLB, REPLACE, id="last-sg-removed"),
+        pytest.param(
+            {**NLB, "securityGroups": ["sg-1"]},
+            {**NLB, "securityGroups": []},
+            REPLACE,
+            id="last-sg-removed",
+        ),
+        # Left out, the computed list keeps the current groups: no replacement.
+        pytest.param({**NLB, "securityGroups": ["sg-1"]}, NLB, UPDATE, id="sg-left-out"),
         pytest.param(
             {**NLB, "securityGroups": ["sg-1"]},
             {**NLB, "securityGroups": ["sg-2"]},
@@ -198,11 +205,18 @@ NLB = {"loadBalancerType": "network", "subnets": ["subnet-a", "subnet-b"]}
             UPDATE,
             id="mapping-added",
         ),
+        # As the provider's Diff decides (tests/test_aws_provider_diff.py).
         pytest.param(
             {**NLB, "subnetMappings": [{"subnetId": "a"}]},
             {**NLB, "subnetMappings": [{"subnetId": "b"}]},
-            REPLACE,
+            UPDATE,
             id="mapping-changed",
+        ),
+        pytest.param(
+            {**NLB, "subnetMappings": [{"subnetId": "a"}, {"subnetId": "b"}]},
+            {**NLB, "subnetMappings": [{"subnetId": "a"}]},
+            REPLACE,
+            id="mapping-removed",
         ),
     ],
 )

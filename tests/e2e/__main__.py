@@ -15,6 +15,11 @@ tests/e2e/README.md):
   f. consumers programs in YAML and TypeScript (tests/e2e/consumers/<language>) use the component
                package provider/: `pulumi preview` plans AwsKurlNlb and its children; after
                the YAML program's `pulumi up`, the component's outputs are the program's.
+  g. real aws  `pulumi preview` of every AWS stack file, of examples/aws and of the README's AWS
+               deploy block through the real AWS provider of `make providers` (the Terraform
+               AWS provider's Check under pulumi-terraform-bridge, not a double): every AWS
+               resource passes the provider's own validation. Skipped, saying so, when the
+               plugin is not built.
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
 """
 
@@ -31,7 +36,17 @@ from typing import Any
 
 import yaml
 
-from tests.e2e.engine import ENGINE_BIN, ROOT, VENV, E2EFailure, Sandbox, changes
+from tests.e2e.engine import (
+    AWS_LOOKUPS,
+    AWS_PLUGIN,
+    ENGINE_BIN,
+    REAL_PROVIDERS,
+    ROOT,
+    VENV,
+    E2EFailure,
+    Sandbox,
+    changes,
+)
 from tests.e2e.fidelity import (
     KNOWN_DIFFERENCES,
     compare_graph,
@@ -273,6 +288,90 @@ def step_consumer(language: str) -> None:
         box.cleanup()
 
 
+# ---- g. every AWS plan through the real AWS provider's Check -------------------------------
+
+# Auto-named by pulumi-aws's rule (the plugin reproduces it): at most 32 characters, "-" and 7
+# random ones. The doubles echo inputs, so a name here shows the real provider's Check ran.
+AUTONAMED_32 = ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup")
+
+
+def aws_stacks() -> list[str]:
+    """The stacks whose Pulumi.<stack>.yaml builds the AWS component."""
+    stacks = []
+    for path in sorted(ROOT.glob("Pulumi.*.yaml")):
+        config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
+        if config.get("kurl-lb:cloud") == "aws":
+            stacks.append(path.name.removeprefix("Pulumi.").removesuffix(".yaml"))
+    return stacks
+
+
+def real_aws_sandbox(label: str) -> Sandbox:
+    box = Sandbox(label, providers=[REAL_PROVIDERS])
+    box.extra_env["KURL_AWS_LOOKUPS"] = str(AWS_LOOKUPS)  # lookups as the doubles answer them
+    return box
+
+
+def checked_by_the_provider(what: str, steps: list[dict[str, Any]]) -> int:
+    """The AWS resources of a first preview's plan, all creates, the auto-named ones named by
+    the real provider's Check; returns how many there are."""
+    aws = [s for s in steps if s["urn"].split("::")[2].rsplit("$", 1)[-1].startswith("aws:")]
+    if not aws:
+        raise E2EFailure(f"{what}: no AWS resource planned")
+    for step in aws:
+        token = step["urn"].split("::")[2].rsplit("$", 1)[-1]
+        if step["op"] != "create":
+            raise E2EFailure(f"{what}: a first preview plans {step['op']} of {step['urn']}")
+        name = step.get("newState", {}).get("inputs", {}).get("name")
+        if token in AUTONAMED_32 and not (
+            isinstance(name, str) and len(name) <= 32 and re.fullmatch(r".+-[a-z0-9]{7}", name)
+        ):
+            raise E2EFailure(
+                f"{what}: {step['urn']} has name {name!r}, not one the real provider's Check "
+                "gives (is the pass-through double on PATH instead?)"
+            )
+    return len(aws)
+
+
+def step_real_aws(blocks: dict[str, list[str]]) -> str:
+    checked: list[str] = []
+    for stack in aws_stacks():
+        box = real_aws_sandbox(f"real-aws-{stack}")
+        try:
+            if invokes := invokes_file(box, stack):
+                box.extra_env["KURL_E2E_INVOKES"] = str(invokes)
+            box.pulumi("stack", "init", stack)
+            n = checked_by_the_provider(f"stack {stack}", box.preview_steps())
+            checked.append(f"{stack} ({n})")
+        finally:
+            box.cleanup()
+    box = real_aws_sandbox("real-aws-example")
+    try:
+        program = box.project / "examples" / "aws"
+        box.pulumi("stack", "init", "example", cwd=program)
+        n = checked_by_the_provider("examples/aws", box.preview_steps(cwd=program))
+        checked.append(f"examples/aws ({n})")
+    finally:
+        box.cleanup()
+    # The README's commands up to `pulumi up` (the plugin plans; it never creates anything).
+    box = real_aws_sandbox("real-aws-readme")
+    try:
+        for line in blocks["aws"]:
+            if line.lstrip().startswith("pulumi up"):
+                break
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            result = box.run(line)
+            if "--policy-pack" in line and (
+                "mandatory" in result.output or "advisory" in result.output
+            ):
+                raise E2EFailure(f"`{line}` reported policy violations:\n{result.output}")
+        n = checked_by_the_provider("README aws block", box.preview_steps())
+        checked.append(f"README aws block ({n})")
+    finally:
+        box.cleanup()
+    return ", ".join(checked)
+
+
 # ---- driver ------------------------------------------------------------------------------
 
 
@@ -320,6 +419,17 @@ def main() -> int:
     if "aws" in clouds:
         for language in CONSUMERS:
             check(f"f. component package from {language}", step_consumer, language)
+    if "aws" in clouds and "aws" in blocks:
+        if AWS_PLUGIN.exists():
+            checked = check("g. real AWS provider: Check of every AWS plan", step_real_aws, blocks)
+            if checked:
+                print(f"     AWS resources checked by the provider: {checked}")
+        else:
+            print(
+                f"skip g. real AWS provider: {AWS_PLUGIN.relative_to(ROOT)} is not built "
+                "(`make providers`; needs Go)",
+                flush=True,
+            )
     weaker: list[str] = []
     for cloud in clouds:
         weaker += check(f"{cloud} d. offline preview == engine preview", step_fidelity, cloud) or []

@@ -31,6 +31,12 @@ ENGINE_BIN = (
     else BUILT_BIN
 )
 PLUGINS = HERE / "doubles" / "plugins"
+# `make providers`: the Terraform AWS provider's planning code under pulumi-terraform-bridge
+# (tests/e2e/toolchain/aws-provider), on PATH only in the sandboxes that ask for it.
+REAL_PROVIDERS = HERE / "toolchain" / "providers" / "bin"
+AWS_PLUGIN = REAL_PROVIDERS / "pulumi-resource-aws"
+# What that plugin runs for each lookup instead of asking AWS: the doubles' answer (fixtures.py).
+AWS_LOOKUPS = HERE / "doubles" / "lookups.sh"
 VENV = ROOT / ".venv"
 PASSPHRASE = "kurl-lb-e2e"  # the passphrase secrets provider's key, fixed for repeatable runs
 COMMAND_TIMEOUT = 300  # seconds; a CLI call that hangs fails the run instead of stalling CI
@@ -76,6 +82,8 @@ class Sandbox:
     project: Path = field(init=False)
     log: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Folders of real provider plugins, found before the doubles of the same name.
+    providers: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.base = Path(tempfile.mkdtemp(prefix=f"kurl-e2e-{self.label}-"))
@@ -89,7 +97,7 @@ class Sandbox:
             (self.base / d).mkdir()
 
     def env(self, extra_path: list[Path] | None = None) -> dict[str, str]:
-        path = [ENGINE_BIN, PLUGINS, *(extra_path or [])]
+        path = [ENGINE_BIN, *self.providers, PLUGINS, *(extra_path or [])]
         env = {
             k: v
             for k, v in os.environ.items()
