@@ -1,7 +1,8 @@
 """The AWS limits the config loader enforces, against the real AWS provider's Check.
 
 The AWS Args declarations (components/args/aws.py, common.py, components/scalars.py) refuse
-configs AWS would refuse, so that a bad value fails `pulumi preview` with the config key named instead of an apply. Here:
+configs AWS would refuse, so that a bad value fails `pulumi preview` with the config key named
+instead of an apply. Here:
 
 - configs the loader accepts, up to its limits, give inputs the provider's Check accepts, for
   every AWS resource the component creates;
