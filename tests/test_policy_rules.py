@@ -1056,3 +1056,30 @@ def test_unverified_becomes_a_verdict_when_known(
     """At `pulumi up` the values are known: no unverified result is left."""
     findings = run_policy(policy, program, preview=False)
     assert not [f for f in findings if f.unverified], findings
+
+
+@pytest.mark.parametrize(
+    ("policy", "program", "expected"),
+    [
+        (aws_internal_nlb_ip_targets, aws_missing_listener(), [("api", V), ("primary-0", V)]),
+        (
+            aws_internal_nlb_ip_targets,
+            aws_missing_listener(native=True),
+            [("api", V), ("api", V)],  # the target group, and its inline instance target
+        ),
+        (azure_lb_public_standard, azure_missing_rule(classic=True), [("api", V)]),
+        (api_health_check_tcp, gcp_missing_forwarding_rule(), [("hc", V)]),
+        (
+            api_layer4_only,
+            gcp_missing_forwarding_rule("tcp_health_check", proxy=True),
+            [("api", V)],
+        ),
+    ],
+    ids=["aws", "aws-native", "azure classic", "gcp health check", "gcp proxy"],
+)
+def test_a_front_end_created_in_an_apply_is_judged_at_update(
+    policy: Any, program: Program, expected: list[tuple[str, bool]]
+) -> None:
+    """The "failing" side of a missing front end: at `pulumi up` the apply has run, the path is
+    complete and the violation is reported as such."""
+    assert summary(run_policy(policy, program, preview=False)) == expected
