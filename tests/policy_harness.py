@@ -75,7 +75,11 @@ def run_policy(
     mocks = PreviewMocks(outputs=_ComputedOutputs(), preview=preview)
     graph = record(program, project="foreign", stack="ci", config={}, mocks=mocks)
     found: list[Finding] = []
-    policy.validate(stack_args(graph, config), lambda m, urn=None: found.append(Finding(urn, m)))
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append(Finding(urn or "", message))
+
+    policy.validate(stack_args(graph, config), report)
     return found
 
 

@@ -556,7 +556,7 @@ def test_every_type_token_the_policies_match_exists_in_the_provider_sdks() -> No
         package, module = token.split(":")[:2]
         # Only the token's own module folder (aws:lb/... -> pulumi_aws/lb): reading every SDK
         # file costs seconds.
-        folder = Path(packages[package].__file__).parent / module.split("/")[0]
+        folder = Path(str(packages[package].__file__)).parent / module.split("/")[0]
         if folder not in sources:
             sources[folder] = "\n".join(p.read_text() for p in folder.rglob("*.py"))
         if f'"{token}"' not in sources[folder]:

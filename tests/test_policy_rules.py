@@ -194,7 +194,7 @@ def azure(frontend: Any, *, sku: Any = "Standard", probe: Any = "Tcp", port: Any
     def program() -> None:
         network = azure_native.network
         subnet = {"id": "/subscriptions/s/subnets/primaries"}
-        frontends = (
+        frontends: Any = (
             {
                 "private": [{"name": "fe", "subnet": subnet}],
                 "public": [{"name": "fe", "public_ip_address": {"id": "/subscriptions/s/pip"}}],
@@ -225,7 +225,8 @@ def azure(frontend: Any, *, sku: Any = "Standard", probe: Any = "Tcp", port: Any
 
 def gcp_lb(hc_block: str, *, ports: Any = ("6443",), scheme: str = "EXTERNAL") -> Program:
     def program() -> None:
-        hc = gcp.compute.RegionHealthCheck("hc", **{hc_block: {"port": 6443}})
+        checks: dict[str, Any] = {hc_block: {"port": 6443}}
+        hc = gcp.compute.RegionHealthCheck("hc", **checks)
         backend = gcp.compute.RegionBackendService(
             "api", protocol="TCP", load_balancing_scheme=scheme, health_checks=hc.id
         )
@@ -337,10 +338,10 @@ def aws_missing_listener(
 
     def program() -> None:
         if native:
-            lb = aws_native.elasticloadbalancingv2.LoadBalancer(
+            lb: Any = aws_native.elasticloadbalancingv2.LoadBalancer(
                 "api", type="network", scheme="internal" if internal else "internet-facing"
             )
-            group = aws_native.elasticloadbalancingv2.TargetGroup(
+            group: Any = aws_native.elasticloadbalancingv2.TargetGroup(
                 "api",
                 port=6443,
                 protocol="TCP",
@@ -380,10 +381,10 @@ def aws_auto_scaling(how: str, *, internal: Any = True, target_type: Any = None)
 
     def program() -> None:
         if how == "native":
-            lb = aws_native.elasticloadbalancingv2.LoadBalancer(
+            lb: Any = aws_native.elasticloadbalancingv2.LoadBalancer(
                 "api", type="network", scheme="internal" if internal else "internet-facing"
             )
-            group = aws_native.elasticloadbalancingv2.TargetGroup(
+            group: Any = aws_native.elasticloadbalancingv2.TargetGroup(
                 "api",
                 port=6443,
                 protocol="TCP",
@@ -442,8 +443,8 @@ def aws_auto_scaling(how: str, *, internal: Any = True, target_type: Any = None)
 
 def alb_missing_listener(protocol: str = "HTTP") -> Program:
     def program() -> None:
-        lb = aws.lb.LoadBalancer("web", load_balancer_type="application", subnets=["s-1"])
-        group = aws.lb.TargetGroup("api", port=6443, protocol=protocol, vpc_id="vpc-1")
+        lb: Any = aws.lb.LoadBalancer("web", load_balancer_type="application", subnets=["s-1"])
+        group: Any = aws.lb.TargetGroup("api", port=6443, protocol=protocol, vpc_id="vpc-1")
         aws.lb.TargetGroupAttachment("primary", target_group_arn=group.arn, target_id="10.0.1.1")
         in_apply(
             lb.arn,
@@ -586,13 +587,13 @@ def azure_nat(
     def program() -> None:
         port = live(backend_port)
         if shape.startswith("classic"):
-            fe = {"name": "fe", "subnet_id": live(frontend) if frontend else SUBNET}
+            fe: Any = {"name": "fe", "subnet_id": live(frontend) if frontend else SUBNET}
             if not private:
                 fe = {"name": "fe", "public_ip_address_id": "/subscriptions/s/pip"}
-            lb = azure_classic.lb.LoadBalancer(
+            lb: Any = azure_classic.lb.LoadBalancer(
                 "api", resource_group_name="rg", sku="Standard", frontend_ip_configurations=[fe]
             )
-            common = {
+            common: dict[str, Any] = {
                 "resource_group_name": "rg",
                 "loadbalancer_id": lb.id,
                 "protocol": "Tcp",
@@ -604,19 +605,19 @@ def azure_nat(
                     "api", frontend_port_start=50000, frontend_port_end=50099, **common
                 )
                 return
-            nat = azure_classic.lb.NatRule("api", frontend_port=50001, **common)
+            nat_rule = azure_classic.lb.NatRule("api", frontend_port=50001, **common)
             azure_classic.network.NetworkInterfaceNatRuleAssociation(
                 "primary",
                 network_interface_id="/nic",
                 ip_configuration_name="ip",
-                nat_rule_id=nat.id,
+                nat_rule_id=nat_rule.id,
             )
             return
         fe = {"name": "fe", "subnet": {"id": live(frontend) if frontend else SUBNET}}
         if not private:
             fe = {"name": "fe", "public_ip_address": {"id": "/subscriptions/s/pip"}}
         fe_ref = {"id": f"{LB_ID}/frontendIPConfigurations/fe"}
-        nat = {
+        nat: dict[str, Any] = {
             "name": "api",
             "protocol": "Tcp",
             "backend_port": port,
@@ -678,10 +679,10 @@ def azure_missing_rule(
 
     def program() -> None:
         if classic:
-            fe = {"name": "fe", "subnet_id": SUBNET}
+            fe: Any = {"name": "fe", "subnet_id": SUBNET}
             if not private:
                 fe = {"name": "fe", "public_ip_address_id": "/subscriptions/s/pip"}
-            lb = azure_classic.lb.LoadBalancer(
+            lb: Any = azure_classic.lb.LoadBalancer(
                 "api", resource_group_name="rg", sku="Standard", frontend_ip_configurations=[fe]
             )
             azure_classic.lb.Probe("probe", loadbalancer_id=lb.id, protocol=probe, port=probe_port)
@@ -854,7 +855,7 @@ def gcp_routing(
         compute = gcp.compute
         web = compute.BackendService("web", protocol="HTTP")
         if neg:
-            group = compute.NetworkEndpointGroup(
+            group: Any = compute.NetworkEndpointGroup(
                 "primaries", network="vpc", network_endpoint_type="GCE_VM_IP_PORT", zone="z"
             )
             compute.NetworkEndpoint(
@@ -932,8 +933,9 @@ def gcp_missing_forwarding_rule(
 
     def program() -> None:
         compute = gcp.compute
-        hc = compute.RegionHealthCheck("hc", **{hc_block: {"port": 6443}})
-        group = compute.InstanceGroup("primaries", zone="b")
+        checks: dict[str, Any] = {hc_block: {"port": 6443}}
+        hc = compute.RegionHealthCheck("hc", **checks)
+        group: Any = compute.InstanceGroup("primaries", zone="b")
         backend = compute.RegionBackendService(
             "api",
             protocol=protocol,
@@ -1054,3 +1056,30 @@ def test_unverified_becomes_a_verdict_when_known(
     """At `pulumi up` the values are known: no unverified result is left."""
     findings = run_policy(policy, program, preview=False)
     assert not [f for f in findings if f.unverified], findings
+
+
+@pytest.mark.parametrize(
+    ("policy", "program", "expected"),
+    [
+        (aws_internal_nlb_ip_targets, aws_missing_listener(), [("api", V), ("primary-0", V)]),
+        (
+            aws_internal_nlb_ip_targets,
+            aws_missing_listener(native=True),
+            [("api", V), ("api", V)],  # the target group, and its inline instance target
+        ),
+        (azure_lb_public_standard, azure_missing_rule(classic=True), [("api", V)]),
+        (api_health_check_tcp, gcp_missing_forwarding_rule(), [("hc", V)]),
+        (
+            api_layer4_only,
+            gcp_missing_forwarding_rule("tcp_health_check", proxy=True),
+            [("api", V)],
+        ),
+    ],
+    ids=["aws", "aws-native", "azure classic", "gcp health check", "gcp proxy"],
+)
+def test_a_front_end_created_in_an_apply_is_judged_at_update(
+    policy: Any, program: Program, expected: list[tuple[str, bool]]
+) -> None:
+    """The "failing" side of a missing front end: at `pulumi up` the apply has run, the path is
+    complete and the violation is reported as such."""
+    assert summary(run_policy(policy, program, preview=False)) == expected
