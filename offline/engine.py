@@ -224,6 +224,8 @@ class Monitor(resource_pb2_grpc.ResourceMonitorServicer):
         elif request.custom and request.type in DYNAMIC_TYPES:
             why = "a dynamic provider's resource: the provider runs the program's own code"
         with s.lock:
+            if urn in s.states:  # as the engine refuses it: one resource per URN
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"Duplicate resource URN '{urn}'")
             s.graph.resources.append(recorded)
             s.states[urn] = ("", request.object)
             s.parents[urn] = request.parent
