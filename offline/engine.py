@@ -72,6 +72,9 @@ DYNAMIC_TYPES = ("pulumi-python:dynamic:Resource", "pulumi-nodejs:dynamic:Resour
 LOG_SEVERITIES = {engine_pb2.WARNING: "warning", engine_pb2.ERROR: "error"}
 
 WORKERS = 8  # the SDK's own parallelism is bounded too; more threads only add contention
+# Calls in flight at once: the SDK's executor threads (runner.PARALLEL x 4) and then some. gRPC
+# refuses more, which bounds what it holds before a handler counts it (this x --max-message-bytes).
+MAX_CONCURRENT_RPCS = 64
 
 
 class Refused(Exception):
@@ -221,6 +224,8 @@ class Monitor(resource_pb2_grpc.ResourceMonitorServicer):
         elif request.custom and request.type in DYNAMIC_TYPES:
             why = "a dynamic provider's resource: the provider runs the program's own code"
         with s.lock:
+            if urn in s.states:  # as the engine refuses it: one resource per URN
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"Duplicate resource URN '{urn}'")
             s.graph.resources.append(recorded)
             s.states[urn] = ("", request.object)
             s.parents[urn] = request.parent
@@ -458,7 +463,7 @@ def serve(session: Session, socket_path: str) -> grpc.Server:
             ("grpc.max_send_message_length", session.caps.max_message_bytes),
             ("grpc.so_reuseport", 0),
         ],
-        maximum_concurrent_rpcs=WORKERS * 64,
+        maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
     )
     resource_pb2_grpc.add_ResourceMonitorServicer_to_server(Monitor(session), server)
     engine_pb2_grpc.add_EngineServicer_to_server(Engine(session), server)

@@ -47,8 +47,9 @@ GATE_ROOT = Path(__file__).resolve().parent.parent  # the gate's checkout: read-
 DEFAULT_TIMEOUT_SECONDS = 300.0
 STACK_DUMP_GRACE_SECONDS = 1.0  # for the program's faulthandler to print every thread's stack
 OUTPUT_CAP_BYTES = 4 * 1024 * 1024  # of the program's own stdout and stderr shown
-# The language host's --parallel, the CLI's default (4 per CPU); the SDK runs 4x as many threads.
-PARALLEL = 4 * (os.cpu_count() or 1)
+# The language host's --parallel: the CLI's default (4 per CPU), at most 8; the SDK runs 4x as
+# many executor threads, each with at most one call in flight (engine.MAX_CONCURRENT_RPCS).
+PARALLEL = min(8, 4 * (os.cpu_count() or 1))
 # Never handed to the program: a preview needs no cloud account and no CI token.
 SECRET_ENV = re.compile(
     r"TOKEN|SECRET|PASSWORD|PASSPHRASE|CREDENTIAL|^(AWS|ARM|AZURE|GOOGLE|GCP|CLOUDSDK|ACTIONS)_",
@@ -149,12 +150,18 @@ class RunningProgram:
         socket_path = os.path.join(self.tmp.name, "engine.sock")
         self.server = serve(self.session, socket_path)
         address = f"unix:{socket_path}"
-        command = [
-            *sandbox.prefix(
+        try:
+            start = sandbox.prefix(
                 (GATE_ROOT, Path(sys.prefix), project_dir, main, *readonly)
                 + ((self.python.venv,) if self.python.venv else ()),
                 hidden,
-            ),
+            )
+        except sandbox.NamespaceRequired as exc:
+            self.server.stop(None)
+            self.tmp.cleanup()
+            raise ProgramError(str(exc)) from None
+        command = [
+            *start,
             self.python.python,
             "-u",
             str(EXEC),

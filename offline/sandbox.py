@@ -87,7 +87,7 @@ def _namespace(readonly: Iterable[str]) -> tuple[str, ...]:
 def namespaced() -> bool:
     """Whether the program can get its own user, PID and mount namespace here (probed once per
     gate run); without unprivileged user namespaces the fallback applies."""
-    if os.environ.get("KURL_LB_GATE_NO_NAMESPACE"):
+    if os.environ.get("KURL_LB_GATE_NO_NAMESPACE"):  # to try the fallback where both work
         return False
     if not (shutil.which("unshare") and shutil.which("setpriv") and os.path.exists("/bin/sh")):
         return False
@@ -105,6 +105,10 @@ def namespaced() -> bool:
         return result.returncode == 0 and not os.path.exists(os.path.join(probe, "written"))
 
 
+class NamespaceRequired(Exception):
+    """KURL_LB_GATE_REQUIRE_NAMESPACE is set (CI) and the program cannot get its namespaces."""
+
+
 def prefix(readonly: Iterable[Path] = (), hidden: Iterable[Path] = ()) -> tuple[str, ...]:
     """What the program's command line starts with: `setpriv --pdeathsig KILL` (the first process
     dies when the gate dies, however it dies; in a namespace `unshare --kill-child` passes that on
@@ -115,6 +119,13 @@ def prefix(readonly: Iterable[Path] = (), hidden: Iterable[Path] = ()) -> tuple[
     setpriv = shutil.which("setpriv")
     death = (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
     if not namespaced():
+        if os.environ.get("KURL_LB_GATE_REQUIRE_NAMESPACE"):
+            raise NamespaceRequired(
+                "KURL_LB_GATE_REQUIRE_NAMESPACE is set, but the program cannot get its own user, "
+                "PID and mount namespace here (`unshare --map-root-user --pid --mount-proc` and "
+                "`setpriv` must work; on Ubuntu 23.10 and later: sudo sysctl -w "
+                "kernel.apparmor_restrict_unprivileged_userns=0)"
+            )
         return death
     folders = sorted({str(p.resolve()) for p in readonly if p.exists()})
     folders += sorted({f"+{p.resolve()}" for p in hidden if p.is_dir()})

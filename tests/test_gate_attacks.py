@@ -210,3 +210,21 @@ def test_text_output_is_shown_never_obeyed(tmp_path: Path) -> None:
     assert doc.returncode == 0
     assert "\x1b" not in doc.stdout and "\r" not in doc.stdout  # JSON escapes them itself
     assert json.loads(doc.stdout)["outputs"]["note"] == "\x1b]0;title\x07::warning::exported"
+
+
+def test_a_pipeline_can_require_the_namespaces(tmp_path: Path) -> None:
+    prog = attack(tmp_path, "mock_monitor_detection")
+    result = subprocess.run(
+        [sys.executable, "-m", "offline", "preview", "--program", str(prog), "--stack", "ci"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "KURL_LB_GATE_NO_NAMESPACE": "1",  # as on a machine without them
+            "KURL_LB_GATE_REQUIRE_NAMESPACE": "1",
+        },
+    )
+    assert result.returncode == 2
+    assert "cannot get its own user, PID and mount namespace" in result.stderr

@@ -582,3 +582,16 @@ def test_engine_side_transforms_run_through_the_callbacks_service(tmp_path: Path
     assert inputs["aws:lb/loadBalancer:LoadBalancer"]["internal"] is True
     assert inputs["aws:lb/targetGroup:TargetGroup"]["targetType"] == "ip"
     assert "goaway" not in result.stderr.lower()
+
+
+def test_a_duplicate_urn_fails_as_the_engine_fails_it(tmp_path: Path) -> None:
+    # Two registrations cannot share a URN: the engine refuses the second (exit 2), so a
+    # program cannot register a compliant twin beside what it hides either.
+    code = ONE_VPC + 'aws.ec2.Vpc("vpc", cidr_block="10.1.0.0/16")\n'
+    prog = program(tmp_path, code)
+    result = run_preview("--program", str(prog), "--stack", "ci", "--json")
+    assert result.returncode == 2
+    assert "Duplicate resource URN 'urn:pulumi:ci::boundary::aws:ec2/vpc:Vpc::vpc'" in (
+        result.stderr
+    )
+    assert result.stdout == ""
