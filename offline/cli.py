@@ -30,14 +30,13 @@ from .address import (
 )
 from .against import RevisionError, program_at, stack_config_at
 from .escape import escape_text
+from .invokes import InvokesFileError, read_invokes
 from .limits import DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_RPCS, Caps
 from .policyconfig import PolicyConfigError, read_policy_config
 from .runner import (
     DEFAULT_TIMEOUT_SECONDS,
-    InvokesFileError,
     ProgramError,
     RunningProgram,
-    read_invokes,
     run_program,
 )
 from .stackfile import (

@@ -44,8 +44,8 @@ from .graph import (
     resource_from_request,
     struct_to_plain,
 )
+from .invokes import fixture_matches
 from .limits import Caps
-from .runner import fixture_matches
 
 # What the SDK's mock monitor says it supports, and so what the in-process recorder's tests see:
 # output values stay off, so inputs arrive resolved (the engine's own preview resolves them too

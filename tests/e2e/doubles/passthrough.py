@@ -40,7 +40,7 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.provider.experimental.server import main
 
-from offline.runner import fixture_matches, read_invokes
+from offline.invokes import fixture_matches, read_invokes
 from tests.e2e.doubles.fixtures import PACKAGES, Package, Resource, digest
 
 # The Python SDK package whose version the double reports, per Pulumi package name.
