@@ -228,5 +228,6 @@ __all__ = [
     "aws_provider",
     "plugin_pb2",
     "require_plugin",
+    "to_struct",
     "urn",
 ]

@@ -91,21 +91,18 @@ class Limit:
     provider_says: str | None  # a fragment of the provider's refusal; None: not checked
     inputs: dict[str, Any] = field(default_factory=dict)
     urn_name: str | None = None  # the resource's name, when the limit is on names
+    nested: dict[str, dict[str, Any]] = field(default_factory=dict)  # merged into an input
 
 
-HEALTH = {
-    "enabled": True,
-    "protocol": "TCP",
-    "port": "traffic-port",
-    "interval": 10,
-    "timeout": 9,
-    "healthyThreshold": 3,
-    "unhealthyThreshold": 3,
-}
+def health_limit(key: str, value: int, words: str, **sent: int) -> Limit:
+    """healthCheck.<key> past its range: the target group's health check block as sent."""
+    return Limit({"healthCheck": {key: value}}, key, "kurl-tg", words, nested={"healthCheck": sent})
 
 
-def health(**changes: int) -> dict[str, Any]:
-    return {"healthCheck": {**HEALTH, **changes}}
+def tag_limit(tags: dict[str, str], loader_says: str) -> Limit:
+    """Tags past AWS's rules: on every resource with kurl-lb's own; the NLB's is checked."""
+    sent = {"tags": {"kurl-lb-stack": "test", **tags}}
+    return Limit({"tags": tags}, loader_says, "kurl-nlb", None, sent)
 
 
 LIMITS: dict[str, Limit] = {
@@ -127,47 +124,16 @@ LIMITS: dict[str, Limit] = {
     "name-sg": Limit(
         {"name": "sg-api"}, "sg-", "kurl-nlb-sg", "cannot begin with sg-", urn_name="sg-api-nlb-sg"
     ),
-    "interval-low": Limit(
-        {"healthCheck": {"intervalSeconds": 4}},
-        "intervalSeconds",
-        "kurl-tg",
-        "interval",
-        health(interval=4, timeout=3),
+    # The timeout kurl-lb derives: min(10, interval - 1), at least 2.
+    "interval-low": health_limit("intervalSeconds", 4, "interval", interval=4, timeout=3),
+    "interval-high": health_limit("intervalSeconds", 301, "interval", interval=301, timeout=10),
+    "healthy-low": health_limit("healthyThreshold", 1, "healthy_threshold", healthyThreshold=1),
+    "healthy-high": health_limit("healthyThreshold", 11, "healthy_threshold", healthyThreshold=11),
+    "unhealthy-low": health_limit(
+        "unhealthyThreshold", 1, "unhealthy_threshold", unhealthyThreshold=1
     ),
-    "interval-high": Limit(
-        {"healthCheck": {"intervalSeconds": 301}},
-        "intervalSeconds",
-        "kurl-tg",
-        "interval",
-        health(interval=301, timeout=10),
-    ),
-    "healthy-low": Limit(
-        {"healthCheck": {"healthyThreshold": 1}},
-        "healthyThreshold",
-        "kurl-tg",
-        "healthy_threshold",
-        health(healthyThreshold=1),
-    ),
-    "healthy-high": Limit(
-        {"healthCheck": {"healthyThreshold": 11}},
-        "healthyThreshold",
-        "kurl-tg",
-        "healthy_threshold",
-        health(healthyThreshold=11),
-    ),
-    "unhealthy-low": Limit(
-        {"healthCheck": {"unhealthyThreshold": 1}},
-        "unhealthyThreshold",
-        "kurl-tg",
-        "unhealthy_threshold",
-        health(unhealthyThreshold=1),
-    ),
-    "unhealthy-high": Limit(
-        {"healthCheck": {"unhealthyThreshold": 11}},
-        "unhealthyThreshold",
-        "kurl-tg",
-        "unhealthy_threshold",
-        health(unhealthyThreshold=11),
+    "unhealthy-high": health_limit(
+        "unhealthyThreshold", 11, "unhealthy_threshold", unhealthyThreshold=11
     ),
     "port-low": Limit({"port": 0}, "kurl-lb:port", "kurl-tg", "port", {"port": 0}),
     "port-high": Limit({"port": 65536}, "kurl-lb:port", "kurl-tg", "port", {"port": 65536}),
@@ -186,41 +152,11 @@ LIMITS: dict[str, Limit] = {
     "name-past-kurl-lb": Limit(
         {"name": "a" * 17}, "kurl-lb:name", "kurl-nlb", None, urn_name="a" * 17 + "-nlb"
     ),
-    "tags-51": Limit(
-        {"tags": {f"t{i}": "v" for i in range(49)}},
-        "at most 48 here",
-        "kurl-nlb",
-        None,
-        {"tags": {"kurl-lb-stack": "test", **{f"t{i}": "v" for i in range(49)}}},
-    ),
-    "tag-key-129": Limit(
-        {"tags": {"k" * 129: "v"}},
-        "at most 128",
-        "kurl-nlb",
-        None,
-        {"tags": {"kurl-lb-stack": "test", "k" * 129: "v"}},
-    ),
-    "tag-value-257": Limit(
-        {"tags": {"team": "v" * 257}},
-        "at most 256",
-        "kurl-nlb",
-        None,
-        {"tags": {"kurl-lb-stack": "test", "team": "v" * 257}},
-    ),
-    "tag-key-aws": Limit(
-        {"tags": {"aws:team": "x"}},
-        'the "aws:" prefix is reserved',
-        "kurl-nlb",
-        None,
-        {"tags": {"kurl-lb-stack": "test", "aws:team": "x"}},
-    ),
-    "tag-characters": Limit(
-        {"tags": {"team": "a#b"}},
-        "not allowed",
-        "kurl-nlb",
-        None,
-        {"tags": {"kurl-lb-stack": "test", "team": "a#b"}},
-    ),
+    "tags-51": tag_limit({f"t{i}": "v" for i in range(49)}, "at most 48 here"),
+    "tag-key-129": tag_limit({"k" * 129: "v"}, "at most 128"),
+    "tag-value-257": tag_limit({"team": "v" * 257}, "at most 256"),
+    "tag-key-aws": tag_limit({"aws:team": "x"}, 'the "aws:" prefix is reserved'),
+    "tag-characters": tag_limit({"team": "a#b"}, "not allowed"),
     "client-cidrs-60": Limit(
         {"allowedClientCidrs": [f"10.0.{i}.0/24" for i in range(60)]},
         "at most 59",
@@ -265,7 +201,10 @@ def test_past_each_limit_the_loader_and_the_provider_refuse(
     message, _ = run_failing(with_changes(AWS_DEV, limit.changes))
     assert limit.loader_says in message
     token, inputs = dev_inputs[limit.resource]
-    result = aws_provider.check(token, limit.urn_name or limit.resource, {**inputs, **limit.inputs})
+    sent = {**inputs, **limit.inputs}
+    for key, changes in limit.nested.items():
+        sent[key] = {**sent[key], **changes}
+    result = aws_provider.check(token, limit.urn_name or limit.resource, sent)
     if limit.provider_says is None:
         assert label in NOT_CHECKED_BY_THE_PROVIDER
         assert result.failures == [], "the provider checks it now: move it out of the list"

@@ -129,6 +129,8 @@ CASES: list[Case] = [
     case(LB, "securityGroups-other", {}, {"securityGroups": ["sg-0a1b2c3d4e5f60700"]}),
     # What the component sent before it sent the empty list: the provider keeps the groups.
     case(LB, "securityGroups-left-out", {}, {"securityGroups": ABSENT}),
+    # A stack created that way, after the fix: the empty list is what the NLB has.
+    case(LB, "securityGroups-sent-empty", {"securityGroups": ABSENT}, {"securityGroups": []}),
     *flips(LB, "enableCrossZoneLoadBalancing", True, False),
     *flips(LB, "enableDeletionProtection", True, False),
     case(LB, "ipAddressType", {}, {"ipAddressType": "dualstack"}),
@@ -230,6 +232,9 @@ IGNORED_BY_THE_PROVIDER: dict[tuple[str, str], str] = {
     (LB, "securityGroups-left-out"): "the attribute is computed: a list left out keeps the "
     "current groups (the component sends an empty list when aws.loadBalancerSecurityGroup is "
     "off, so it never leaves it out)",
+    (LB, "securityGroups-sent-empty"): "an NLB created without the list has none: an empty "
+    "list changes nothing (a stack whose NLB was created before the component sent the empty "
+    "list sees this once, as an in-place update offline)",
     (TG, "protocolVersion-tcp"): "the provider's DiffSuppressFunc ignores it unless the "
     "protocol is HTTP or HTTPS",
 }

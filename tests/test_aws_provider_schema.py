@@ -19,9 +19,11 @@ import sys
 import typing
 from typing import Any
 
+import grpc
 import pytest
+from pulumi.runtime.proto import provider_pb2
 
-from tests.aws_provider import AwsProvider, aws_provider
+from tests.aws_provider import AwsProvider, aws_provider, to_struct, urn
 
 __all__ = ["aws_provider"]  # the session fixture, used by name
 
@@ -157,3 +159,17 @@ def test_the_plugin_maps_nothing_else(aws_provider: AwsProvider) -> None:
 def test_the_plugin_says_what_it_is(aws_provider: AwsProvider) -> None:
     # The Terraform provider's release, marked as this build: never a pulumi-aws version.
     assert aws_provider.version() == "6.34.0-kurl-e2e"
+
+
+def test_the_plugin_plans_but_never_deploys(aws_provider: AwsProvider) -> None:
+    """A create that is not a preview is refused before any AWS call, saying what the plugin is."""
+    token = "aws:ec2/securityGroup:SecurityGroup"
+    inputs = aws_provider.check(token, "sg", {"vpcId": "vpc-0a1b2c3d4e5f60718"}).inputs
+    with pytest.raises(grpc.RpcError) as refused:
+        aws_provider.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(token, "sg"), properties=to_struct(inputs), preview=False
+            )
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "it previews only" in str(refused.value.details())

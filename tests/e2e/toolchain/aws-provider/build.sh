@@ -33,7 +33,8 @@ go_or_die() {
   out=$("$@" 2>&1) || rc=$?
   if [ "$rc" -ne 0 ]; then
     local missing
-    missing=$(printf '%s\n' "$out" | grep -E '[^ ]+@v[^ ]+: .*(403|404|410)' | head -n 3 || true)
+    missing=$(printf '%s\n' "$out" | grep -E '[^ ]+@v[^ ]+: .*(403|404|410|[Nn]ot [Ff]ound|no such file)' |
+      head -n 3 || true)
     if [ -n "$missing" ]; then
       die "the Go module proxy ($(go env GOPROXY)) does not serve a module tests/e2e/toolchain/aws-provider/go.mod needs:
 $missing
@@ -42,11 +43,15 @@ Pin a version the proxy serves in that go.mod (go list -m -versions <module>), t
     die "\`$*\` failed:
 $out"
   fi
+  # On success, what the command says besides its downloads.
+  out=$(printf '%s\n' "$out" | grep -v '^go: downloading ' || true)
   [ -z "$out" ] || printf '%s\n' "$out"
 }
 
-version() { go list -m -f '{{if .Replace}}{{.Replace.Path}} {{.Replace.Version}}{{else}}{{.Path}} {{.Version}}{{end}}' "$1"; }
-echo "make providers: fetching $(version github.com/hashicorp/terraform-provider-aws) and $(version github.com/pulumi/pulumi-terraform-bridge/v3)"
+# What go.mod pins (read from the file: nothing is fetched yet).
+provider=$(awk '$1 == "replace" && $2 == "github.com/hashicorp/terraform-provider-aws" { print $4 "@" $5 }' go.mod)
+bridge=$(awk '$1 == "github.com/pulumi/pulumi-terraform-bridge/v3" { print $1 "@" $2 }' go.mod)
+echo "make providers: fetching $provider and $bridge"
 go_or_die go mod download github.com/hashicorp/terraform-provider-aws github.com/pulumi/pulumi-terraform-bridge/v3
 echo "make providers: keeping the $KEEP services (trim/main.go)"
 go_or_die go run ./trim -out "$OUT/build" -keep "$KEEP" .
@@ -54,6 +59,8 @@ mkdir -p "$OUT/bin"
 echo "make providers: building pulumi-resource-aws (the Terraform AWS provider under pulumi-terraform-bridge; a cold build takes several minutes)"
 go_or_die go build -modfile "$OUT/build/go.mod" -ldflags "-s -w" -o "$OUT/bin/pulumi-resource-aws" .
 # It starts and maps what kurl-lb uses (the schema is generated from the provider at start).
-"$OUT/bin/pulumi-resource-aws" -schema >/dev/null ||
-  die "the built pulumi-resource-aws does not start; see the error above"
+if ! err=$("$OUT/bin/pulumi-resource-aws" -schema 2>&1 >/dev/null); then
+  die "the built pulumi-resource-aws does not start:
+$err"
+fi
 echo "make providers: $OUT/bin/pulumi-resource-aws ($("$OUT/bin/pulumi-resource-aws" -version))"

@@ -11,8 +11,8 @@
 // It never reaches AWS: Configure forces dummy credentials and every skip-the-network setting,
 // and when KURL_AWS_LOOKUPS names a command, lookups (invokes) are answered by it instead of by
 // the provider's data sources (tests/e2e answers them from its fixtures, as it does for the
-// pass-through doubles). Create at preview returns computed values as unknown; do not run
-// `pulumi up` with it.
+// pass-through doubles). Create at preview returns computed values as unknown; a create,
+// update or delete that is not a preview is refused (offline.go).
 package main
 
 import (

@@ -10,12 +10,16 @@ import (
 	"sync"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	gproto "google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // offline wraps the bridged provider: Configure gets the settings that keep the Terraform
-// provider off the network, and lookups go to a command instead of AWS when one is given.
+// provider off the network, lookups go to a command instead of AWS when one is given, and
+// anything but a preview is refused.
 type offline struct {
 	pulumirpc.ResourceProviderServer
 	lookups []string // the command (argv) answering invokes; empty: the provider's data sources
@@ -102,4 +106,30 @@ func (o *offline) Invoke(
 		return nil, err
 	}
 	return &pulumirpc.InvokeResponse{Return: ret}, nil
+}
+
+// The plugin plans; it never changes anything (its credentials are dummies anyway): a deploy
+// through it fails here, saying why, instead of at an AWS endpoint.
+func planningOnly(what string) error {
+	return status.Errorf(codes.FailedPrecondition,
+		"%s: this pulumi-resource-aws is kurl-lb's test build of the Terraform AWS provider's "+
+			"planning code (make providers); it previews only, use the pulumi-aws plugin to deploy", what)
+}
+
+func (o *offline) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	if !req.GetPreview() {
+		return nil, planningOnly("create " + req.GetUrn())
+	}
+	return o.ResourceProviderServer.Create(ctx, req)
+}
+
+func (o *offline) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	if !req.GetPreview() {
+		return nil, planningOnly("update " + req.GetUrn())
+	}
+	return o.ResourceProviderServer.Update(ctx, req)
+}
+
+func (o *offline) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	return nil, planningOnly("delete " + req.GetUrn())
 }

@@ -31,7 +31,6 @@ import (
 const (
 	tfModule   = "github.com/hashicorp/terraform-provider-aws"
 	servicePkg = tfModule + "/internal/service/"
-	connsPkg   = tfModule + "/internal/conns"
 	sdkService = "github.com/aws/aws-sdk-go-v2/service/"
 )
 
@@ -77,49 +76,45 @@ func main() {
 	})
 	write(services, fset, file)
 
-	// 2. The SDK clients the remaining packages import (conns' generated getters aside).
+	// 2. The SDK clients the remaining packages import, listed with conns' generated getters
+	// all dropped first (`go list` reads imports only), so that the module proxy is not asked
+	// for the ~250 SDK client modules nothing here uses.
+	connsDir := filepath.Join(dir, "internal/conns")
+	clients := filepath.Join(connsDir, "awsclient_gen.go")
+	original := filepath.Join(src, "internal/conns/awsclient_gen.go")
+	writeClients(original, clients, func(string) bool { return false })
 	needed := map[string]bool{}
 	listing := goList(append([]string{"list", "-modfile", modfile, "-deps",
 		"-f", "{{.ImportPath}}\t{{join .Imports \" \"}}"}, flag.Args()...)...)
 	for _, line := range strings.Split(listing, "\n") {
-		pkg, imports, _ := strings.Cut(line, "\t")
-		if pkg == connsPkg {
-			continue
-		}
+		_, imports, _ := strings.Cut(line, "\t")
 		for _, imp := range strings.Fields(imports) {
 			needed[imp] = true
 		}
 	}
-	connsDir := filepath.Join(dir, "internal/conns")
-	clients := filepath.Join(connsDir, "awsclient_gen.go")
-	entries, err := os.ReadDir(connsDir)
-	if err != nil {
-		fail(err.Error())
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || name == "awsclient_gen.go" {
-			continue
-		}
-		_, f := parse(filepath.Join(connsDir, name))
-		for _, imp := range f.Imports {
-			needed[importPath(imp)] = true
-		}
-	}
 
-	// 3. Drop the getters of clients nothing needs, then their imports.
-	fset, file = parse(clients)
+	// 3. The getters of the clients something needs, and nothing else.
+	kept := writeClients(original, clients, func(path string) bool { return needed[path] })
+	fmt.Printf("trim: %d service packages registered (%s), %d AWS SDK clients kept\n",
+		len(keep), strings.Join(keep, ", "), kept)
+}
+
+// writeClients writes conns' generated client getters (from `original`) to `path`, keeping
+// those whose SDK client package `keep` accepts (and the imports still used); it returns how
+// many it kept.
+func writeClients(original, path string, keep func(importPath string) bool) int {
+	fset, file := parse(original)
 	paths := map[string]string{} // import name -> path
 	for _, imp := range file.Imports {
 		paths[importName(imp)] = importPath(imp)
 	}
 	kept := 0
 	file.Decls = slices.DeleteFunc(file.Decls, func(d ast.Decl) bool {
-		path := resultPackage(d, paths)
-		if !strings.HasPrefix(path, sdkService) {
+		client := resultPackage(d, paths)
+		if !strings.HasPrefix(client, sdkService) {
 			return false
 		}
-		if needed[path] {
+		if keep(client) {
 			kept++
 			return false
 		}
@@ -134,12 +129,11 @@ func main() {
 		}
 		return true
 	})
-	dropImports(file, func(path string) bool {
-		return !used[nameOf(file, path)]
+	dropImports(file, func(imp string) bool {
+		return !used[nameOf(file, imp)]
 	})
-	write(clients, fset, file)
-	fmt.Printf("trim: %d service packages registered (%s), %d AWS SDK clients kept\n",
-		len(keep), strings.Join(keep, ", "), kept)
+	write(path, fset, file)
+	return kept
 }
 
 // resultPackage: for `func (c *AWSClient) XClient(ctx) *x.Client`, the import path of x.
