@@ -168,9 +168,14 @@ import sys
 import grpc
 
 try:
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+    libc = ctypes.CDLL(None)
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    # PR_SET_PDEATHSIG SIGKILL: the pack dies with the gate that started it, a killed one too.
+    libc.prctl(1, 9, 0, 0, 0)
 except Exception:
     pass
+if str(os.getppid()) != os.environ.get("KURL_LB_GATE_PID"):
+    sys.exit("the offline gate that started this pack is gone")
 _server = grpc.server
 
 
@@ -254,6 +259,7 @@ class PackProcess:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
             "KURL_LB_PACK_SOCKET": str(self.socket),
+            "KURL_LB_GATE_PID": str(os.getpid()),
         }
         try:
             self.process = subprocess.Popen(

@@ -518,13 +518,37 @@ def test_the_program_does_not_outlive_a_killed_gate(tmp_path: Path) -> None:
         time.sleep(0.1)
     program_pids = in_folder(prog)  # its own PID namespace numbers it differently
     assert program_pids
+    pack_pids = [pid for pid in children(gate.pid) if "pulumi.policy" in cmdline(pid)]
+    assert pack_pids  # the policy pack runs beside the program
     gate.kill()
     gate.wait()
     for _ in range(100):
-        if not any(running(pid) for pid in program_pids):
+        if not any(running(pid) for pid in [*program_pids, *pack_pids]):
             break
         time.sleep(0.1)
     assert not any(running(pid) for pid in program_pids)
+    assert not any(running(pid) for pid in pack_pids), "the policy pack outlived a killed gate"
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
 
 
 def in_folder(folder: Path) -> list[int]:
