@@ -85,4 +85,3 @@ def test_pr_workflow_may_comment_and_runs_the_plan_against_the_base() -> None:
     (run,) = [s for s in gate if "-m offline preview" in s.get("run", "")]
     assert run["working-directory"] == "judge" and "--program ../judged" in run["run"]
     assert "--policy-pack policies" in run["run"]
-
