@@ -24,11 +24,11 @@ def _default(spec: Spec) -> str:
     return f"`{json.dumps(spec.opt.default)}`"
 
 
-def _row(key: str, spec: Spec, decl: Declaration) -> str:
+def _row(spec: Spec, decl: Declaration) -> str:
     words = STACK_TABLE.words(decl.cloud)
     form = in_words(form_of(spec), words).replace("|", "\\|") or "string"
     doc = in_words(spec.doc, words).replace("|", "\\|")
-    return f"| `{key}` | {form} | {_default(spec)} | {doc} |"
+    return f"| `{spec.key}` | {form} | {_default(spec)} | {doc} |"
 
 
 HEADER = ["| key | allowed form | default | meaning |", "|---|---|---|---|"]
@@ -106,7 +106,7 @@ def render() -> str:
     for d in DECLARATIONS.values():
         out += [f"### {d.title} (`cloud: {d.cloud}`)", "", *HEADER]
         out += [
-            _row(spec.key, spec, d)
+            _row(spec, d)
             for name in STACK_TABLE.top_level
             if (spec := d.specs.get(name)) is not None
         ]
@@ -114,16 +114,16 @@ def render() -> str:
     out += ["## Health check (`healthCheck`)", ""]
     for d in DECLARATIONS.values():
         out += [f"### {d.title}", "", *HEADER]
-        out += [_row(s.key, s, d) for s in record_specs(d.specs["health_check"]).values()]
+        out += [_row(s, d) for s in record_specs(d.specs["health_check"]).values()]
         out.append("")
     out += ["## Primaries (`primaries[]`)", ""]
     for d in DECLARATIONS.values():
         out += [f"### {d.title}", "", *HEADER]
-        out += [_row(s.key, s, d) for s in record_specs(d.specs["primaries"]).values()]
+        out += [_row(s, d) for s in record_specs(d.specs["primaries"]).values()]
         out.append("")
     for d in DECLARATIONS.values():
         out += [f"## {d.title} settings (`{d.cloud}`)", "", *HEADER]
-        out += [_row(s.key, s, d) for s in STACK_TABLE.section(d.cloud).values()]
+        out += [_row(s, d) for s in STACK_TABLE.section(d.cloud).values()]
         out.append("")
     out += ["## Provider settings the components read", "", "| setting | argument | meaning |"]
     out += ["|---|---|---|"]

@@ -12,6 +12,7 @@ plain ones (it does not read `Annotated`).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import inspect
 import re
@@ -235,7 +236,8 @@ def _value_type(annotation: Any) -> Any:
     return value
 
 
-def _field(spec: Spec, opt: Opt) -> Any:
+def _field(spec: Spec) -> Any:
+    opt = spec.opt
     bounds = {
         k: v
         for k, v in (("ge", opt.ge), ("le", opt.le), ("min_length", opt.min_length))
@@ -254,20 +256,17 @@ def model(cls: type, each: tuple[tuple[str, Opt | None], ...] = ()) -> type[Base
     """The pydantic model that checks known values of the TypedDict `cls` (camelCase keys),
     with `each`'s changes (see Opt.each)."""
     changes = dict(each)
-    fields: dict[str, Any] = {}
-    for name, spec in specs(cls).items():
-        if (name in changes and changes[name] is None) or name == SECRET_ARGS:
-            continue  # refused by this component (an unknown key), or not a value to check
-        opt = changes.get(name) or spec.opt
-        spec = Spec(spec.name, spec.key, spec.declared, spec.required, opt, spec.doc, spec.record)
-        fields[name] = (checked_type(spec), _field(spec, opt))
+    # Fields refused by this component (unknown keys here) and secret_args (no value to check)
+    # are left out; the others take this component's Opt where `each` gives one.
+    kept = {
+        name: dataclasses.replace(spec, opt=changes.get(name) or spec.opt)
+        for name, spec in specs(cls).items()
+        if not ((name in changes and changes[name] is None) or name == SECRET_ARGS)
+    }
+    fields: dict[str, Any] = {name: (checked_type(s), _field(s)) for name, s in kept.items()}
     suffix = "".join(f"_{k}" for k, _ in each)
     built: type[BaseModel] = create_model(f"{cls.__name__}{suffix}", __base__=_Model, **fields)
-    built.__kurl_specs__ = {  # type: ignore[attr-defined]
-        n: Spec(s.name, s.key, s.declared, s.required, changes.get(n) or s.opt, s.doc, s.record)
-        for n, s in specs(cls).items()
-        if not ((n in changes and changes[n] is None) or n == SECRET_ARGS)
-    }
+    built.__kurl_specs__ = kept  # type: ignore[attr-defined]
     return built
 
 
