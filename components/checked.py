@@ -12,6 +12,7 @@ update the registrations wait for them (`ArgsCheck.gate`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import typing
@@ -260,7 +261,7 @@ def _structural(m: type[BaseModel], err: Any) -> Problem:
     form = form_of(spec) if spec is not None else ""
     allowed = f"; allowed: {form}" if form else ""
     if kind == "missing":
-        return Problem(loc, f"is required{allowed}")
+        return Problem(loc, f"is required{allowed}", missing=True)
     value = shown(err.get("input"))
     msg = err["msg"].removeprefix("Value error, ")
     if kind == "value_error":
@@ -400,7 +401,7 @@ class ArgsCheck(Generic[A]):
         return view, deferred
 
     def _fail(self, problems: Sequence[Problem], structural: bool = False) -> NoReturn:
-        hidden = [Problem(p.loc, self._hide(p.message), p.advice) for p in problems]
+        hidden = [dataclasses.replace(p, message=self._hide(p.message)) for p in problems]
         raise ArgsError(self.decl.component, self.name, hidden, structural)
 
     def _hide(self, message: str) -> str:

@@ -85,6 +85,7 @@ class Problem:
     message: str  # keys in it through `ref`
     # Stack users only: how to set the key (`pulumi config set ...`), appended to the message.
     advice: str = ""
+    missing: bool = False  # the key is required and not given
 
     def path(self, words: Words = args_words) -> str:
         return path_of(self.loc, words)

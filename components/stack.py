@@ -10,6 +10,7 @@ into the stack key path, so stack users read `kurl-lb:aws.vpcId: ...` with the
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import typing
@@ -23,7 +24,7 @@ from pydantic.alias_generators import to_camel
 
 from .args import DECLARATIONS
 from .base import KurlLoadBalancer
-from .checked import check_args
+from .checked import ArgsCheck, check_args
 from .declare import (
     SECRET_ARGS,
     Declaration,
@@ -152,13 +153,25 @@ class StackArgs:
             shown.sort(key=lambda p: order.get(str(p.loc[0]), len(order)))
         return ConfigError(shown, "invalid stack config", words)
 
+    def check(self) -> ArgsCheck[Any]:
+        """The component's check of these Args, without building anything; ConfigError in stack
+        words, with the problems of keys that map onto nothing."""
+        try:
+            checked = check_args(self.decl, self.name, self.args)
+        except ArgsError as exc:
+            raise self.error([*self.problems, *exc.problems], exc.structural) from None
+        if self.problems:
+            raise self.error(self.problems)
+        return checked
+
     def _stack_words(self, p: Problem) -> Problem:
+        """`p` as the stack says it: with its advice, and a missing provider setting with the
+        `pulumi config set` command that sets it."""
         message = p.message + p.advice
-        provider = STACK_TABLE.provider[self.cloud]
-        for arg, (key, example) in provider.items():
-            if p.loc == (to_camel(arg),) and p.message.startswith("is required;"):
+        for arg, (key, example) in STACK_TABLE.provider[self.cloud].items():
+            if p.missing and p.loc == (to_camel(arg),):
                 message = f"is required (pulumi config set {key} {example})"
-        return Problem(p.loc, message)
+        return dataclasses.replace(p, message=message, advice="")
 
 
 # --- reading the stack's config ------------------------------------------------------------------
@@ -367,11 +380,7 @@ def stack_args(
                 if f"{cloud}.{sub}" not in fields:
                     out.problems.append(unknown((cloud, sub), ", ".join(keys)))
                     continue
-                take(
-                    f"{cloud}.{sub}",
-                    sub,
-                    json.dumps(sub_value) if isinstance(sub_value, (dict, list)) else sub_value,
-                )
+                take(f"{cloud}.{sub}", sub, sub_value)
         elif key in top:
             take(key, key, value)
         else:
@@ -430,13 +439,7 @@ def check_stack(
     """Map and check a stack's config without building anything: the mapped Args and their
     checked view (what the component reads); ConfigError in stack words."""
     stack = stack_args(config, provider, secret_keys)
-    try:
-        checked = check_args(stack.decl, stack.name, stack.args)
-    except ArgsError as exc:
-        raise stack.error([*stack.problems, *exc.problems], exc.structural) from None
-    if stack.problems:
-        raise stack.error(stack.problems)
-    return stack, checked.view
+    return stack, stack.check().view
 
 
 def read_stack() -> StackArgs:
@@ -462,12 +465,10 @@ def build_load_balancer(stack: StackArgs) -> KurlLoadBalancer[Any, Any]:
     every problem named by its stack key."""
     try:
         if stack.problems:
-            check_args(stack.decl, stack.name, stack.args)
-            raise stack.error(stack.problems)
+            stack.check()  # raises: keys that map onto nothing, with the Args' own problems
         return _component(stack)
     except ArgsError as exc:
-        error = stack.error([*stack.problems, *exc.problems], exc.structural)
-        raise pulumi.RunError(str(error)) from None
+        raise pulumi.RunError(str(stack.error(exc.problems, exc.structural))) from None
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
 

@@ -294,7 +294,11 @@ GCP_CASES: list[BadConfigCase] = [
         {"primaries.1.zone": "europe-west1-b"},
         ["kurl-lb:primaries[1].zone", '"europe-west1-b" is not in gcp:region us-central1'],
     ),
-    ("missing-region", {"gcp:region": DELETE}, ["gcp:region: is required"]),
+    (
+        "missing-region",
+        {"gcp:region": DELETE},
+        ["gcp:region: is required (pulumi config set gcp:region us-central1)"],
+    ),
     (
         "internal-without-subnetwork",
         {"scheme": "internal"},
