@@ -10,5 +10,8 @@ lb = build_load_balancer(read_stack())
 pulumi.export("loadBalancerAddress", lb.load_balancer_address)
 pulumi.export("kurlInstaller", installer_fragment(lb.load_balancer_address))
 pulumi.export("kurlInstallFlags", install_flags(lb.load_balancer_address))
-for key, value in {**lb.primary_outputs(), **lb.extra_outputs()}.items():
+for key, value in {**lb.primary_outputs(), **lb.address_outputs(), **lb.extra_outputs()}.items():
     pulumi.export(key, value)
+if "nextLoadBalancerAddress" in lb.address_outputs():
+    # During an address move: the flags to re-run kURL's installer with, on ONE primary.
+    pulumi.export("nextKurlInstallFlags", install_flags(lb.next_load_balancer_address))

@@ -138,7 +138,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             )
 
         self._network_rules(name, tags)
-        self._finish(self.load_balancer.dns_name)
+        self._finish({self.front_ends[0].label: self.load_balancer.dns_name})
 
     @property
     def attachments(self) -> dict[str, aws.lb.TargetGroupAttachment]:

@@ -172,7 +172,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
             if a["domain_name_label"] is not None
             else self.public_ip.ip_address.apply(lambda ip: ip or "")
         )
-        self._finish(host)
+        self._finish({self.front_ends[0].label: host})
 
     def _pool(self) -> network.BackendAddressPoolArgs:
         a, sec = self.args, self.secret_if

@@ -3,16 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import pulumi
 
 from .args import STACK_TAG
+from .args.common import DEFAULT_FRONT_END, MOVE
 from .checked import ArgsCheck, check_args, map_input
 from .declare import Declaration
 
+MOVE_KEY = "addressMove"  # the argument, as secretArgs names it
+
 Registration = TypeVar("Registration", bound=pulumi.CustomResource)
 Args = TypeVar("Args", bound=Mapping[str, Any])
+
+
+@dataclass(frozen=True)
+class FrontEnd(Generic[Args]):
+    """One front end of the component: what clients connect to (the NLB with its listener; the
+    public IP with its frontend configuration and rule; the address with its forwarding rule),
+    and the DNS records that name it."""
+
+    label: str
+    args: Args  # the Args it is built from: an address move's fields in place for the new one
+    current: bool  # nodes use it now
+    next: bool  # an address move adds it, or (same label) adds a DNS record to it
+    dns_records: list[Any] = field(default_factory=list)  # the records naming it, each once
+
+    def prefix(self, name: str) -> str:
+        """Its resources' name prefix: `name` for the default front end (the names it always
+        had), `name-<label>` for any other."""
+        return name if self.label == DEFAULT_FRONT_END else f"{name}-{self.label}"
+
+
+def front_ends(args: Mapping[str, Any]) -> list[FrontEnd[Any]]:
+    """The current front end, then the one an address move adds (none when the move keeps the
+    label: the current one then also gets the move's DNS record)."""
+    label = args["front_end"]
+    move = args.get(MOVE)
+    own = [args["dns_record"]] if args.get("dns_record") else []
+    if move is None:
+        return [FrontEnd(label, args, current=True, next=False, dns_records=own)]
+    fields = {k: v for k, v in move.items() if k != "front_end" and v is not None}
+    moved = {**args, **fields, MOVE: None, "front_end": move["front_end"]}
+    theirs = [moved["dns_record"]] if moved.get("dns_record") else []
+    if move["front_end"] == label:
+        records = [*own, *(r for r in theirs if all(r["name"] != o["name"] for o in own))]
+        return [FrontEnd(label, moved, current=True, next=True, dns_records=records)]
+    return [
+        FrontEnd(label, args, current=True, next=False, dns_records=own),
+        FrontEnd(move["front_end"], moved, current=False, next=True, dns_records=theirs),
+    ]
 
 
 class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
@@ -20,7 +62,9 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
 
     Outputs (identical on every cloud; each component declares them again with their
     descriptions, as the package schema reads them from the component's own class):
-    `load_balancer_host`, `load_balancer_address`, `registered_primaries`, `pending_primaries`.
+    `load_balancer_host`, `load_balancer_address`, `registered_primaries`, `pending_primaries`,
+    `front_end`, and during an address move `next_front_end`, `next_load_balancer_host`,
+    `next_load_balancer_address` (None without a move).
     Child resources: `registrations`, registered primary name -> the one resource that puts it
     behind the LB (AWS target group attachment, Azure NIC association, GCP instance group
     membership; each cloud also names it in its own words: attachments, memberships).
@@ -30,6 +74,10 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
     load_balancer_address: pulumi.Output[str]
     registered_primaries: pulumi.Output[list[str]]
     pending_primaries: pulumi.Output[list[str]]
+    front_end: pulumi.Output[str]
+    next_front_end: pulumi.Output[str | None]
+    next_load_balancer_host: pulumi.Output[str | None]
+    next_load_balancer_address: pulumi.Output[str | None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # A class docstring is the package schema's description: one line, no indentation.
@@ -59,6 +107,9 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
         self.pending_primaries = self._output(
             "primaries", [n for n in names if n not in registered]
         )
+        # The front ends to build: each component builds every one (`front_ends`), then hands
+        # `_finish` each one's load balancer host by label.
+        self.front_ends: list[FrontEnd[Args]] = front_ends(self.args)
 
     def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
         """Cloud-specific stack outputs (GCP: nodePortAliasScript)."""
@@ -83,20 +134,52 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
     def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
-    def _finish(self, host: pulumi.Input[str]) -> None:
-        """Set the shared outputs and register them with the cloud-specific ones, last."""
-        self.load_balancer_host = pulumi.Output.from_input(host)
-        self.load_balancer_address = pulumi.Output.concat(
-            self.load_balancer_host, ":", self.secret_if("port", str(self.args["port"]))
+    def _finish(self, hosts: Mapping[str, pulumi.Input[str]]) -> None:
+        """Set the shared outputs from each front end's load balancer host (by label) and
+        register them with the cloud-specific ones, last. A front end's address is its DNS
+        record's name when it has one, else its load balancer's host."""
+        port = self.secret_if("port", str(self.args["port"]))
+        current = next(f for f in self.front_ends if f.current)
+        self.front_end = pulumi.Output.from_input(current.label)
+        own = self.args.get("dns_record")
+        self.load_balancer_host = pulumi.Output.from_input(
+            self.secret_if("dnsRecord", own["name"]) if own else hosts[current.label]
         )
+        self.load_balancer_address = pulumi.Output.concat(self.load_balancer_host, ":", port)
+        moved = next((f for f in self.front_ends if f.next), None)
+        if moved is None:
+            self.next_front_end = pulumi.Output.from_input(None)
+            self.next_load_balancer_host = pulumi.Output.from_input(None)
+            self.next_load_balancer_address = pulumi.Output.from_input(None)
+        else:
+            record = moved.args.get("dns_record")
+            self.next_front_end = pulumi.Output.from_input(moved.label)
+            self.next_load_balancer_host = pulumi.Output.from_input(
+                self.secret_if(MOVE_KEY, record["name"]) if record else hosts[moved.label]
+            )
+            self.next_load_balancer_address = pulumi.Output.concat(
+                self.next_load_balancer_host, ":", port
+            )
         self.register_outputs(
             {
                 "loadBalancerHost": self.load_balancer_host,
                 "loadBalancerAddress": self.load_balancer_address,
                 **self.primary_outputs(),
+                **self.address_outputs(),
                 **self.extra_outputs(),
             }
         )
+
+    def address_outputs(self) -> dict[str, pulumi.Output[Any]]:
+        """frontEnd, and during an address move nextFrontEnd, nextLoadBalancerHost and
+        nextLoadBalancerAddress: what the offline gate reads to tell a planned move's steps
+        (offline/address.py)."""
+        out: dict[str, pulumi.Output[Any]] = {"frontEnd": self.front_end}
+        if any(f.next for f in self.front_ends):
+            out["nextFrontEnd"] = self.next_front_end
+            out["nextLoadBalancerHost"] = self.next_load_balancer_host
+            out["nextLoadBalancerAddress"] = self.next_load_balancer_address
+        return out
 
     def primary_outputs(self) -> dict[str, pulumi.Output[list[str]]]:
         """registeredPrimaries and pendingPrimaries (secret when `primaries` is)."""

@@ -24,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
+from .args.common import MOVE
 from .declare import (
     SECRET_ARGS,
     Declaration,
@@ -339,6 +340,40 @@ def _name_problems(name: str) -> list[Problem]:
     return []
 
 
+def _moved(subject: Subject[Any]) -> Subject[Any] | None:
+    """The Args as the front end an address move adds sees them: the move's fields in place of
+    the current ones. Every rule checks it too, so the new front end is as valid as the
+    current one; None without a move."""
+    move = subject.args.get(MOVE)
+    if not isinstance(move, Mapping):
+        return None
+    fields = {k: v for k, v in move.items() if k != "front_end" and v is not None}
+    args = {**subject.args, **fields, MOVE: None}
+    key = to_camel(MOVE)
+    given = {loc[1:] for loc in subject.given if loc[:1] == (key,) and len(loc) > 1}
+    return Subject(subject.name, args, subject.decl, subject.given | given)
+
+
+def _relocated(found: list[Problem], problems: list[Problem], moved: Subject[Any]) -> list[Problem]:
+    """Problems of the moved Args not found already, named where the user gave the value: in
+    `addressMove` for a field it moves, else the field itself, saying it is the new front end's
+    problem."""
+    key = to_camel(MOVE)
+    moved_keys = {loc[1] for loc in moved.given if loc[:1] == (key,) and len(loc) == 2}
+    seen = {(p.loc, p.message) for p in found}
+    out = []
+    for p in problems:
+        if (p.loc, p.message) in seen:
+            continue
+        if p.loc and p.loc[0] in moved_keys:
+            out.append(dataclasses.replace(p, loc=(key, *p.loc)))
+        else:
+            out.append(
+                dataclasses.replace(p, message=f"{p.message} (for the front end {key} adds)")
+            )
+    return out
+
+
 class ArgsCheck(Generic[A]):
     """The checks of one component's Args; see the module docstring."""
 
@@ -388,10 +423,14 @@ class ArgsCheck(Generic[A]):
                 self._fail(problems, structural=True)
             view = validated.model_dump()
         subject = Subject(self.name, view, self.decl, self.given)
+        moved = _moved(subject)
         deferred = []
         for rule in self.decl.rules:
             try:
-                problems += list(rule.check(subject))
+                found = list(rule.check(subject))
+                if moved is not None:
+                    found += _relocated(found, list(rule.check(moved)), moved)
+                problems += found
             except Exception:
                 if not unknown:
                     raise

@@ -78,6 +78,17 @@ class Opt:
     each: tuple[tuple[str, Opt | None], ...] = ()
 
 
+def moved(annotation: Any) -> Any:
+    """An Args field's type for the address move record (`address_move`): the same checked
+    type and allowed form, and no default: a field the move leaves out is the current front
+    end's. Write `NotRequired[moved(Scheme)]` where the Args field is `Scheme`."""
+    if typing.get_origin(annotation) is not Annotated:
+        return annotation
+    inner, *meta = typing.get_args(annotation)
+    meta = [dataclasses.replace(m, default=REQUIRED) if isinstance(m, Opt) else m for m in meta]
+    return Annotated[inner, *meta]
+
+
 def each(**changes: Opt | None) -> tuple[tuple[str, Opt | None], ...]:
     """`Opt.each` from keyword arguments: `each(interval_seconds=Opt(10, ge=5, le=300))`."""
     return tuple(sorted(changes.items()))

@@ -163,7 +163,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         )
 
         self.node_port_alias_script = nodeport_alias_script(self.address.address)
-        self._finish(self.address.address)
+        self._finish({self.front_ends[0].label: self.address.address})
 
     @property
     def memberships(self) -> dict[str, gcp.compute.InstanceGroupMembership]:

@@ -108,6 +108,17 @@ _PREFIX = re.compile(rf"[a-z]([a-z0-9-]{{0,{NAME_MAX - 2}}}[a-z0-9])?")
 PrivateIPv4 = Annotated[str, Scalar(PRIVATE_FORM, _private_ipv4, "private IPv4 addresses")]
 IPv4Cidr = Annotated[str, Scalar("IPv4 CIDR block", _ipv4_cidr)]
 DnsLabel = Annotated[str, matching(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "lowercase DNS label")]
+# A front end's label: part of its resources' names (`<name>-<label>-nlb`), so short.
+FRONT_END_MAX = 8
+FrontEndLabel = Annotated[
+    str,
+    matching(
+        rf"[a-z]([a-z0-9-]{{0,{FRONT_END_MAX - 2}}}[a-z0-9])?",
+        f"a lowercase letter, then at most {FRONT_END_MAX - 1} lowercase letters, digits or "
+        "'-', not ending in '-'",
+        "front end label",
+    ),
+]
 ResourcePrefix = Annotated[
     str,
     Scalar(

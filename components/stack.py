@@ -101,6 +101,8 @@ STACK_TABLE = StackTable(
         "tags",
         "health_check",
         "primaries",
+        "front_end",
+        "address_move",
     ),
     provider={
         "aws": {"region": ("aws:region", "us-east-1")},

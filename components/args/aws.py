@@ -11,6 +11,7 @@ from ..declare import Declaration, Opt, Subject, declared, each, rule
 from ..problems import Problem, ref, shown
 from ..scalars import (
     AwsZone,
+    FrontEndLabel,
     InstanceId,
     IPv4Cidr,
     PrivateIPv4,
@@ -23,6 +24,7 @@ from .common import (
     PRIMARY_NAME,
     SHARED_RULES,
     STACK_TAG,
+    FrontEnd,
     HealthCheckArgs,
     TagRules,
     by_mode,
@@ -63,6 +65,18 @@ class AwsPrimaryArgs(TypedDict):
         ]
     ]
     """Availability zone of an IP target's attachment (`all` for IP targets outside the VPC)."""
+
+
+@declared
+class AwsAddressMoveArgs(TypedDict):
+    """A planned move of the API address: the front end added beside the one nodes use
+    (docs/runbook.md section 6)."""
+
+    front_end: Annotated[str, Opt(check=FrontEndLabel, example="v2")]
+    (
+        "Label of the new front end: another label than `frontEnd` (its resources are named "
+        "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
+    )
 
 
 @declared
@@ -165,6 +179,20 @@ class AwsKurlNlbArgs(TypedDict):
         ]
     ]
     """Target group health check."""
+
+    front_end: NotRequired[FrontEnd]
+    (
+        "Label of the front end nodes use (default `v1`, whose resources keep their first "
+        "names). Changes only when an address move is finished (docs/runbook.md section 6)."
+    )
+
+    address_move: NotRequired[AwsAddressMoveArgs]
+    (
+        "A planned move of the API address, in two applies: with it, a second front end "
+        "serves the same primaries beside the current one; after kURL and EKCO moved every "
+        "node, `frontEnd` takes the new label, the moved fields take the new values, and "
+        "`addressMove` is removed, which retires the old front end."
+    )
 
 
 Aws = Subject[AwsKurlNlbArgs]

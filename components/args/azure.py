@@ -13,10 +13,19 @@ from ..scalars import (
     AzureResourceGroup,
     AzureVnetId,
     DomainNameLabel,
+    FrontEndLabel,
     IPv4Cidr,
     PrivateIPv4,
 )
-from .common import PRIMARY_NAME, SHARED_RULES, HealthCheckArgs, TagRules, by_mode, check_tags
+from .common import (
+    PRIMARY_NAME,
+    SHARED_RULES,
+    FrontEnd,
+    HealthCheckArgs,
+    TagRules,
+    by_mode,
+    check_tags,
+)
 
 
 @declared
@@ -44,6 +53,18 @@ class AzurePrimaryArgs(TypedDict):
 
     address: NotRequired[Annotated[pulumi.Input[str], Opt(check=PrivateIPv4, example="10.1.0.4")]]
     """Private IPv4 address of the VM (`backendPool: ip`)."""
+
+
+@declared
+class AzureAddressMoveArgs(TypedDict):
+    """A planned move of the API address: the front end added beside the one nodes use
+    (docs/runbook.md section 6)."""
+
+    front_end: Annotated[str, Opt(check=FrontEndLabel, example="v2")]
+    (
+        "Label of the new front end: another label than `frontEnd` (its resources are named "
+        "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
+    )
 
 
 @declared
@@ -131,6 +152,20 @@ class AzureKurlLbArgs(TypedDict):
         ]
     ]
     """Load balancer health probe (`healthyThreshold` is not used on Azure)."""
+
+    front_end: NotRequired[FrontEnd]
+    (
+        "Label of the front end nodes use (default `v1`, whose resources keep their first "
+        "names). Changes only when an address move is finished (docs/runbook.md section 6)."
+    )
+
+    address_move: NotRequired[AzureAddressMoveArgs]
+    (
+        "A planned move of the API address, in two applies: with it, a second front end "
+        "serves the same primaries beside the current one; after kURL and EKCO moved every "
+        "node, `frontEnd` takes the new label, the moved fields take the new values, and "
+        "`addressMove` is removed, which retires the old front end."
+    )
 
 
 Azure = Subject[AzureKurlLbArgs]

@@ -8,13 +8,13 @@ analyzer reads the annotations as objects.
 import ipaddress
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from pydantic.alias_generators import to_camel
 
-from ..declare import Subject, declared, form_of, rule, specs
+from ..declare import Opt, Subject, declared, form_of, rule, specs
 from ..problems import Loc, Problem, ref, shown
-from ..scalars import DnsLabel
+from ..scalars import NAME_MAX, DnsLabel, FrontEndLabel
 
 STACK_TAG = "kurl-lb-stack"
 HAIRPIN = (
@@ -22,6 +22,15 @@ HAIRPIN = (
     "source address the LB accepts"
 )
 PRIMARY_NAME = DnsLabel  # a primary's name: its registration is named after it
+
+# The front end nodes use (`front_end`) and the one an address move adds (`address_move`).
+# The default front end's resources keep the names they always had (`<name>-nlb`); any other
+# label is part of its resources' names (`<name>-v2-nlb`).
+DEFAULT_FRONT_END = "v1"
+FrontEnd = Annotated[str, Opt(DEFAULT_FRONT_END, check=FrontEndLabel, example="v2")]
+MOVE = "address_move"
+# The move fields that never need a new front end: a DNS record is added beside it.
+SAME_FRONT_END_FIELDS = frozenset({"dns_record"})
 
 
 @declared
@@ -157,12 +166,72 @@ def client_cidrs_are_listed_once(s: Subject[Any]) -> Iterator[Problem]:
         first.setdefault(cidr, i)
 
 
+@rule(
+    "`addressMove` adds a front end beside the current one: `addressMove.frontEnd` is a new "
+    "label, or the current one when the move only adds a `dnsRecord` (the record then points "
+    "at the front end nodes use); a move that changes nothing is refused."
+)
+def address_move_moves_the_address(s: Subject[Any]) -> Iterator[Problem]:
+    move = s.args.get(MOVE)
+    if move is None:
+        return
+    current = s.args["front_end"]
+    changed = [
+        k
+        for k, v in move.items()
+        if k != "front_end" and v is not None and (k not in s.args or v != s.args[k])
+    ]
+    if move["front_end"] != current:
+        return
+    others = [k for k in changed if k not in SAME_FRONT_END_FIELDS]
+    if others:
+        keys = ", ".join(f"addressMove.{to_camel(k)}" for k in others)
+        yield Problem(
+            (to_camel(MOVE), "frontEnd"),
+            f"{shown(current)} is the front end nodes use now ({ref('front_end')}); {keys} "
+            "need a new front end beside it: give addressMove.frontEnd another label, e.g. "
+            f"{_next_label(current)}",
+        )
+    elif not changed:
+        yield Problem(
+            (to_camel(MOVE),),
+            "moves nothing: give the new front end another label in addressMove.frontEnd "
+            "(with what changes), or a new dnsRecord; remove addressMove once a move is done",
+        )
+
+
+def _next_label(label: str) -> str:
+    stem = label.rstrip("0123456789")
+    digits = label[len(stem) :]
+    return f"{stem}{int(digits) + 1}" if digits and stem else "v2"
+
+
+@rule(
+    f"A front end label other than `{DEFAULT_FRONT_END}` is part of its resources' names: "
+    f"`name`, `-` and the label fit in {NAME_MAX} characters."
+)
+def front_end_labels_fit_names(s: Subject[Any]) -> Iterator[Problem]:
+    move = s.args.get(MOVE) or {}
+    for loc, label in (
+        (("frontEnd",), s.args["front_end"]),
+        ((to_camel(MOVE), "frontEnd"), move.get("front_end")),
+    ):
+        if label and label != DEFAULT_FRONT_END and len(s.name) + 1 + len(label) > NAME_MAX:
+            yield Problem(
+                loc,
+                f"{shown(label)} makes resource names start with {s.name}-{label}, longer than "
+                f"{NAME_MAX} characters (the cloud's name limits); use a shorter label or name",
+            )
+
+
 SHARED_RULES = (
     primaries_are_named_once_and_one_is_registered,
     primaries_are_different_targets,
     clients_are_listed_when_public,
     stack_tag_is_reserved,
     client_cidrs_are_listed_once,
+    address_move_moves_the_address,
+    front_end_labels_fit_names,
 )
 
 

@@ -10,6 +10,7 @@ from ..declare import Declaration, Opt, Subject, declared, each, rule
 from ..problems import Problem, ref, shown
 from ..scalars import (
     PULUMI_SUFFIX,
+    FrontEndLabel,
     GcpInstanceRef,
     GcpName,
     GcpNetworkRef,
@@ -17,7 +18,15 @@ from ..scalars import (
     GcpZone,
     IPv4Cidr,
 )
-from .common import PRIMARY_NAME, SHARED_RULES, HealthCheckArgs, TagRules, by_mode, check_tags
+from .common import (
+    PRIMARY_NAME,
+    SHARED_RULES,
+    FrontEnd,
+    HealthCheckArgs,
+    TagRules,
+    by_mode,
+    check_tags,
+)
 
 GCP_LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 GCP_LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
@@ -44,6 +53,18 @@ class GcpPrimaryArgs(TypedDict):
         pulumi.Input[str], Opt(check=GcpInstanceRef, form="instance name or self link")
     ]
     """The VM: its name, or its self link (`projects/<p>/zones/<zone>/instances/<name>`)."""
+
+
+@declared
+class GcpAddressMoveArgs(TypedDict):
+    """A planned move of the API address: the front end added beside the one nodes use
+    (docs/runbook.md section 6)."""
+
+    front_end: Annotated[str, Opt(check=FrontEndLabel, example="v2")]
+    (
+        "Label of the new front end: another label than `frontEnd` (its resources are named "
+        "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
+    )
 
 
 @declared
@@ -127,6 +148,20 @@ class GcpKurlLbArgs(TypedDict):
         ]
     ]
     """Regional TCP health check."""
+
+    front_end: NotRequired[FrontEnd]
+    (
+        "Label of the front end nodes use (default `v1`, whose resources keep their first "
+        "names). Changes only when an address move is finished (docs/runbook.md section 6)."
+    )
+
+    address_move: NotRequired[GcpAddressMoveArgs]
+    (
+        "A planned move of the API address, in two applies: with it, a second front end "
+        "serves the same primaries beside the current one; after kURL and EKCO moved every "
+        "node, `frontEnd` takes the new label, the moved fields take the new values, and "
+        "`addressMove` is removed, which retires the old front end."
+    )
 
 
 Gcp = Subject[GcpKurlLbArgs]
