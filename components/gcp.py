@@ -40,6 +40,18 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
     pending_primaries: pulumi.Output[list[str]]
     """Names of the listed primaries not registered yet."""
 
+    front_end: pulumi.Output[str]
+    """Label of the front end nodes use (`frontEnd`, default `v1`)."""
+
+    next_front_end: pulumi.Output[str | None]
+    """During an address move: the label of the front end it adds (else null)."""
+
+    next_load_balancer_host: pulumi.Output[str | None]
+    """During an address move: the new front end's host (its DNS record's name, if any)."""
+
+    next_load_balancer_address: pulumi.Output[str | None]
+    """During an address move: the new `host:port`, for kURL's `load-balancer-address`."""
+
     node_port_alias_script: pulumi.Output[str]
     """Script for every node: the LB IP as a local alias (a systemd unit), for NodePort traffic."""
 
