@@ -105,7 +105,6 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         internal = a["scheme"] == "internal"
         scheme = "INTERNAL" if internal else "EXTERNAL"
         sec = self.secret_if  # values derived from secretArgs stay secret
-        protect = a["deletion_protection"]
         port = sec("port", a["port"])
         network = sec("network", a["network"])
         subnetwork = sec("subnetwork", a["subnetwork"]) if internal else None
@@ -247,7 +246,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
     def _key(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> str:
         """The argument a front end's `field` comes from: `addressMove` when the move gives it
         (secretArgs names it so), else the field itself (camelCase)."""
-        move = self.args.get("address_move") or {}
+        move: Mapping[str, Any] = self.args.get("address_move") or {}
         moved = fe.next and not fe.current and move.get(field) is not None
         return MOVE_KEY if moved else {"network_tier": "networkTier"}.get(field, field)
 

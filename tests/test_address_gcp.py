@@ -23,7 +23,6 @@ from tests.conftest import (
 )
 from tests.conftest import (
     GCP_API,
-    GCP_DEV,
     GCP_IP,
     GCP_PROJECT,
     INVOKES,

@@ -114,13 +114,14 @@ class GcpAddressMoveArgs(TypedDict):
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
 
-    address: NotRequired[moved(Address)]
+    # moved(...) builds the type at runtime, which mypy cannot read as an annotation.
+    address: NotRequired[moved(Address)]  # type: ignore[valid-type]
     """As `address`, for the new front end."""
 
-    network_tier: NotRequired[moved(NetworkTier)]
+    network_tier: NotRequired[moved(NetworkTier)]  # type: ignore[valid-type]
     """As `networkTier`, for the new front end."""
 
-    dns_record: NotRequired[moved(DnsRecord)]
+    dns_record: NotRequired[moved(DnsRecord)]  # type: ignore[valid-type]
     """As `dnsRecord`, for the new front end."""
 
 
@@ -321,7 +322,7 @@ MOVE_KEY = to_camel(MOVE)
     "one zone cannot hold two A records of one name."
 )
 def new_front_end_has_its_own_address(s: Gcp) -> Iterator[Problem]:
-    move = s.args.get(MOVE)
+    move = s.args.get("address_move")
     if move is None or move["front_end"] == s.args["front_end"]:
         return
     address, theirs = s.args.get("address"), move.get("address")
