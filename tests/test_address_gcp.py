@@ -67,6 +67,7 @@ RESERVED: dict[str, dict[str, Any]] = {
 ZONES = {
     "kurl-example-com": {"dnsName": "kurl.example.com.", "visibility": "public"},
     "kurl-private": {"dnsName": "internal.example.com.", "visibility": "private"},
+    "kurl-example-com-2": {"dnsName": "example.com.", "visibility": "public"},
 }
 LOOKUPS: dict[str, Callable[[pulumi.runtime.MockCallArgs], dict[str, Any]]] = {
     **INVOKES,
@@ -636,3 +637,30 @@ def test_the_alias_script_aliases_every_front_end_and_drops_retired_ones(tmp_pat
         assert unit.read_text().count("ExecStart=") == 1
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+# --- what a change of the record does -------------------------------------------------------------
+
+
+def test_a_new_ttl_updates_the_record_and_a_new_zone_replaces_it() -> None:
+    from offline.diff import REPLACE, UPDATE
+
+    before = build(ARGS)
+    ttl = build({**ARGS, "dns_record": {**ARGS_RECORD, "ttl": 300}})
+    assert [(c.op, c.name, c.properties) for c in diff(before, ttl)] == [
+        (UPDATE, "kurl-dns-api.kurl.example.com", ["ttl"])
+    ]
+    zone = build({**ARGS, "dns_record": {**ARGS_RECORD, "managed_zone": "kurl-example-com-2"}})
+    changes = diff(before, zone)
+    assert [(c.op, c.name) for c in changes] == [(REPLACE, "kurl-dns-api.kurl.example.com")]
+
+
+def test_a_new_load_balancer_ip_is_an_update_of_the_record() -> None:
+    # The point of the record: the API name stays, only its answer changes.
+    from offline.diff import UPDATE
+
+    before, after = build(ARGS), build({**ARGS, "address": "kurl-api-v2"})
+    changes = {(c.op, c.name): c for c in diff(before, after)}
+    record = changes[(UPDATE, "kurl-dns-api.kurl.example.com")]
+    assert record.properties == ["rrdatas[0]"]
+    assert before.outputs["loadBalancerAddress"] == after.outputs["loadBalancerAddress"]
