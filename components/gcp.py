@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
+from pydantic.alias_generators import to_camel
 
 from .args import GCP, GcpKurlLbArgs
 from .args.gcp import GCP_API, MOVE_KEY, health_check_timeout
@@ -248,11 +249,12 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         (secretArgs names it so), else the field itself (camelCase)."""
         move: Mapping[str, Any] = self.args.get("address_move") or {}
         moved = fe.next and not fe.current and move.get(field) is not None
-        return MOVE_KEY if moved else {"network_tier": "networkTier"}.get(field, field)
+        return MOVE_KEY if moved else to_camel(field)
 
-    def _loc(self, fe: FrontEnd[GcpKurlLbArgs], *path: str) -> Loc:
-        key = self._key(fe, path[0])
-        return (MOVE_KEY, *path) if key == MOVE_KEY else path
+    def _loc(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> Loc:
+        """Where a front end's `field` is in the Args (camelCase), as problems name it."""
+        key = to_camel(field)
+        return (MOVE_KEY, key) if self._key(fe, field) == MOVE_KEY else (key,)
 
     def _fail(self, problems: list[Problem]) -> None:
         if problems:
