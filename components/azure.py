@@ -282,8 +282,10 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         if pip_id is not None:
             where = (to_camel(MOVE), "publicIpId") if given is not None else ("publicIpId",)
             arg = MOVE_KEY if given is not None else "publicIpId"
-            ip_id, ip, host = self._given_ip(sec(arg, pip_id), where, frontend, lb_id)
-            return AzureFrontEnd(fe.label, None, ip_id, ip, host, frontend, rule_name(fe.label))
+            ip_id, ip, given_host = self._given_ip(sec(arg, pip_id), where, frontend, lb_id)
+            return AzureFrontEnd(
+                fe.label, None, ip_id, ip, given_host, frontend, rule_name(fe.label)
+            )
         arg = MOVE_KEY if given is not None and "domainNameLabel" in given else "domainNameLabel"
         pip = network.PublicIPAddress(
             f"{fe.prefix(name)}-pip",
@@ -314,7 +316,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         current front end."""
         if fe.current:
             return None
-        move = self.args.get(MOVE) or {}
+        move: Any = self.args.get(MOVE) or {}
         return frozenset(to_camel(k) for k, v in move.items() if v is not None)
 
     def _given_ip(

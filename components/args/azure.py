@@ -1,7 +1,7 @@
 """AzureKurlLb's Args, declared once, and the rules across their fields."""
 
 from collections.abc import Collection, Iterator, Mapping
-from typing import Annotated, Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, NotRequired, TypedDict
 
 import pulumi
 from pydantic.alias_generators import to_camel
@@ -90,10 +90,18 @@ class AzureDnsRecordArgs(TypedDict):
     )
 
 
-# Declared once, for the Args and the address move (`moved(...)`).
+# Declared once, for the Args and the address move (`moved(...)`: the same check, no default).
 PublicIpId = Annotated[pulumi.Input[str], Opt(check=AzurePublicIpId)]
 DomainLabel = Annotated[pulumi.Input[str], Opt(check=DomainNameLabel)]
 DnsRecord = AzureDnsRecordArgs
+if TYPE_CHECKING:  # type checkers read the plain types; the SDK and the checks, moved(...)
+    MovedPublicIpId = PublicIpId
+    MovedDomainLabel = DomainLabel
+    MovedDnsRecord = DnsRecord
+else:
+    MovedPublicIpId = moved(PublicIpId)
+    MovedDomainLabel = moved(DomainLabel)
+    MovedDnsRecord = moved(DnsRecord)
 
 
 @declared
@@ -107,13 +115,13 @@ class AzureAddressMoveArgs(TypedDict):
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
 
-    public_ip_id: NotRequired[moved(PublicIpId)]
+    public_ip_id: NotRequired[MovedPublicIpId]
     """As `publicIpId`, for the new front end."""
 
-    domain_name_label: NotRequired[moved(DomainLabel)]
+    domain_name_label: NotRequired[MovedDomainLabel]
     """As `domainNameLabel`, for the new front end."""
 
-    dns_record: NotRequired[moved(DnsRecord)]
+    dns_record: NotRequired[MovedDnsRecord]
     """As `dnsRecord`, for the new front end."""
 
 
@@ -338,7 +346,7 @@ def public_ip_is_given_or_created(s: Azure) -> Iterator[Problem]:
     "when the current front end has a `publicIpId`."
 )
 def new_front_end_has_its_own_public_ip(s: Azure) -> Iterator[Problem]:
-    move = s.args.get(MOVE)
+    move: Any = s.args.get(MOVE)
     current = s.args.get("public_ip_id")
     if not move or move["front_end"] == s.args["front_end"] or current is None:
         return
@@ -366,7 +374,7 @@ def new_front_end_has_its_own_public_ip(s: Azure) -> Iterator[Problem]:
     "name, its apex)."
 )
 def dns_record_is_in_its_zone(s: Azure) -> Iterator[Problem]:
-    record = s.args.get("dns_record")
+    record: Any = s.args.get("dns_record")
     if not record:
         return
     name, zone = record["name"], record["zone_name"]
@@ -383,8 +391,8 @@ def dns_record_is_in_its_zone(s: Azure) -> Iterator[Problem]:
     "name: one record set points at one public IP."
 )
 def front_ends_have_their_own_records(s: Azure) -> Iterator[Problem]:
-    move = s.args.get(MOVE)
-    own = s.args.get("dns_record")
+    move: Any = s.args.get(MOVE)
+    own: Any = s.args.get("dns_record")
     if not move or move["front_end"] == s.args["front_end"] or not own:
         return
     theirs = move.get("dns_record") or own
