@@ -505,3 +505,21 @@ AZURE_DEV_VNET = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{AZURE_RG}/providers/Microsoft.Network"
     "/virtualNetworks/kurl-vnet"
 )
+
+
+def test_a_preview_without_the_lookup_keeps_the_given_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unanswered lookup (a first `pulumi preview` offline) leaves the host unknown, not the
+    frontend: the plan still shows which public IP the frontend uses."""
+    monkeypatch.delitem(conftest.INVOKES, LOOKUP, raising=False)
+    graph = run_project(azure(publicIpId=GIVEN_ID), preview=True)
+    frontend = graph.by_name("kurl-lb").inputs["frontendIPConfigurations"][0]
+    assert frontend == {"name": "api-frontend", "publicIPAddress": {"id": GIVEN_ID}}
+
+
+def test_a_preview_with_the_lookup_answered_still_fails_a_bad_ip(
+    lookups: dict[str, Any],
+) -> None:
+    lookups["kurl-api-ip"]["sku"] = {"name": "Basic"}
+    with pytest.raises(Exception) as info:  # the program's error, of any kind
+        run_project(azure(publicIpId=GIVEN_ID), preview=True)
+    assert "publicIpId: names a public IP the load balancer cannot use" in str(info.value)
