@@ -115,18 +115,6 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
     pending_primaries: pulumi.Output[list[str]]
     """Names of the listed primaries not registered yet."""
 
-    front_end: pulumi.Output[str]
-    """Label of the front end nodes use."""
-
-    next_front_end: pulumi.Output[str | None]
-    """During an address move: the new front end's label."""
-
-    next_load_balancer_host: pulumi.Output[str | None]
-    """During an address move: the new front end's host."""
-
-    next_load_balancer_address: pulumi.Output[str | None]
-    """During an address move: the new front end's `host:port`."""
-
     def __init__(
         self, name: str, args: AzureKurlLbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
