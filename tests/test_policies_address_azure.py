@@ -4,6 +4,7 @@ component's own plans pass."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -186,3 +187,22 @@ def test_component_plans_pass_the_pack(gate: PolicyGate, changes: dict[str, Any]
     graph = run_project(with_changes(AZURE_DEV, changes), preview=True)
     result = gate.analyze(graph)
     assert result.mandatory == [], result.diagnostics
+
+
+def test_the_full_example_stack_passes_the_gate() -> None:
+    """Pulumi.azure-full.yaml, with its lookups, as `make previews` runs it: exit 0, the given
+    public IP on the frontend, the record's name as the address."""
+    from tests.test_offline_preview import run_preview
+
+    invokes = PROJECT_ROOT / "offline" / "invokes" / "azure-full.yaml"
+    result = run_preview("--strict", "--stack", "azure-full", "--invokes", str(invokes), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["policy"]["diagnostics"] == []
+    assert doc["outputs"]["loadBalancerAddress"] == "k8s.example.com:6443"
+    by_name = {r["name"]: r for r in doc["resources"]}
+    assert "kurl-pip" not in by_name
+    assert by_name["kurl-lb"]["inputs"]["frontendIPConfigurations"][0]["publicIPAddress"] == {
+        "id": GIVEN_ID
+    }
+    assert by_name["kurl-dns-k8s.example.com"]["inputs"]["targetResource"] == {"id": GIVEN_ID}
