@@ -228,7 +228,8 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
                 access="Allow",
                 protocol="Tcp",
                 # Clients, and every front end's public IP: hairpinned flows arrive SNATed to a
-                # frontend IP, and with two frontends Azure picks one of them for outbound SNAT.
+                # frontend IP, and with two frontends either may be the one outbound SNAT uses
+                # (Azure does not say which: docs/azure.md).
                 source_address_prefixes=pulumi.Output.all(
                     sec("allowedClientCidrs", list(a["allowed_client_cidrs"] or [])),
                     *(p.ip_address for p in parts),
