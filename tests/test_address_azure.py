@@ -523,3 +523,21 @@ def test_a_preview_with_the_lookup_answered_still_fails_a_bad_ip(
     with pytest.raises(Exception) as info:  # the program's error, of any kind
         run_project(azure(publicIpId=GIVEN_ID), preview=True)
     assert "publicIpId: names a public IP the load balancer cannot use" in str(info.value)
+
+
+def test_swapping_the_public_ip_under_a_record_keeps_the_address(lookups: dict[str, Any]) -> None:
+    """With a DNS record, another public IP is no address move: the record's target changes in
+    place, the address (the record's name) stays; the old created IP goes."""
+    before = run_project(azure(dnsRecord=RECORD_ARGS))
+    after = run_project(azure(dnsRecord=RECORD_ARGS, publicIpId=GIVEN_ID))
+    changes = {(c.op, c.name): c for c in diff(before, after)}
+    assert set(changes) == {
+        (UPDATE, "kurl-lb"),
+        (UPDATE, "kurl-nsg-api"),
+        (UPDATE, "kurl-dns-k8s.example.com"),
+        (DELETE, "kurl-pip"),
+    }
+    assert changes[(UPDATE, "kurl-dns-k8s.example.com")].in_place is True
+    record = after.by_name("kurl-dns-k8s.example.com").inputs
+    assert record["targetResource"] == {"id": GIVEN_ID}
+    assert before.outputs["loadBalancerAddress"] == after.outputs["loadBalancerAddress"]
