@@ -371,21 +371,60 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         part = self.parts[fe.label]
         for record in fe.dns_records:
             arg = "dnsRecord" if record == self.args.get("dns_record") else MOVE_KEY
-            rg = record.get("resource_group_name")
+            own = record.get("resource_group_name")
+            rg = self.secret_if(arg, own) if own is not None else default_rg
+            zone = self._checked_zone(record, arg, rg)
             named = _name_part(record["name"], arg in self.secrets)
             part.dns_records.append(
                 dns.RecordSet(
                     f"{fe.prefix(name)}-dns-{named}",
-                    zone_name=self.secret_if(arg, record["zone_name"]),
+                    zone_name=zone,
                     relative_record_set_name=self.secret_if(arg, relative_name(record)),
                     record_type="A",
-                    resource_group_name=self.secret_if(arg, rg) if rg is not None else default_rg,
+                    resource_group_name=rg,
                     target_resource=dns.SubResourceArgs(id=part.public_ip_id),
                     ttl=self.secret_if(arg, record["ttl"]),
                     metadata={"kurl-lb-front-end": fe.label},
                     opts=self._child(),
                 )
             )
+
+    def _checked_zone(
+        self, record: Mapping[str, Any], arg: str, rg: pulumi.Input[str]
+    ) -> pulumi.Input[str]:
+        """The record's zone name, once a lookup found the zone public: a legacy private zone
+        (`zoneType: Private`) answers only inside its VNets, not every client of the API. A
+        problem fails the record naming the key; a preview passes the name as given (the check
+        still fails a preview whose lookup is answered: the SDK awaits every output)."""
+        zone_name = self.secret_if(arg, record["zone_name"])
+        own: tuple[str, ...] = ("dnsRecord", "zoneName")
+        where = own if arg == "dnsRecord" else (MOVE_KEY, *own)
+        found = dns.get_zone_output(
+            resource_group_name=rg,
+            zone_name=zone_name,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+
+        def check(zone: Any) -> str:
+            kind = zone.zone_type or "Public"  # Azure's default
+            if str(kind).lower() != "public":
+                raise ArgsError(
+                    AZURE.component,
+                    self._component_name,
+                    [
+                        Problem(
+                            where,
+                            f"names a {shown(kind)} Azure DNS zone, which answers only inside "
+                            "its virtual networks; the API address needs a public zone",
+                        )
+                    ],
+                )
+            return str(record["zone_name"])
+
+        checked = found.apply(check)
+        if pulumi.runtime.is_dry_run():
+            return zone_name
+        return pulumi.Output.all(zone_name, checked).apply(lambda got: str(got[0]))
 
     # --- the backend pool -------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ LB = "azure-native:network:LoadBalancer"
 NSG_RULE = "azure-native:network:SecurityRule"
 RECORD = "azure-native:dns:RecordSet"
 LOOKUP = "azure-native:network:getPublicIPAddress"
+ZONE_LOOKUP = "azure-native:dns:getZone"
 
 GIVEN_ID = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/kurl-ips/providers/Microsoft.Network"
@@ -75,6 +76,29 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, dict[str, Any
         return found[args.args["publicIpAddressName"]]
 
     monkeypatch.setitem(conftest.INVOKES, LOOKUP, answer)
+    zones: dict[str, dict[str, Any]] = {}
+    found["_zones"] = zones  # type: ignore[assignment]
+
+    def zone(args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        name = args.args["zoneName"]
+        seen.append(dict(args.args))
+        return {
+            "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{args.args['resourceGroupName']}"
+            f"/providers/Microsoft.Network/dnszones/{name}",
+            "name": name,
+            "location": "global",
+            "type": "Microsoft.Network/dnszones",
+            "nameServers": ["ns1-01.azure-dns.com."],
+            "maxNumberOfRecordSets": 10000,
+            "maxNumberOfRecordsPerRecordSet": 20,
+            "numberOfRecordSets": 2,
+            "signingKeys": [],
+            "systemData": {},
+            "azureApiVersion": "2023-07-01-preview",
+            **zones.get(name, {}),
+        }
+
+    monkeypatch.setitem(conftest.INVOKES, ZONE_LOOKUP, zone)
     monkeypatch.setitem(
         conftest.OUTPUTS, PIP, lambda a: {"ipAddress": CREATED_IPS.get(a.name, "20.0.0.99")}
     )
@@ -278,6 +302,18 @@ def test_dns_record_at_the_apex_in_its_own_resource_group(lookups: dict[str, Any
     assert found.inputs["resourceGroupName"] == "dns-rg"
     assert found.inputs["ttl"] == 300
     assert found.inputs["targetResource"] == {"id": GIVEN_ID}
+
+
+def test_dns_record_in_a_private_zone_fails_naming_the_key(lookups: dict[str, Any]) -> None:
+    lookups["_zones"]["example.com"] = {"zoneType": "Private"}
+    message = failure(azure(dnsRecord=RECORD_ARGS))
+    assert 'dnsRecord.zoneName: names a "Private" Azure DNS zone' in message
+    assert "the API address needs a public zone" in message
+
+
+def test_the_zone_is_looked_up_in_its_resource_group(lookups: dict[str, Any]) -> None:
+    run_project(azure(dnsRecord={**RECORD_ARGS, "resourceGroupName": "dns-rg"}))
+    assert {"resourceGroupName": "dns-rg", "zoneName": "example.com"} in lookups["_calls"]
 
 
 def test_a_secret_record_name_stays_out_of_the_urn(lookups: dict[str, Any]) -> None:
@@ -541,3 +577,12 @@ def test_swapping_the_public_ip_under_a_record_keeps_the_address(lookups: dict[s
     record = after.by_name("kurl-dns-k8s.example.com").inputs
     assert record["targetResource"] == {"id": GIVEN_ID}
     assert before.outputs["loadBalancerAddress"] == after.outputs["loadBalancerAddress"]
+
+
+def test_a_preview_with_the_zone_answered_still_fails_a_private_zone(
+    lookups: dict[str, Any],
+) -> None:
+    lookups["_zones"]["example.com"] = {"zoneType": "Private"}
+    with pytest.raises(Exception) as info:  # the program's error, of any kind
+        run_project(azure(dnsRecord=RECORD_ARGS), preview=True)
+    assert 'dnsRecord.zoneName: names a "Private" Azure DNS zone' in str(info.value)

@@ -123,6 +123,24 @@ def looked_up(args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
     }
 
 
+def zone(args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    name = args.args["zoneName"]
+    return {
+        "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/dns/providers/Microsoft.Network"
+        f"/dnszones/{name}",
+        "name": name,
+        "location": "global",
+        "type": "Microsoft.Network/dnszones",
+        "nameServers": [],
+        "maxNumberOfRecordSets": 10000,
+        "maxNumberOfRecordsPerRecordSet": 20,
+        "numberOfRecordSets": 2,
+        "signingKeys": [],
+        "systemData": {},
+        "azureApiVersion": "2023-07-01-preview",
+    }
+
+
 def test_the_loader_refuses_cleanly_or_accepts() -> None:
     @_settings()
     @given(configs())
@@ -161,4 +179,5 @@ def test_the_full_render_is_clean_deterministic_with_unique_urns() -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(conftest.INVOKES, "azure-native:network:getPublicIPAddress", looked_up)
+        patch.setitem(conftest.INVOKES, "azure-native:dns:getZone", zone)
         check()

@@ -326,11 +326,35 @@ def _azure_public_ip_lookup(args: Mapping[str, Json], config: Mapping[str, str])
     }
 
 
+def _azure_dns_zone(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    """A public Azure DNS zone of that name."""
+    group = str(args.get("resourceGroupName") or "rg")
+    name = str(args.get("zoneName") or "example.com")
+    return {
+        "id": (
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}"
+            f"/providers/Microsoft.Network/dnszones/{name}"
+        ),
+        "name": name,
+        "type": "Microsoft.Network/dnszones",
+        "location": "global",
+        "zoneType": "Public",
+        "nameServers": ["ns1-01.azure-dns.com.", "ns2-01.azure-dns.net."],
+        "maxNumberOfRecordSets": 10000,
+        "maxNumberOfRecordsPerRecordSet": 20,
+        "numberOfRecordSets": 2,
+        "signingKeys": [],
+        "systemData": {},
+        "azureApiVersion": "2023-07-01-preview",
+    }
+
+
 PACKAGES["azure-native"] = Package(
     AZURE_NATIVE,
     {
         **PACKAGES["azure-native"].invokes,
         "azure-native:network:getPublicIPAddress": _azure_public_ip_lookup,
+        "azure-native:dns:getZone": _azure_dns_zone,
     },
     AZURE_NATIVE_ID,
     PACKAGES["azure-native"].id_prefix,
