@@ -103,8 +103,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
 
     # Declared here, not only on the base: the package schema reads these descriptions.
     load_balancer_host: pulumi.Output[str]
-    """The DNS record's name (with `dnsRecord`), else the public IP's FQDN (a domain name label)
-    or its address."""
+    """The DNS record's name (`dnsRecord`), else the public IP's FQDN or its address."""
 
     load_balancer_address: pulumi.Output[str]
     """`host:port`: kURL's `loadBalancerAddress`."""
