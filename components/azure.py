@@ -126,6 +126,9 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
     next_load_balancer_address: pulumi.Output[str | None]
     """During an address move: the new `host:port`, for kURL's `load-balancer-address`."""
 
+    next_front_end_ip: pulumi.Output[str | None]
+    """During a move to a new front end: its public IP, on every primary's loopback meanwhile."""
+
     def __init__(
         self, name: str, args: AzureKurlLbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
@@ -254,15 +257,17 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
 
         for fe in self.front_ends:
             self._records(name, fe, rg)
+        added = [f for f in self.front_ends if f.next and not f.current]
+        self.next_front_end_ip = pulumi.Output.from_input(
+            self.parts[added[0].label].ip_address if added else None
+        )
         self._finish({label: p.host for label, p in self.parts.items()})
 
     def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
         """During an address move to a new front end: nextFrontEndIp, the IP every primary holds
         as a local /32 while the new front end's rule uses floating IP (docs/azure.md)."""
-        moved = [f for f in self.front_ends if f.next and not f.current]
-        if not moved:
-            return {}
-        return {"nextFrontEndIp": self.parts[moved[0].label].ip_address}
+        moving = any(f.next and not f.current for f in self.front_ends)
+        return {"nextFrontEndIp": self.next_front_end_ip} if moving else {}
 
     # --- one front end ----------------------------------------------------------------------
 
