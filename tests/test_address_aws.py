@@ -96,6 +96,12 @@ def public(base: dict[str, Any] | None = None, **aws: Any) -> dict[str, Any]:
     return with_changes(config, {f"aws.{k}": v for k, v in aws.items()})
 
 
+# A public NLB with every option issue 21 adds on AWS (Pulumi.aws-full.yaml has the same shape).
+AWS_FULL = public(
+    elasticIps=True, dnsRecord={"zoneId": "Z0123456789PUBLIC", "name": "api.example.com"}
+)
+
+
 def internal(**aws: Any) -> dict[str, Any]:
     return with_changes(AWS_DEV, {f"aws.{k}": v for k, v in aws.items()})
 
