@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pulumi
@@ -532,3 +535,34 @@ def test_the_dev_stack_is_unchanged_by_the_new_options() -> None:
     assert of_type(graph, EIP) == [] and of_type(graph, RECORD) == []
     assert graph.by_name("kurl-nlb").inputs["subnets"] == SUBNETS
     assert "subnetMappings" not in graph.by_name("kurl-nlb").inputs
+
+
+def test_the_full_example_stack_passes_the_gate() -> None:
+    """Pulumi.aws-full.yaml (every address option) through the offline gate, as `make previews`
+    runs it: exit 0, its Elastic IPs protected, the record as the API address."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "offline",
+            "preview",
+            "--strict",
+            "--json",
+            "--stack",
+            "aws-full",
+            "--invokes",
+            "offline/invokes/aws-full.yaml",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    preview = json.loads(out.stdout)
+    names = {r["name"]: r for r in preview["resources"]}
+    assert {n for n in names if n.startswith("kurl-eip-")} == {f"kurl-eip-{s}" for s in SUBNETS}
+    assert names["kurl-dns-api.kurl.example.com"]["inputs"]["name"] == "api.kurl.example.com"
+    assert preview["outputs"]["loadBalancerAddress"] == "api.kurl.example.com:6443"
+    assert preview["policy"]["diagnostics"] == []
