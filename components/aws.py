@@ -116,7 +116,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
 
     def _moved_field(self, fe: FrontEnd[Any], field: str) -> bool:
         """Whether `fe` takes `field` from the address move (not from the top level)."""
-        move = self.args.get(MOVE)
+        move: Any = self.args.get(MOVE)
         if move is None or move.get(field) is None:
             return False
         return not fe.current or field in SAME_FRONT_END_FIELDS

@@ -140,31 +140,31 @@ class AwsAddressMoveArgs(TypedDict):
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
 
-    scheme: NotRequired[moved(Scheme)]
+    scheme: NotRequired[moved(Scheme)]  # type: ignore[valid-type]
     """As `scheme`, for the new front end."""
 
-    subnet_ids: NotRequired[moved(SubnetIds)]
+    subnet_ids: NotRequired[moved(SubnetIds)]  # type: ignore[valid-type]
     """As `subnetIds`, for the new front end."""
 
-    elastic_ips: NotRequired[moved(ElasticIps)]
+    elastic_ips: NotRequired[moved(ElasticIps)]  # type: ignore[valid-type]
     """As `elasticIps`, for the new front end."""
 
-    elastic_ip_allocation_ids: NotRequired[moved(ElasticIpAllocationIds)]
+    elastic_ip_allocation_ids: NotRequired[moved(ElasticIpAllocationIds)]  # type: ignore[valid-type]
     """As `elasticIpAllocationIds`, for the new front end."""
 
-    private_ipv4_addresses: NotRequired[moved(PrivateIpv4Addresses)]
+    private_ipv4_addresses: NotRequired[moved(PrivateIpv4Addresses)]  # type: ignore[valid-type]
     """As `privateIpv4Addresses`, for the new front end."""
 
-    load_balancer_security_group: NotRequired[moved(LoadBalancerSecurityGroup)]
+    load_balancer_security_group: NotRequired[moved(LoadBalancerSecurityGroup)]  # type: ignore[valid-type]
     """As `loadBalancerSecurityGroup`, for the new front end."""
 
-    allowed_client_cidrs: NotRequired[moved(AllowedClientCidrs)]
+    allowed_client_cidrs: NotRequired[moved(AllowedClientCidrs)]  # type: ignore[valid-type]
     """As `allowedClientCidrs`, for the new front end."""
 
-    hairpin_source_cidrs: NotRequired[moved(HairpinSourceCidrs)]
+    hairpin_source_cidrs: NotRequired[moved(HairpinSourceCidrs)]  # type: ignore[valid-type]
     """As `hairpinSourceCidrs`, for the new front end."""
 
-    dns_record: NotRequired[moved(DnsRecord)]
+    dns_record: NotRequired[moved(DnsRecord)]  # type: ignore[valid-type]
     """As `dnsRecord`, for the new front end."""
 
 
@@ -393,7 +393,7 @@ STATIC_ADDRESSES = ("elastic_ip_allocation_ids", "private_ipv4_addresses")
     "each list has one entry per subnet, in `subnetIds` order."
 )
 def static_addresses_match_the_scheme(s: Aws) -> Iterator[Problem]:
-    a = s.args
+    a: Any = s.args  # read by field name from a list
     allocations, private = a.get("elastic_ip_allocation_ids"), a.get("private_ipv4_addresses")
     if a["scheme"] == "internal":
         if a["elastic_ips"]:
@@ -437,9 +437,10 @@ def static_addresses_match_the_scheme(s: Aws) -> Iterator[Problem]:
     "its own address in each subnet."
 )
 def static_addresses_are_listed_once(s: Aws) -> Iterator[Problem]:
+    a: Any = s.args  # read by field name from a list
     for field in STATIC_ADDRESSES:
         first: dict[str, int] = {}
-        for i, value in enumerate(s.args.get(field) or []):
+        for i, value in enumerate(a.get(field) or []):
             if value in first:
                 yield Problem(
                     (to_camel(field), i),
@@ -455,7 +456,7 @@ def static_addresses_are_listed_once(s: Aws) -> Iterator[Problem]:
     "NLB), and a `dnsRecord` of its own (another name than the current `dnsRecord`)."
 )
 def moved_addresses_are_new(s: Aws) -> Iterator[Problem]:
-    a = s.args
+    a: Any = s.args  # read by field name from a list
     move = a.get(MOVE)
     if move is None or move["front_end"] == a["front_end"]:
         return
