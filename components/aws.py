@@ -367,7 +367,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         )
 
         def check(values: list[Any]) -> str:
-            zone_name, private = values
+            target, zone_name, private = values
             zone_name = str(zone_name).rstrip(".").lower()
             if fqdn != zone_name and not fqdn.endswith("." + zone_name):
                 self._fail(
@@ -385,7 +385,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
                     "intended.",
                     resource=self,
                 )
-            return fqdn
+            return cast(str, target)
 
         # Named by the record's name (stable across applies; a new name is a new record beside
         # the old), hashed when the name is secret: a URN is never secret.
@@ -393,11 +393,17 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         return aws.route53.Record(
             f"{prefix}-dns-{suffix}",
             zone_id=sec(record["zone_id"]),
-            name=sec(pulumi.Output.all(zone.name, zone.private_zone).apply(check)),
+            # Known at preview: the name (which replaces the record) never waits for a lookup.
+            name=sec(fqdn),
             type="A",
             aliases=[
                 aws.route53.RecordAliasArgs(
-                    name=load_balancer.dns_name,
+                    # Held until the zone is looked up and the name checked against it: a bad
+                    # name fails the record; an unknown zone leaves only the alias (updated in
+                    # place) unknown.
+                    name=pulumi.Output.all(
+                        load_balancer.dns_name, zone.name, zone.private_zone
+                    ).apply(check),
                     zone_id=load_balancer.zone_id,
                     # One record, nothing to fail over to: answering with the NLB even when
                     # Route 53 finds it unhealthy is what clients need (kURL's first primary
