@@ -566,3 +566,63 @@ def test_the_full_example_stack_passes_the_gate() -> None:
     assert names["kurl-dns-api.kurl.example.com"]["inputs"]["name"] == "api.kurl.example.com"
     assert preview["outputs"]["loadBalancerAddress"] == "api.kurl.example.com:6443"
     assert preview["policy"]["diagnostics"] == []
+
+
+def test_internal_move_is_hairpin_correct_for_both_front_ends() -> None:
+    move = {"frontEnd": "v2", "privateIpv4Addresses": PRIVATE}
+    graph = run(with_changes(internal(), {"addressMove": move}))
+    for prefix in ("kurl", "kurl-v2"):
+        sg = graph.by_name(f"{prefix}-nlb-sg")
+        # The primaries' group admits this NLB's group, and this NLB's group admits the
+        # primaries' group (a primary calling an internal NLB arrives with its own address).
+        into_primaries = graph.by_name(f"{prefix}-primaries-from-nlb")
+        assert into_primaries.inputs["securityGroupId"] == "sg-0a1b2c3d4e5f60799"
+        assert into_primaries.property_dependencies["referencedSecurityGroupId"] == [sg.urn]
+        hairpin = graph.by_name(f"{prefix}-nlb-from-primaries")
+        assert hairpin.inputs["referencedSecurityGroupId"] == "sg-0a1b2c3d4e5f60799"
+        assert hairpin.property_dependencies["securityGroupId"] == [sg.urn]
+        tg = graph.by_name(f"{prefix}-tg").inputs
+        assert tg["targetType"] == "ip" and tg["preserveClientIp"] == "false"
+
+
+def preview(config: dict[str, Any]) -> Graph:
+    """As the offline gate without fixtures: a preview, every lookup unknown."""
+    mocks = PreviewMocks(outputs=ADDRESS_OUTPUTS, invokes={}, preview=True)
+    with program_directory(PROJECT_ROOT):
+        return record(
+            main_program(PROJECT_ROOT),
+            project="kurl-lb",
+            stack="test",
+            config=encode(config),
+            mocks=mocks,
+        )
+
+
+def test_a_preview_with_unknown_lookups_registers_every_front_end() -> None:
+    record_keys = {"zoneId": PRIVATE_ZONE, "name": "api.kurl.internal"}
+    graph = preview(internal(privateIpv4Addresses=PRIVATE, dnsRecord=record_keys))
+    (record_,) = of_type(graph, RECORD)
+    assert record_.inputs["name"] == "api.kurl.internal"  # never waits for the zone lookup
+    moved = {"frontEnd": "v2", "privateIpv4Addresses": ["10.0.1.6", "10.0.2.6", "10.0.3.6"]}
+    graph = preview(with_changes(internal(privateIpv4Addresses=PRIVATE), {"addressMove": moved}))
+    assert {r.name for r in of_type(graph, NLB)} == {"kurl-nlb", "kurl-v2-nlb"}
+    assert graph.outputs["nextFrontEnd"] == "v2"
+
+
+def test_a_secret_dns_record_is_named_by_a_hash_and_kept_secret() -> None:
+    config = internal(dnsRecord={"zoneId": PRIVATE_ZONE, "name": "api.kurl.internal"})
+    mocks = PreviewMocks(outputs=ADDRESS_OUTPUTS, invokes=ADDRESS_INVOKES, preview=False)
+    with program_directory(PROJECT_ROOT):
+        graph = record(
+            main_program(PROJECT_ROOT),
+            project="kurl-lb",
+            stack="test",
+            config=encode(config),
+            secret_keys=["kurl-lb:aws"],
+            mocks=mocks,
+        )
+    (record_,) = of_type(graph, RECORD)
+    assert "api.kurl.internal" not in record_.urn
+    digest = hashlib.sha256(b"api.kurl.internal").hexdigest()[:12]
+    assert record_.name == f"kurl-dns-{digest}"
+    assert record_.inputs["name"] == {"secret": "api.kurl.internal"}
