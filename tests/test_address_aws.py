@@ -626,3 +626,18 @@ def test_a_secret_dns_record_is_named_by_a_hash_and_kept_secret() -> None:
     digest = hashlib.sha256(b"api.kurl.internal").hexdigest()[:12]
     assert record_.name == f"kurl-dns-{digest}"
     assert record_.inputs["name"] == {"secret": "api.kurl.internal"}
+
+
+def test_deploy_time_problems_of_the_new_front_end_name_the_move() -> None:
+    moved = {"frontEnd": "v2", "privateIpv4Addresses": ["10.0.1.6", "10.0.2.255", "10.0.3.6"]}
+    message = failing(with_changes(internal(), {"addressMove": moved}))
+    assert 'addressMove.privateIpv4Addresses[1]: "10.0.2.255" is one of the 5' in message
+    with pytest.raises(Exception) as info:
+        component(
+            internal(),
+            {
+                "front_end": "v1",
+                "dns_record": {"zone_id": PRIVATE_ZONE, "name": "api.example.com"},
+            },
+        )
+    assert "addressMove.dnsRecord.name" in str(info.value)
