@@ -67,8 +67,9 @@ previews: $(STAMP)
 		echo "offline preview of stack $$stack: ok"; \
 	done
 
+# One worker per core (pytest-xdist); a file's tests stay on one worker, sharing its fixtures.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

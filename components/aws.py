@@ -74,6 +74,18 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
     pending_primaries: pulumi.Output[list[str]]
     """Names of the listed primaries not registered yet."""
 
+    front_end: pulumi.Output[str]
+    """Label of the front end nodes use (`frontEnd`, default `v1`)."""
+
+    next_front_end: pulumi.Output[str | None]
+    """During an address move: the label of the front end it adds (else null)."""
+
+    next_load_balancer_host: pulumi.Output[str | None]
+    """During an address move: the new front end's host (its DNS record's name, if any)."""
+
+    next_load_balancer_address: pulumi.Output[str | None]
+    """During an address move: the new `host:port`, for kURL's `load-balancer-address`."""
+
     def __init__(
         self, name: str, args: AwsKurlNlbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:

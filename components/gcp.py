@@ -1,14 +1,20 @@
 """GcpKurlLb: a GCP backend-service passthrough Network Load Balancer in front of kURL primaries
 (kURL page, GCP section)."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import pulumi
 import pulumi_gcp as gcp
+from pydantic.alias_generators import to_camel
 
 from .args import GCP, GcpKurlLbArgs
-from .args.gcp import health_check_timeout
-from .base import KurlLoadBalancer
+from .args.gcp import GCP_API, MOVE_KEY, health_check_timeout
+from .base import FrontEnd, KurlLoadBalancer
 from .checked import map_input
 from .kurl import nodeport_alias_script
+from .problems import ArgsError, Loc, Problem, ref, shown
 
 # Google's health-check probers, by load balancer kind (firewall rules must admit them).
 HEALTH_CHECK_RANGES = {
@@ -23,13 +29,37 @@ def _is_link(ref: str) -> bool:
     return "/" in ref
 
 
+def _link_part(link: str, kind: str) -> str | None:
+    """The segment after `kind` in a self link (`projects` -> the project), None in a name."""
+    parts = link.removeprefix(GCP_API).split("/")
+    return parts[parts.index(kind) + 1] if kind in parts[:-1] else None
+
+
+def _same_subnetwork(given: str, looked_up: str) -> bool:
+    """Whether the subnetwork a lookup names (a self link) is `given` (a name or self link)."""
+    if _is_link(given):
+        return given.removeprefix(GCP_API) == looked_up.removeprefix(GCP_API)
+    return looked_up.rsplit("/", 1)[-1] == given
+
+
+@dataclass(frozen=True)
+class GcpFrontEnd:
+    """One front end's resources: the address it serves (None when a reserved one is given),
+    the forwarding rule to the shared backend service, the DNS records naming it, its IP."""
+
+    address: gcp.compute.Address | None
+    forwarding_rule: gcp.compute.ForwardingRule
+    dns_records: dict[str, gcp.dns.RecordSet]  # by record name
+    ip: pulumi.Output[str]
+
+
 class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbArgs]):
     """A Layer-4 TCP GCP backend-service passthrough Network Load Balancer for the Kubernetes API
     of a kURL HA control plane, with hairpinning: primaries reach the API through it too."""
 
     # Declared here, not only on the base: the package schema reads these descriptions.
     load_balancer_host: pulumi.Output[str]
-    """The load balancer's IP address."""
+    """The API host: `dnsRecord`'s name when given, else the load balancer's IP address."""
 
     load_balancer_address: pulumi.Output[str]
     """`host:port`: kURL's `loadBalancerAddress`."""
@@ -40,42 +70,45 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
     pending_primaries: pulumi.Output[list[str]]
     """Names of the listed primaries not registered yet."""
 
+    front_end: pulumi.Output[str]
+    """Label of the front end nodes use (`frontEnd`, default `v1`)."""
+
+    next_front_end: pulumi.Output[str | None]
+    """During an address move: the label of the front end it adds (else null)."""
+
+    next_load_balancer_host: pulumi.Output[str | None]
+    """During an address move: the new front end's host (its DNS record's name, if any)."""
+
+    next_load_balancer_address: pulumi.Output[str | None]
+    """During an address move: the new `host:port`, for kURL's `load-balancer-address`."""
+
     node_port_alias_script: pulumi.Output[str]
-    """Script for every node: the LB IP as a local alias (a systemd unit), for NodePort traffic."""
+    """Script for every node: each front end's IP as a local alias (systemd unit), for NodePorts."""
 
     def __init__(
         self, name: str, args: GcpKurlLbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kurl:index:GcpKurlLb", GCP, name, args, opts)
         # Child resources (escape hatches, as attributes): `instance_groups` by zone;
-        # `registrations` by primary name (`memberships`).
-        self.address: gcp.compute.Address
+        # `registrations` by primary name (`memberships`); `front_end_parts` by front end
+        # label; `address` (None with a given `address`), `forwarding_rule` and `dns_records`
+        # are the current front end's.
+        self._lb_name = name
+        self.address: gcp.compute.Address | None
         self.health_check: gcp.compute.RegionHealthCheck
         self.instance_groups: dict[str, gcp.compute.InstanceGroup]
         self.backend_service: gcp.compute.RegionBackendService
         self.forwarding_rule: gcp.compute.ForwardingRule
+        self.dns_records: dict[str, gcp.dns.RecordSet]
         self.firewall: gcp.compute.Firewall
         a = self.args
         region = a["region"]
         internal = a["scheme"] == "internal"
         scheme = "INTERNAL" if internal else "EXTERNAL"
         sec = self.secret_if  # values derived from secretArgs stay secret
-        labels = sec("tags", self._labels())
-        protect = a["deletion_protection"]
         port = sec("port", a["port"])
         network = sec("network", a["network"])
         subnetwork = sec("subnetwork", a["subnetwork"]) if internal else None
-
-        self.address = gcp.compute.Address(
-            f"{name}-ip",
-            region=region,
-            address_type=sec("scheme", scheme),
-            # Internal addresses are always PREMIUM and live on the subnetwork.
-            network_tier=None if internal else sec("networkTier", a["network_tier"]),
-            subnetwork=subnetwork,
-            labels=labels,
-            opts=self._child(protect=protect),
-        )
 
         hc = a["health_check"]
         self.health_check = gcp.compute.RegionHealthCheck(
@@ -134,21 +167,6 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
             opts=self._child(),
         )
 
-        self.forwarding_rule = gcp.compute.ForwardingRule(
-            f"{name}-fr",
-            region=region,
-            ip_address=self.address.address,
-            ip_protocol="TCP",
-            ports=[sec("port", str(a["port"]))],
-            load_balancing_scheme=sec("scheme", scheme),
-            backend_service=self.backend_service.id,
-            network_tier=None if internal else sec("networkTier", a["network_tier"]),
-            network=network if internal else None,
-            subnetwork=subnetwork,
-            labels=labels,
-            opts=self._child(protect=protect),
-        )
-
         self.firewall = gcp.compute.Firewall(
             f"{name}-allow-api",
             network=network,
@@ -162,8 +180,199 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
             opts=self._child(),
         )
 
-        self.node_port_alias_script = nodeport_alias_script(self.address.address)
-        self._finish({self.front_ends[0].label: self.address.address})
+        # Every front end: its address (created or looked up), its forwarding rule to the one
+        # backend service, its DNS records. Several forwarding rules may reference one
+        # passthrough backend service, so both front ends of a move serve the same primaries.
+        self.front_end_parts: dict[str, GcpFrontEnd] = {}
+        for fe in self.front_ends:
+            self.front_end_parts[fe.label] = self._front_end(name, fe, scheme, subnetwork)
+        current = next(f for f in self.front_ends if f.current)
+        parts = self.front_end_parts[current.label]
+        self.address = parts.address
+        self.forwarding_rule = parts.forwarding_rule
+        self.dns_records = parts.dns_records
+        ips = {label: p.ip for label, p in self.front_end_parts.items()}
+        # Hairpinned NodePort traffic needs every IP nodes may be reached at as a local alias.
+        others = [ip for label, ip in ips.items() if label != current.label]
+        self.node_port_alias_script = nodeport_alias_script(ips[current.label], others)
+        self._finish(ips)
+
+    # --- front ends -------------------------------------------------------------------------
+
+    def _front_end(
+        self, name: str, fe: FrontEnd[GcpKurlLbArgs], scheme: str, subnetwork: Any
+    ) -> GcpFrontEnd:
+        a = fe.args
+        prefix = fe.prefix(name)
+        internal = scheme == "INTERNAL"
+        sec = self.secret_if
+        tier_key = self._key(fe, "network_tier")
+        tier = None if internal else sec(tier_key, a["network_tier"])
+        protect = self.args["deletion_protection"]
+        address = None
+        if a.get("address") is None:
+            address = gcp.compute.Address(
+                f"{prefix}-ip",
+                region=a["region"],
+                address_type=sec("scheme", scheme),
+                # Internal addresses are always PREMIUM and live on the subnetwork.
+                network_tier=tier,
+                subnetwork=subnetwork,
+                labels=sec("tags", self._labels()),
+                opts=self._child(protect=protect),
+            )
+            ip: pulumi.Output[str] = address.address
+        else:
+            ip = self._given_address(fe, scheme, subnetwork)
+        forwarding_rule = gcp.compute.ForwardingRule(
+            f"{prefix}-fr",
+            region=a["region"],
+            ip_address=ip,
+            ip_protocol="TCP",
+            ports=[sec("port", str(a["port"]))],
+            load_balancing_scheme=sec("scheme", scheme),
+            backend_service=self.backend_service.id,
+            network_tier=tier,
+            network=sec("network", a["network"]) if internal else None,
+            subnetwork=subnetwork,
+            labels=sec("tags", self._labels()),
+            opts=self._child(protect=protect),
+        )
+        records = {
+            record["name"]: self._dns_record(prefix, fe, record, ip, internal)
+            for record in fe.dns_records
+        }
+        return GcpFrontEnd(address, forwarding_rule, records, ip)
+
+    def _key(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> str:
+        """The argument a front end's `field` comes from: `addressMove` when the move gives it
+        (secretArgs names it so), else the field itself (camelCase)."""
+        move: Mapping[str, Any] = self.args.get("address_move") or {}
+        moved = fe.next and not fe.current and move.get(field) is not None
+        return MOVE_KEY if moved else to_camel(field)
+
+    def _loc(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> Loc:
+        """Where a front end's `field` is in the Args (camelCase), as problems name it."""
+        key = to_camel(field)
+        return (MOVE_KEY, key) if self._key(fe, field) == MOVE_KEY else (key,)
+
+    def _fail(self, problems: list[Problem]) -> None:
+        if problems:
+            raise ArgsError(GCP.component, self._lb_name, problems)
+
+    def _given_address(
+        self, fe: FrontEnd[GcpKurlLbArgs], scheme: str, subnetwork: Any
+    ) -> pulumi.Output[str]:
+        """The IP of the reserved address `address` names, looked up; the lookup must show
+        what this load balancer needs (else the forwarding rule fails, naming the key)."""
+        a = fe.args
+        sec = self.secret_if
+        key = self._key(fe, "address")
+        loc = self._loc(fe, "address")
+        given = a["address"]
+        lookup = gcp.compute.get_address_output(
+            name=sec(key, map_input(given, lambda r: r.rsplit("/", 1)[-1])),
+            project=sec(key, map_input(given, lambda r: _link_part(r, "projects"))),
+            region=a["region"],
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        tier = a["network_tier"]
+        moved_tier = self._loc(fe, "network_tier")[0] == MOVE_KEY
+        tier_name = f"{ref(MOVE_KEY)}.networkTier" if moved_tier else ref("network_tier")
+
+        def check(resolved: list[Any]) -> str:
+            found, shown_ref, ours = resolved
+            kind = found.address_type or "EXTERNAL"  # GCP's default
+            problems = []
+            if kind != scheme:
+                problems.append(
+                    Problem(
+                        loc,
+                        f"{shown(shown_ref)} is an {kind} address; {ref('scheme')} "
+                        f"{'internal' if scheme == 'INTERNAL' else 'public'} needs an {scheme} "
+                        "one",
+                    )
+                )
+            elif scheme == "INTERNAL" and not _same_subnetwork(ours, found.subnetwork or ""):
+                problems.append(
+                    Problem(
+                        loc,
+                        f"{shown(shown_ref)} is in subnetwork {shown(found.subnetwork)}, not in "
+                        f"{ref('subnetwork')} {shown(ours)}; allowed: an INTERNAL address of "
+                        "the load balancer's subnetwork",
+                    )
+                )
+            elif scheme == "EXTERNAL" and (found.network_tier or "PREMIUM") != tier:
+                problems.append(
+                    Problem(
+                        loc,
+                        f"{shown(shown_ref)} is a {found.network_tier} tier address, and "
+                        f"{tier_name} is {tier}; a forwarding rule's tier must be its "
+                        "address's",
+                    )
+                )
+            self._fail(problems)
+            return str(found.address)
+
+        return pulumi.Output.all(lookup, given, subnetwork or "").apply(check)
+
+    def _dns_record(
+        self,
+        prefix: str,
+        fe: FrontEnd[GcpKurlLbArgs],
+        record: Mapping[str, Any],
+        ip: pulumi.Output[str],
+        internal: bool,
+    ) -> gcp.dns.RecordSet:
+        """An A record for the front end's IP, in a zone whose DNS name holds the record's
+        name (checked when the zone is looked up: the record fails, naming the key)."""
+        own = record is self.args.get("dns_record")
+        key = "dnsRecord" if own else MOVE_KEY
+        loc: Loc = ("dnsRecord", "name") if own else (MOVE_KEY, "dnsRecord", "name")
+        sec = self.secret_if
+        fqdn = record["name"]
+        zone = gcp.dns.get_managed_zone_output(
+            name=sec(key, record["managed_zone"]),
+            project=record.get("project"),
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+
+        def check(resolved: list[Any]) -> list[str]:
+            dns_name, visibility, address = resolved
+            zone_name = str(dns_name or "").lower()
+            inside = f"{fqdn}." == zone_name or f"{fqdn}.".endswith(f".{zone_name}")
+            if not inside:
+                self._fail(
+                    [
+                        Problem(
+                            loc,
+                            f"{shown(fqdn)} is not inside the managed zone's DNS name "
+                            f"{shown(zone_name)}; allowed: a name ending in "
+                            f"{zone_name.rstrip('.') or '<the zone DNS name>'}",
+                        )
+                    ]
+                )
+            if internal and (visibility or "public") == "public":
+                # Allowed (split-horizon set-ups publish private IPs on purpose), but the
+                # internal IP is then in public DNS, and resolvable only inside the VPC.
+                pulumi.log.warn(
+                    f"{'.'.join(map(str, loc))}: {fqdn} is in a PUBLIC managed zone but points "
+                    f"at the INTERNAL load balancer IP {address}: anyone can resolve it and "
+                    "only the VPC can reach it; a private zone keeps it inside",
+                    resource=self,
+                )
+            return [address]
+
+        return gcp.dns.RecordSet(
+            f"{prefix}-dns-{fqdn}",
+            managed_zone=sec(key, record["managed_zone"]),
+            name=sec(key, f"{fqdn}."),
+            type="A",
+            ttl=sec(key, record["ttl"]),
+            rrdatas=pulumi.Output.all(zone.dns_name, zone.visibility, ip).apply(check),
+            project=record.get("project"),
+            opts=self._child(),
+        )
 
     @property
     def memberships(self) -> dict[str, gcp.compute.InstanceGroupMembership]:

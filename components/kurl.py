@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,23 @@ UNIT_NAME = "kurl-lb-alias.service"
 ALIAS_SCRIPT = Path(__file__).with_name("scripts") / "nodeport-alias.sh"
 
 
-def nodeport_alias_script(load_balancer_ip: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Shell script for every node: the LB IP as a /32 alias, persisted by a systemd unit."""
+def nodeport_alias_script(
+    load_balancer_ip: pulumi.Input[str], other_ips: Sequence[pulumi.Input[str]] = ()
+) -> pulumi.Output[str]:
+    """Shell script for every node: the LB IP as a /32 alias, persisted by a systemd unit; during
+    an address move `other_ips` (the other front ends' IPs) too, so that NodePorts work through
+    every front end. Aliases an earlier run added for IPs no longer listed are removed."""
     template = ALIAS_SCRIPT.read_text()
-    return pulumi.Output.from_input(load_balancer_ip).apply(
-        lambda ip: template.replace("@LB_IP@", checked_ip(ip)).replace("@UNIT@", UNIT_NAME)
-    )
+
+    def fill(ips: list[str]) -> str:
+        current, *others = (checked_ip(ip) for ip in ips)
+        return (
+            template.replace("@LB_IP@", current)
+            .replace("@OTHER_IPS@", " ".join(others))
+            .replace("@UNIT@", UNIT_NAME)
+        )
+
+    return pulumi.Output.all(load_balancer_ip, *other_ips).apply(fill)
 
 
 def checked_ip(value: str) -> str:

@@ -246,3 +246,35 @@ GcpSubnetworkRef = _gcp_ref(
     "GCP subnetwork name or self link",
 )
 GcpZone = Annotated[str, matching(r"[a-z]{2,20}-[a-z]{2,20}[0-9]{1,2}-[a-z]", "GCP zone")]
+GcpAddressRef = _gcp_ref(
+    r"regions/[a-z]{2,20}-[a-z]{2,20}[0-9]{1,2}/addresses",
+    "reserved address name or self link (projects/<p>/regions/<region>/addresses/<name>)",
+    "GCP address name or self link",
+)
+# Cloud DNS managed zone names: 1-63 characters, a lowercase letter first, then lowercase
+# letters, digits or dashes, a letter or digit last (the ManagedZone API's `name` field).
+GcpManagedZoneName = Annotated[str, matching(_GCP_NAME, "Cloud DNS managed zone name")]
+# The API address as a DNS name: lowercase (troubleshoot's load balancer preflight refuses an
+# address whose host is not lowercase), LDH labels of 1-63 characters, at least two labels, at
+# most 253 characters, no trailing dot, and a last label that is not all digits (not an IP).
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+_DNS_NAME = re.compile(rf"({_DNS_LABEL}\.)+[a-z]([-a-z0-9]{{0,61}}[a-z0-9])?")
+DNS_NAME_MAX = 253
+
+
+def _dns_record_name(value: str) -> str:
+    if value.endswith("."):
+        raise ValueError("ends with a dot: give the name without the trailing dot")
+    if len(value) > DNS_NAME_MAX or not _DNS_NAME.fullmatch(value):
+        raise ValueError("is not a lowercase fully qualified DNS name")
+    return value
+
+
+GcpDnsRecordName = Annotated[
+    str,
+    Scalar(
+        "lowercase fully qualified DNS name without the trailing dot (api.example.com), at most "
+        f"{DNS_NAME_MAX} characters",
+        _dns_record_name,
+    ),
+]

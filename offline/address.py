@@ -12,7 +12,7 @@ region, the Azure location or subscription, the GCP project) changes under an ex
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .diff import DELETE, REPLACE, Change, Reason
@@ -20,8 +20,15 @@ from .graph import UNKNOWN, Graph
 from .replacements import FRONT_END_TYPES, address_property
 
 ADDRESS_OUTPUT = "loadBalancerAddress"
+# What a stack exports about its front ends (components/base.py, __main__.py): the label of the
+# one nodes use, and during a planned move the one added beside it and its address.
+FRONT_END_OUTPUT = "frontEnd"
+NEXT_FRONT_END_OUTPUT = "nextFrontEnd"
+NEXT_ADDRESS_OUTPUT = "nextLoadBalancerAddress"
+DEFAULT_FRONT_END = "v1"
 CONSEQUENCE = "changes the API address every kURL node and certificate holds"
 ADDRESS_PROCEDURE = 'docs/runbook.md section 6.3, "Moving the API address on purpose"'
+MOVE_PROCEDURE = ADDRESS_PROCEDURE
 REPLACE_PROCEDURE = 'docs/runbook.md section 6.2, "Replacements that keep the API address"'
 FLAG = "--allow-address-change"
 # The preview's exit code when the gate blocks. 3 is left to a possible "mandatory check could not
@@ -234,10 +241,14 @@ def replacement_warnings(changes: list[Change]) -> list[str]:
 
 @dataclass(frozen=True)
 class AddressGate:
-    """The gate's verdict: the address moves found, and whether the reviewer allowed them."""
+    """The gate's verdict: the address moves found, and whether the reviewer allowed them;
+    `notes` say what the gate found that does not move the address (a planned move's steps, a
+    front end behind a DNS record), `move` the planned move's step (offline/moves.py)."""
 
     changes: list[AddressChange]
     allowed: bool
+    notes: list[str] = field(default_factory=list)
+    move: Any = None  # offline.moves.AddressMove
 
     @property
     def blocks(self) -> bool:
@@ -248,4 +259,6 @@ class AddressGate:
             "changes": [c.to_json() for c in self.changes],
             "allowed": self.allowed,
             "blocks": self.blocks,
+            "notes": self.notes,
+            "move": self.move.to_json() if self.move is not None else None,
         }

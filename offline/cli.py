@@ -32,6 +32,7 @@ from .against import RevisionError, program_at, stack_config_at
 from .escape import escape_text
 from .invokes import InvokesFileError, read_invokes
 from .limits import DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_RPCS, Caps
+from .moves import judge
 from .policyconfig import PolicyConfigError, read_policy_config
 from .runner import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -221,7 +222,8 @@ def _address_gate(
         stack_config_at(args.program, args.stack, args.against),
         read_stack(args.program, args.stack).config,
     )
-    return AddressGate(address_changes(changes, old, graph) + settings, args.allow_address_change)
+    found, notes, move = judge(address_changes(changes, old, graph), changes, old, graph)
+    return AddressGate(found + settings, args.allow_address_change, notes, move)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -253,6 +253,9 @@ def changed_inputs(change: Change) -> str:
 def render_address_gate(gate: AddressGate) -> list[str]:
     out = ["API address (loadBalancerAddress):"]
     out += [f"    {c.message(display_type(c.type))}" for c in gate.changes]
+    out += [f"    note: {n}" for n in gate.notes]
+    if not gate.changes:
+        return out
     if gate.allowed:
         out.append(f"    Allowed by {FLAG}: a planned move ({ADDRESS_PROCEDURE}).")
     else:
@@ -288,7 +291,7 @@ def render_diff_text(
         out += [f" {c.op:<3} {line}" for c, line in zip(changes, lines[1:], strict=True)]
     else:
         out.append("    no changes")
-    if gate is not None and gate.changes:
+    if gate is not None and (gate.changes or gate.notes):
         out += ["", *render_address_gate(gate)]
     out += _notes_block(graph, warnings)
     out += _unverifiable_block(unverifiable)

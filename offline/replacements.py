@@ -285,6 +285,14 @@ GCP: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
+# --- GCP, #21: the Cloud DNS record naming the API address -------------------------------------
+# Hand-written resource: `managed_zone`, `name` and `project` are ForceNew; `type`, `ttl` and
+# `rrdatas` are updated in place (a new load balancer IP is an update of the record).
+GCP["gcp:dns/recordSet:RecordSet"] = _rows(
+    f"{TF_GOOGLE}/dns/resource_dns_record_set.go", "managedZone", "name", "project"
+)
+
+
 # One table per provider package (the first segment of a type token).
 TABLES: dict[str, dict[str, tuple[Rule, ...]]] = {
     "aws": AWS,

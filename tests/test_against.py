@@ -176,7 +176,7 @@ def test_registering_a_primary_keeps_the_address_and_passes(repo: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     gate = json.loads(result.stdout)["diff"]["apiAddress"]
-    assert gate == {"changes": [], "allowed": False, "blocks": False}
+    assert gate == {"changes": [], "allowed": False, "blocks": False, "notes": [], "move": None}
 
 
 def test_a_new_region_is_named_and_stops_with_exit_4(repo: Path) -> None:

@@ -138,7 +138,7 @@ def with_inputs(graph: Graph, resource: RecordedResource, inputs: dict[str, Any]
 def single_inputs(dev_graphs: dict[str, Graph]) -> list[Any]:
     params = []
     for cloud, graph in dev_graphs.items():
-        for r in graph.custom:
+        for r in sorted(graph.custom, key=lambda r: r.urn):
             if r.type.startswith("pulumi:providers:"):
                 continue  # not a cloud resource: no replacement table
             for prop in sorted(r.inputs):

@@ -5,13 +5,17 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any, NotRequired, TypedDict
 
 import pulumi
+from pydantic.alias_generators import to_camel
 
-from ..declare import Declaration, Opt, Subject, declared, each, rule
+from ..declare import Declaration, Opt, Subject, declared, each, moved, rule
 from ..problems import Problem, ref, shown
 from ..scalars import (
     PULUMI_SUFFIX,
     FrontEndLabel,
+    GcpAddressRef,
+    GcpDnsRecordName,
     GcpInstanceRef,
+    GcpManagedZoneName,
     GcpName,
     GcpNetworkRef,
     GcpSubnetworkRef,
@@ -19,6 +23,7 @@ from ..scalars import (
     IPv4Cidr,
 )
 from .common import (
+    MOVE,
     PRIMARY_NAME,
     SHARED_RULES,
     FrontEnd,
@@ -55,6 +60,49 @@ class GcpPrimaryArgs(TypedDict):
     """The VM: its name, or its self link (`projects/<p>/zones/<zone>/instances/<name>`)."""
 
 
+# Cloud DNS TTLs: the API documents no bounds beyond a 32-bit integer (RFC 2181 allows up to
+# 2^31 - 1). A day at most: after a record update, clients keep the old answer up to the TTL.
+DNS_TTL_MAX = 86400
+
+
+@declared
+class GcpDnsRecordArgs(TypedDict):
+    """A Cloud DNS A record naming the API address (the load balancer's IP)."""
+
+    managed_zone: Annotated[
+        pulumi.Input[str], Opt(check=GcpManagedZoneName, example="kurl-example-com")
+    ]
+    """Name of the Cloud DNS managed zone (not its DNS name) the record is created in."""
+
+    name: Annotated[str, Opt(check=GcpDnsRecordName, example="api.kurl.example.com")]
+    (
+        "The record's fully qualified name, without the trailing dot, inside the zone's DNS "
+        "name: the API address nodes use (`loadBalancerAddress`)."
+    )
+
+    ttl: NotRequired[Annotated[int, Opt(60, ge=1, le=DNS_TTL_MAX)]]
+    (
+        "Seconds resolvers may cache the record (1-86400, default 60): how long "
+        "clients keep the old IP after the record changes."
+    )
+
+    project: NotRequired[pulumi.Input[str]]
+    """Project of the managed zone, when it is not the provider's."""
+
+
+# Declared once, for the Args field and the address move's (`moved`).
+Address = Annotated[
+    pulumi.Input[str],
+    Opt(
+        check=GcpAddressRef,
+        form="reserved regional address name or self link "
+        "(projects/<p>/regions/<region>/addresses/<name>)",
+    ),
+]
+NetworkTier = Annotated[str, Opt("PREMIUM", choices=("PREMIUM", "STANDARD"))]
+DnsRecord = GcpDnsRecordArgs
+
+
 @declared
 class GcpAddressMoveArgs(TypedDict):
     """A planned move of the API address: the front end added beside the one nodes use
@@ -65,6 +113,16 @@ class GcpAddressMoveArgs(TypedDict):
         "Label of the new front end: another label than `frontEnd` (its resources are named "
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
+
+    # moved(...) builds the type at runtime, which mypy cannot read as an annotation.
+    address: NotRequired[moved(Address)]  # type: ignore[valid-type]
+    """As `address`, for the new front end."""
+
+    network_tier: NotRequired[moved(NetworkTier)]  # type: ignore[valid-type]
+    """As `networkTier`, for the new front end."""
+
+    dns_record: NotRequired[moved(DnsRecord)]  # type: ignore[valid-type]
+    """As `dnsRecord`, for the new front end."""
 
 
 @declared
@@ -131,8 +189,22 @@ class GcpKurlLbArgs(TypedDict):
     ]
     """Subnetwork of an internal load balancer: name or self link."""
 
-    network_tier: NotRequired[Annotated[str, Opt("PREMIUM", choices=("PREMIUM", "STANDARD"))]]
+    network_tier: NotRequired[NetworkTier]
     """Tier of the address and forwarding rule: `PREMIUM` (default) or `STANDARD`."""
+
+    address: NotRequired[Address]
+    (
+        "An existing reserved regional address (name or self link, in `region`) for the "
+        "forwarding rule, instead of the one kurl-lb creates: EXTERNAL in `networkTier` for an "
+        "external load balancer, INTERNAL in `subnetwork` for an internal one (checked when it "
+        "is looked up). Deleting the stack leaves it."
+    )
+
+    dns_record: NotRequired[DnsRecord]
+    (
+        "A Cloud DNS A record for the load balancer's IP: `loadBalancerAddress` and the kURL "
+        "flags then carry its name, and a new IP changes only the record."
+    )
 
     health_check: NotRequired[
         Annotated[
@@ -214,6 +286,76 @@ def internal_lb_has_a_subnetwork(s: Gcp) -> Iterator[Problem]:
             f"{shown(s.args['network_tier'])} cannot be used with scheme internal; internal "
             "addresses are always PREMIUM",
         )
+
+
+def link_region(link: str) -> str | None:
+    """The region a self link names (`.../regions/<r>/...`), None for a plain name."""
+    if "/regions/" not in link:
+        return None
+    return link.split("/regions/", 1)[1].split("/", 1)[0]
+
+
+@rule(
+    "An `address` self link is in `gcp:region`: a forwarding rule takes addresses of its own "
+    "region."
+)
+def address_is_in_the_region(s: Gcp) -> Iterator[Problem]:
+    address = s.args.get("address")
+    if address is None:
+        return
+    text = str(address)  # an output is not known yet: the rule runs when it resolves
+    region = link_region(text)
+    if region is not None and region != s.args["region"]:
+        yield Problem(
+            ("address",),
+            f"{shown(text)} is in region {region}, not in {ref('region')} "
+            f"{s.args['region']}; allowed: an address of {s.args['region']} (name or self link)",
+        )
+
+
+MOVE_KEY = to_camel(MOVE)
+
+
+@rule(
+    "An address move to a new front end gives it its own `address` and `dnsRecord` name when "
+    "the current front end has them: two forwarding rules cannot serve one IP on one port, and "
+    "one zone cannot hold two A records of one name."
+)
+def new_front_end_has_its_own_address(s: Gcp) -> Iterator[Problem]:
+    move = s.args.get("address_move")
+    if move is None or move["front_end"] == s.args["front_end"]:
+        return
+    address, theirs = s.args.get("address"), move.get("address")
+    if address is not None:
+        if theirs is None:
+            yield Problem(
+                (MOVE_KEY, "address"),
+                f"is required: the front end nodes use has {ref('address')} {shown(str(address))}"
+                ", and the new one needs another reserved address; allowed: "
+                "reserved regional address name or self link",
+            )
+        elif str(theirs).rsplit("/", 1)[-1] == str(address).rsplit("/", 1)[-1]:
+            yield Problem(
+                (MOVE_KEY, "address"),
+                f"{shown(str(theirs))} is {ref('address')} of the front end nodes use; the new "
+                "front end needs another reserved address",
+            )
+    record, new = s.args.get("dns_record"), move.get("dns_record")
+    if record is not None:
+        if new is None:
+            yield Problem(
+                (MOVE_KEY, "dnsRecord"),
+                f"is required: the front end nodes use is named {shown(record['name'])} "
+                f"({ref('dns_record')}), and the new one needs a record of another name (to "
+                "point the same name at a new load balancer, no move is needed: the record "
+                "follows the IP)",
+            )
+        elif new["name"] == record["name"]:
+            yield Problem(
+                (MOVE_KEY, "dnsRecord", "name"),
+                f"{shown(new['name'])} is {ref('dns_record')} name of the front end nodes use; "
+                "the new front end needs another name",
+            )
 
 
 def _label(pattern: re.Pattern[str], what: str) -> Callable[[str], str | None]:
@@ -298,6 +440,8 @@ GCP = Declaration(
         *SHARED_RULES,
         zones_are_in_the_region,
         internal_lb_has_a_subnetwork,
+        address_is_in_the_region,
+        new_front_end_has_its_own_address,
         tags_are_labels,
         gcp_names_are_rfc1035,
         instances_are_in_their_zone,

@@ -5,10 +5,15 @@
 # listen. With the LB IP on the NIC, kube-proxy's rules match it. (kURL: Public Cloud Load
 # Balancing, GCP.) Run as root on every node; running it again changes nothing.
 #
-# components/kurl.py fills in the two placeholders below (the stack output nodePortAliasScript).
+# During an address move OTHER_IPS holds the other front end's IP: both are aliased, so NodePorts
+# work through either. An IP an earlier run aliased that is no longer listed (the old front end,
+# once the move is done) is removed: it may later belong to someone else's load balancer.
+#
+# components/kurl.py fills in the placeholders below (the stack output nodePortAliasScript).
 # KURL_LB_IFACE and KURL_LB_UNIT_DIR override the detected interface and /etc/systemd/system.
 set -eu
 LB_IP='@LB_IP@'
+OTHER_IPS='@OTHER_IPS@'
 UNIT_NAME='@UNIT@'
 UNIT_DIR="${KURL_LB_UNIT_DIR:-/etc/systemd/system}"
 UNIT="$UNIT_DIR/$UNIT_NAME"
@@ -19,16 +24,33 @@ if [ -z "$IFACE" ]; then
   exit 1
 fi
 IP_BIN="$(command -v ip)"
+ALL_IPS="$LB_IP${OTHER_IPS:+ $OTHER_IPS}"
+# Aliases of an earlier run (the unit's ExecStart lines) that are no longer listed.
+if [ -f "$UNIT" ]; then
+  sed -n 's|^ExecStart=.* addr replace \([0-9.]*\)/32 dev \([^ ]*\)$|\1 \2|p' "$UNIT" |
+    while read -r OLD_IP OLD_DEV; do
+      case " $ALL_IPS " in
+        *" $OLD_IP "*) ;;
+        *) "$IP_BIN" addr del "$OLD_IP/32" dev "$OLD_DEV" 2>/dev/null || true ;;
+      esac
+    done
+fi
 "$IP_BIN" addr replace "$LB_IP/32" dev "$IFACE"
+EXEC="ExecStart=$IP_BIN addr replace $LB_IP/32 dev $IFACE"
+for OTHER_IP in $OTHER_IPS; do
+  "$IP_BIN" addr replace "$OTHER_IP/32" dev "$IFACE"
+  EXEC="$EXEC
+ExecStart=$IP_BIN addr replace $OTHER_IP/32 dev $IFACE"
+done
 UNIT_TEXT="[Unit]
-Description=kurl-lb: load balancer IP $LB_IP as a /32 alias on $IFACE (kURL NodePorts via GCP LB)
+Description=kurl-lb: load balancer IPs $ALL_IPS as /32 aliases on $IFACE (kURL NodePorts via GCP LB)
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=$IP_BIN addr replace $LB_IP/32 dev $IFACE
+$EXEC
 
 [Install]
 WantedBy=multi-user.target"
@@ -40,4 +62,6 @@ fi
 if [ -d /run/systemd/system ] && ! systemctl is-enabled --quiet "$UNIT_NAME" 2>/dev/null; then
   systemctl enable "$UNIT_NAME"
 fi
-echo "kurl-lb: $LB_IP/32 on $IFACE, persisted by $UNIT"
+for IP in $ALL_IPS; do
+  echo "kurl-lb: $IP/32 on $IFACE, persisted by $UNIT"
+done

@@ -18,6 +18,7 @@ from .discovery import Views, stack_validator
 from .graph import token_matcher
 from .props import API_PORTS_SCHEMA, as_port, covers, get, is_unknown, items
 from .verdict import Reporter
+from .view_gcp import record_views
 
 _CONFIG = PolicyConfigSchema(properties=API_PORTS_SCHEMA)
 ANYWHERE = {"0.0.0.0/0", "::/0", "*", "Internet", "Any", "any", "internet"}
@@ -128,14 +129,41 @@ def check_open_to_internet(views: Views, report: Reporter) -> None:
             )
 
 
+# --- GCP (#21): a public DNS name for an internal API address ------------------------------------
+
+
+def check_public_record_of_internal_lb(views: Views, report: Reporter) -> None:
+    """A Cloud DNS A record in a public managed zone (in the stack; visibility omitted is
+    public) naming an internal load balancer's IP: the internal address is published to the
+    world, and resolves for clients that cannot reach it. A zone outside the stack is not known
+    here (kurl-lb warns at deploy when it looks the zone up)."""
+    for view in record_views(views.index):
+        if view.public.value is not True or view.zone is None:
+            continue
+        targets = ", ".join(f"'{t.name}'" for t in view.internal_targets)
+        report(
+            f"DNS record '{view.record.name}' in the public managed zone '{view.zone.name}' points "
+            f"at the internal load balancer address of {targets}: the internal API address is "
+            "published on the Internet and resolves for clients that cannot reach it. Use a "
+            "private managed zone (visibility: private) for an internal load balancer.",
+            view.record.urn,
+        )
+
+
+def _check_exposure(views: Views, report: Reporter) -> None:
+    check_open_to_internet(views, report)
+    check_public_record_of_internal_lb(views, report)
+
+
 api_open_to_internet = StackValidationPolicy(
     name="api-open-to-internet",
     description=(
         "The Kubernetes API port is reachable from 0.0.0.0/0 (security group, NSG or firewall "
         "rule) in a stack where a load balancer serves the API. Narrow the sources to the "
-        "clients that need the API."
+        "clients that need the API. GCP: a Cloud DNS record in a public zone names an internal "
+        "load balancer's address."
     ),
-    validate=stack_validator(check_open_to_internet),
+    validate=stack_validator(_check_exposure),
     enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=_CONFIG,
 )

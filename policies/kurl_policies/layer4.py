@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+from operator import ne
+
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationPolicy
 
 from .discovery import Views, stack_validator
 from .graph import token_matcher
 from .props import API_PORTS_SCHEMA, as_port, get, items
-from .verdict import TRUE, Reporter, any_of, test
-from .view_gcp import GLOBAL_BACKEND, proxied
+from .verdict import TRUE, Reporter, Tri, any_of, test
+from .view_gcp import GLOBAL_BACKEND, front_addresses, proxied
 
 POLICY = "api-layer4-only"
 TERMINATING = ("tls", "http", "https", "ssl")  # protocols the load balancer terminates
@@ -152,6 +155,30 @@ def _gcp(views: Views, report: Reporter) -> None:
         )
 
 
+def _gcp_addresses(views: Views, report: Reporter) -> None:
+    """GCP (#21): a passthrough front end's address is of its forwarding rule's kind: an
+    EXTERNAL address on an internal forwarding rule (or the other way round) is no load
+    balancer GCP builds, and never the API the nodes were told."""
+    for front in views.gcp:
+        rule = front.rule
+        wanted = "internal" if front.internal else "external"
+        for use in front_addresses(views.index, rule):
+            kind = use.kind
+            mismatch: Tri = test(kind, partial(ne, wanted), use.address, "addressType")
+            report.judge(
+                front.serves_api & mismatch,
+                rule.urn,
+                (
+                    f"forwarding rule '{rule.name}' ({wanted.upper()} load balancing scheme) "
+                    f"serves the API at address '{use.address.name}', which is "
+                    f"{str(kind).upper()}: a passthrough load balancer's address is of its "
+                    f"scheme. Give it an {wanted.upper()} address"
+                    + (" in its subnetwork." if front.internal else ".")
+                ),
+                f"{POLICY}: the address type of '{use.address.name}'",
+            )
+
+
 def _gcp_orphans(views: Views, report: Reporter) -> None:
     for orphan in views.gcp_orphans:
         backend = orphan.backend
@@ -181,6 +208,7 @@ def check_layer4(views: Views, report: Reporter) -> None:
     _aws(views, report)
     _azure(views, report, views.ports)
     _gcp(views, report)
+    _gcp_addresses(views, report)
     _gcp_orphans(views, report)
 
 

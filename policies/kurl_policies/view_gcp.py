@@ -421,3 +421,95 @@ def gcp_fronts(index: StackIndex, ports: set[int]) -> tuple[list[GcpFront], list
         if front.serves_api.value is not False:
             fronts.append(front)
     return fronts, _orphans(index, ports, candidates, cache)
+
+
+# --- addresses and DNS records (#21) --------------------------------------------------------------
+
+GCP_ADDRESS = token_matcher("gcp:compute/address:Address")
+GCP_RECORD_SET = token_matcher("gcp:dns/recordSet:RecordSet")
+GCP_MANAGED_ZONE = token_matcher("gcp:dns/managedZone:ManagedZone")
+
+
+@dataclass
+class GcpAddressUse:
+    """A reserved address in the stack that a forwarding rule's `ipAddress` names."""
+
+    address: PolicyResource
+    kind: Any  # "external" (also when omitted: GCP's default) or "internal", or UNKNOWN
+
+
+def front_addresses(index: StackIndex, rule: PolicyResource) -> list[GcpAddressUse]:
+    """The stack's addresses the rule's `ipAddress` refers to (by dependency, or by a known
+    self link, name or IP). An address outside the stack (a literal IP, a looked-up reserved
+    address) is not judged here: kurl-lb checks a looked-up one when it resolves."""
+    value = get(rule.props, "ipAddress")
+    refs = index.resolve(rule, "ipAddress", [value], GCP_ADDRESS)
+    found = list(refs.found)
+    if isinstance(value, str) and not is_unknown(value):
+        found += [
+            a
+            for a in index.of_type(GCP_ADDRESS)
+            if a not in found and get(a.props, "address") == value
+        ]
+    uses = []
+    for address in found:
+        kind = enum(get(address.props, "addressType"))
+        uses.append(GcpAddressUse(address, "external" if kind is MISSING else kind))
+    return uses
+
+
+@dataclass
+class GcpRecordView:
+    """An A record set, the managed zone it is in (when the stack has it) and the internal load
+    balancers it points at."""
+
+    record: PolicyResource
+    zone: PolicyResource | None
+    public: Tri  # the zone's visibility is public (omitted: public)
+    internal_targets: list[PolicyResource]  # INTERNAL addresses or forwarding rules it names
+
+
+def record_views(index: StackIndex) -> list[GcpRecordView]:
+    """Every A record set in the stack pointing, through a dependency or a known IP, at an
+    internal load balancer address (an INTERNAL address or an INTERNAL forwarding rule's IP)."""
+    internal_rules = [
+        r
+        for r in index.of_type(GCP_FORWARDING_RULE)
+        if enum(get(r.props, "loadBalancingScheme")) in INTERNAL_SCHEMES
+    ]
+    internal_addresses = [
+        a for a in index.of_type(GCP_ADDRESS) if enum(get(a.props, "addressType")) == "internal"
+    ]
+    views = []
+    for record in index.of_type(GCP_RECORD_SET):
+        if enum(get(record.props, "type")) not in ("a", UNKNOWN):
+            continue
+        rrdatas = elements(record.props, "rrdatas")
+        ips = set() if is_unknown(rrdatas) else {v for v in rrdatas if isinstance(v, str)}
+        linked = index.referenced(record, GCP_ADDRESS, "rrdatas") + index.referenced(
+            record, GCP_FORWARDING_RULE, "rrdatas"
+        )
+        targets = [t for t in internal_addresses + internal_rules if t in linked]
+        targets += [
+            t
+            for t in internal_addresses + internal_rules
+            if t not in targets and {get(t.props, "address"), get(t.props, "ipAddress")} & ips
+        ]
+        if not targets:
+            continue
+        zones = index.resolve(
+            record, "managedZone", [get(record.props, "managedZone")], GCP_MANAGED_ZONE
+        ).found
+        zone = zones[0] if zones else None
+        public = (
+            unknown(record, "managedZone")
+            if zone is None
+            else test(
+                enum(get(zone.props, "visibility")),
+                lambda v: v in (MISSING, "public"),
+                zone,
+                "visibility",
+            )
+        )
+        views.append(GcpRecordView(record, zone, public, targets))
+    return views

@@ -20,6 +20,10 @@ tests/e2e/README.md):
                AWS provider's Check under pulumi-terraform-bridge, not a double): every AWS
                resource passes the provider's own validation. Skipped, saying so, when the
                plugin is not built.
+  h. move      a planned API address move (moves.py, docs/runbook.md 6.3): step 1 plans creates
+               only (Azure: the LB's in-place update), the outputs name the new address and the
+               kURL flags; step 2 plans deletes only, refuses the protected old front end until
+               `pulumi state unprotect`, and the address becomes the one step 1 named.
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
 """
 
@@ -54,6 +58,7 @@ from tests.e2e.fidelity import (
     invokes_file,
     offline_preview,
 )
+from tests.e2e.moves import step_move
 
 CLOUDS = ("aws", "azure", "gcp")
 EXAMPLE_STACKS = {"aws": "dev", "azure": "azure-dev", "gcp": "gcp-dev"}
@@ -410,6 +415,7 @@ def main() -> int:
         if box is None:
             continue
         check(f"{cloud} b. staged primaries, engine plan", step_staged, cloud, box)
+        check(f"{cloud} h. planned API address move, engine plan", step_move, cloud, box)
         if cloud in PROTECTED_TYPES:
             check(f"{cloud} e. destroy stops at the protected front end", step_destroy, cloud, box)
         if not args.keep:

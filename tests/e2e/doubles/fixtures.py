@@ -276,6 +276,66 @@ def _gcp_subnetwork(args: Mapping[str, Json], config: Mapping[str, str]) -> dict
 Invoke = Callable[[Mapping[str, Json], Mapping[str, str]], dict[str, Json]]
 
 
+# ---- gcp, #21: reserved addresses, Cloud DNS ----------------------------------------------------
+# Conventions (KURL_E2E_INVOKES overrides any answer): a reserved address is EXTERNAL PREMIUM,
+# INTERNAL when its name holds "internal" (then on the subnetwork `default`); a managed zone's DNS
+# name is its name with dashes as dots (`kurl-example-com` -> `kurl.example.com.`), private when
+# its name holds "private".
+
+GCP_RECORD_SET = "gcp:dns/recordSet:RecordSet"
+
+
+def _gcp_address(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    name = str(args.get("name") or "address")
+    region = str(args.get("region") or config.get("gcp:region", "us-central1"))
+    project = str(args.get("project") or config.get("gcp:project", GCP_PROJECT_DEFAULT))
+    rid = f"projects/{project}/regions/{region}/addresses/{name}"
+    internal = "internal" in name
+    out: dict[str, Json] = {
+        "id": rid,
+        "name": name,
+        "region": region,
+        "project": project,
+        "address": fake_ip("10.128.0.0/20" if internal else "34.0.0.0/8", rid),
+        "addressType": "INTERNAL" if internal else "EXTERNAL",
+        "networkTier": "PREMIUM",
+        "status": "RESERVED",
+        "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
+    }
+    if internal:
+        out["subnetwork"] = (
+            f"https://www.googleapis.com/compute/v1/projects/{project}/regions/{region}"
+            "/subnetworks/default"
+        )
+    return out
+
+
+def _gcp_managed_zone(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    name = str(args.get("name") or "zone")
+    project = str(args.get("project") or config.get("gcp:project", GCP_PROJECT_DEFAULT))
+    return {
+        "id": f"projects/{project}/managedZones/{name}",
+        "name": name,
+        "project": project,
+        "dnsName": name.replace("-", ".") + ".",
+        "visibility": "private" if "private" in name else "public",
+        "nameServers": [f"ns-cloud-a{i}.googledomains.com." for i in (1, 2, 3, 4)],
+    }
+
+
+def gcp_record_id(r: Resource) -> str:
+    project = r.s("project", r.config.get("gcp:project", GCP_PROJECT_DEFAULT))
+    zone, name, kind = r.s("managedZone"), r.s("name"), r.s("type", "A")
+    return f"projects/{project}/managedZones/{zone}/rrsets/{name}/{kind}"
+
+
+GCP[GCP_RECORD_SET] = lambda r: {"id": gcp_record_id(r)}
+GCP_INVOKES: dict[str, Invoke] = {
+    "gcp:compute/getAddress:getAddress": _gcp_address,
+    "gcp:dns/getManagedZone:getManagedZone": _gcp_managed_zone,
+}
+
+
 @dataclass(frozen=True)
 class Package:
     computed: Mapping[str, Computed]
@@ -304,8 +364,8 @@ PACKAGES: dict[str, Package] = {
     "azure": Package({}, {}, AZURE_CLASSIC_ID, {}),
     "gcp": Package(
         GCP,
-        {"gcp:compute/getSubnetwork:getSubnetwork": _gcp_subnetwork},
-        dict.fromkeys(_GCP_COLLECTIONS, gcp_id),
+        {"gcp:compute/getSubnetwork:getSubnetwork": _gcp_subnetwork, **GCP_INVOKES},
+        {**dict.fromkeys(_GCP_COLLECTIONS, gcp_id), GCP_RECORD_SET: gcp_record_id},
         {},
     ),
 }
