@@ -354,7 +354,7 @@ def stack_args(
             return
         decoded = _strings_where_expected(spec, decoded)
         if spec.record is not None:
-            out.problems.extend(_unknown_record_keys(spec, loc_key, decoded, unknown))
+            out.problems.extend(_unknown_record_keys(spec, (loc_key,), decoded, unknown))
             decoded = _known_record_keys(spec, decoded)
         out.args[spec.name] = _unknowns(spec, decoded)
 
@@ -399,23 +399,38 @@ def stack_args(
     return out
 
 
-def _unknown_record_keys(spec: Spec, key: str, value: Any, unknown: Any) -> list[Problem]:
-    fields = {s.key for s in record_specs(spec).values()}
-    allowed = ", ".join(s.key for s in record_specs(spec).values())
+def _unknown_record_keys(
+    spec: Spec, at: tuple[str | int, ...], value: Any, unknown: Any
+) -> list[Problem]:
+    """Keys of the record(s) at `at` its type does not have, records inside it too (the address
+    move's `dnsRecord`)."""
+    fields = {s.key: s for s in record_specs(spec).values()}
+    allowed = ", ".join(fields)
     records = value if isinstance(value, list) else [value]
     problems = []
     for i, r in enumerate(records):
         if isinstance(r, dict):
-            at: tuple[str | int, ...] = (key, i) if isinstance(value, list) else (key,)
-            problems += [unknown((*at, k), allowed) for k in r if k not in fields]
+            here = (*at, i) if isinstance(value, list) else at
+            for k, v in r.items():
+                if k not in fields:
+                    problems.append(unknown((*here, k), allowed))
+                elif fields[k].record is not None:
+                    problems += _unknown_record_keys(fields[k], (*here, k), v, unknown)
     return problems
 
 
 def _known_record_keys(spec: Spec, value: Any) -> Any:
-    fields = {s.key: s.name for s in record_specs(spec).values()}
+    """The record(s) with their known keys as Args field names, records inside them too."""
+    fields = {s.key: s for s in record_specs(spec).values()}
 
     def record(r: Any) -> Any:
-        return {fields[k]: v for k, v in r.items() if k in fields} if isinstance(r, dict) else r
+        if not isinstance(r, dict):
+            return r
+        return {
+            fields[k].name: _known_record_keys(fields[k], v) if fields[k].record else v
+            for k, v in r.items()
+            if k in fields
+        }
 
     return [record(r) for r in value] if isinstance(value, list) else record(value)
 

@@ -452,9 +452,8 @@ def test_registering_a_primary_during_a_move_creates_one_attachment_per_front_en
 
 
 def component(config: dict[str, Any], move: dict[str, Any] | None = None) -> Graph:
-    """AwsKurlNlb built from the stack's Args with `move` (snake_case) as its address move,
-    its address outputs exported: a move's `dnsRecord` is a record inside a record, which the
-    stack reader does not map yet (components/stack.py maps one level of record keys)."""
+    """AwsKurlNlb built from the stack's Args with `move` (snake_case) as its address move, its
+    address outputs exported: the component used directly, as other programs use it."""
     args = stack_args(encode(config), {"aws:region": REGION}).args
     if move is not None:
         args = {**args, "address_move": move}
@@ -518,11 +517,6 @@ def test_move_to_a_new_record_name_keeps_the_old_one_until_done() -> None:
     assert after.outputs["loadBalancerAddress"] == "api2.kurl.internal:6443"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="components/stack.py maps record keys one level deep: addressMove.dnsRecord.zoneId "
-    "is refused (lead: make _known_record_keys/_unknown_record_keys recurse)",
-)
 def test_stack_move_with_a_dns_record() -> None:
     move = {"frontEnd": "v1", "dnsRecord": RECORD_KEYS}
     graph = run(with_changes(internal(), {"addressMove": move}))

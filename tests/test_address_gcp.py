@@ -418,8 +418,8 @@ def test_bad_move_records_are_refused_naming_the_key(move: dict[str, Any], fragm
 # --- the move -------------------------------------------------------------------------------------
 
 
-# Through the component's Args: components/stack.py maps the keys of a record in the stack
-# (addressMove) but not of a record inside it (addressMove.dnsRecord); see the xfail below.
+# Through the component's Args (the stack maps records inside records too: see
+# test_a_move_with_a_dns_record_through_the_stack).
 ARGS: dict[str, Any] = {
     "primaries": [
         {"name": "primary-1", "zone": "us-central1-a", "instance": "vm-1", "registered": True},
@@ -496,11 +496,6 @@ def test_step_two_only_deletes_the_old_front_end() -> None:
     assert "OTHER_IPS=''" in out["nodePortAliasScript"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="components/stack.py maps one level of record keys: addressMove.dnsRecord.managedZone "
-    "is refused (lead: map nested records' keys too)",
-)
 def test_a_move_with_a_dns_record_through_the_stack(gcp_dev: dict[str, Any]) -> None:
     move = {"frontEnd": "v2", "address": "kurl-api-v2", "dnsRecord": dict(RECORD_B)}
     graph = run(with_changes(full(gcp_dev), {"addressMove": move}))
