@@ -9,7 +9,6 @@ from kurl_policies.advisory import (
     gcp_no_target_pools,
 )
 from kurl_policies.aws import (
-    aws_dns_internal_nlb_in_public_zone,
     aws_internal_nlb_ip_targets,
     aws_internal_nlb_no_client_ip_preservation,
     aws_nlb_addresses_match_scheme,
@@ -34,6 +33,5 @@ PolicyPack(
         gcp_no_target_pools,
         # Issue 21, AWS: static addresses and the API's DNS record.
         aws_nlb_addresses_match_scheme,
-        aws_dns_internal_nlb_in_public_zone,
     ],
 )

@@ -33,9 +33,8 @@ ADVISORY = [
     "api-lb-multi-zone",
     "gcp-no-target-pools",
 ]
-# Issue 21, AWS: static addresses and the API's DNS record (tests/test_policies_address_aws.py).
+# Issue 21, AWS: static addresses (tests/test_policies_address_aws.py).
 MANDATORY += ["aws-nlb-addresses-match-scheme"]
-ADVISORY += ["aws-dns-internal-nlb-in-public-zone"]
 
 
 @pytest.fixture(scope="module")

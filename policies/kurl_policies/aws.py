@@ -230,7 +230,8 @@ aws_internal_nlb_no_client_ip_preservation = StackValidationPolicy(
 # --- static addresses and the API's DNS record (issue 21) ----------------------------------------
 
 ADDRESSES = "aws-nlb-addresses-match-scheme"
-DNS_PUBLIC_ZONE = "aws-dns-internal-nlb-in-public-zone"
+# Reported under api-open-to-internet (advisory.py), as GCP's public record of an internal LB.
+DNS_PUBLIC_ZONE = "api-open-to-internet"
 
 
 def check_addresses_match_scheme(views: Views, report: Reporter) -> None:
@@ -262,8 +263,9 @@ def check_addresses_match_scheme(views: Views, report: Reporter) -> None:
 
 
 def check_dns_internal_in_public_zone(views: Views, report: Reporter) -> None:
-    """Advisory: only what is known is reported (a zone outside the stack is not judged here;
-    AwsKurlNlb warns about it at deploy, when it has looked the zone up)."""
+    """Advisory, under api-open-to-internet (advisory.py): only what is known is reported (a
+    zone outside the stack is not judged here; AwsKurlNlb warns about it at deploy, when it has
+    looked the zone up)."""
     for alias in aws_dns_aliases(views.index):
         lb = alias.load_balancer
         if (lb.internal & alias.public).value is True and alias.zone is not None:
@@ -285,16 +287,5 @@ aws_nlb_addresses_match_scheme = StackValidationPolicy(
     ),
     validate=stack_validator(check_addresses_match_scheme),
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_CONFIG,
-)
-
-aws_dns_internal_nlb_in_public_zone = StackValidationPolicy(
-    name=DNS_PUBLIC_ZONE,
-    description=(
-        "A Route 53 alias record in a public hosted zone (a zone of the stack without vpcs) "
-        "that points at an internal load balancer publishes its private addresses."
-    ),
-    validate=stack_validator(check_dns_internal_in_public_zone),
-    enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=_CONFIG,
 )
