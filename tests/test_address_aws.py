@@ -15,7 +15,9 @@ import pytest
 
 from components.aws import AwsKurlNlb, reserved_or_outside
 from components.stack import stack_args
-from offline.diff import CREATE, DELETE, diff
+from offline.address import AddressGate, address_changes
+from offline.diff import CREATE, DELETE, REPLACE, UPDATE, diff
+from offline.moves import judge
 from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
 from tests.conftest import (
     AWS_DEV,
@@ -635,3 +637,20 @@ def test_deploy_time_problems_of_the_new_front_end_name_the_move() -> None:
             },
         )
     assert "addressMove.dnsRecord.name" in str(info.value)
+
+
+def test_a_replaced_nlb_behind_the_record_is_a_record_update_for_the_gate() -> None:
+    """With a DNS record as the API address, a change that replaces the NLB (a subnet removed)
+    keeps the address: the gate notes a record update with the alias TTL, and does not block."""
+    record_keys = {"zoneId": PRIVATE_ZONE, "name": "api.kurl.internal"}
+    before = run(internal(dnsRecord=record_keys))
+    after = run(internal(dnsRecord=record_keys, subnetIds=SUBNETS[:2]))
+    changes = diff(before, after)
+    assert (REPLACE, "kurl-nlb") in {(c.op, c.name) for c in changes}
+    record_change = next(c for c in changes if c.type == RECORD)
+    assert record_change.op == UPDATE  # the alias follows the new NLB, in place
+    found, notes, move = judge(address_changes(changes, before, after), changes, before, after)
+    gate = AddressGate(found, False, notes, move)
+    assert not gate.blocks
+    assert any("api.kurl.internal" in n or "kurl-dns-api.kurl.internal" in n for n in notes)
+    assert any("60 s" in n for n in notes)
