@@ -20,7 +20,7 @@ from components.problems import ConfigError
 from components.stack import check_stack
 from offline.recorder import Graph
 from tests.conftest import AWS_DEV, SUBNET_CIDRS
-from tests.test_address_aws import PRIVATE_ZONE, PUBLIC_ZONE, ZONES, run
+from tests.test_address_aws import PRIVATE_ZONE, PUBLIC_ZONE, ZONES, in_child, run
 from tests.test_properties import (
     RENDER_SHARE,
     _settings,
@@ -181,22 +181,35 @@ def check_addresses(graph: Graph, config: dict[str, Any]) -> None:
             assert "ttl" not in r.inputs and r.inputs["type"] == "A"
 
 
+def _render(config: dict[str, Any]) -> tuple[str, Any]:
+    """One render (run in a forked child, tests/test_address_aws.py `in_child`): ("ok", the
+    graph), ("refused", the message, the types registered) or ("failed", the message of a
+    deploy-time check that failed a resource)."""
+    graph = Graph(project="kurl-lb", stack="test")
+    try:
+        run(encoded(config, text=True), graph=graph)
+    except pulumi.RunError as exc:
+        return "refused", (str(exc), [r.type for r in graph.resources])
+    except Exception as exc:
+        return "failed", str(exc)
+    return "ok", graph
+
+
 def test_the_full_render_is_clean_deterministic_and_follows_aws() -> None:
     @_settings(RENDER_SHARE)
     @given(configs())
     def check(config: dict[str, Any]) -> None:
-        graph = Graph(project="kurl-lb", stack="test")
-        try:
-            run(encoded(config, text=True), graph=graph)
-        except pulumi.RunError as exc:
-            assert_good_message(str(exc))
-            assert [r.type for r in graph.resources] == ["pulumi:pulumi:Stack"]
+        kind, result = in_child(_render, config)
+        if kind == "refused":
+            message, types = result
+            assert_good_message(message)
+            assert types == ["pulumi:pulumi:Stack"]
             return
-        except Exception as exc:  # a deploy-time check (a lookup's answer) failed a resource
-            message = str(exc)
-            assert "invalid arguments" in message, message
-            assert "privateIpv4Addresses[" in message or "dnsRecord.name" in message, message
+        if kind == "failed":  # a deploy-time check (a lookup's answer) failed a resource
+            assert "invalid arguments" in result, result
+            assert "privateIpv4Addresses[" in result or "dnsRecord.name" in result, result
             return
+        graph: Graph = result
         urns = [r.urn for r in graph.resources]
         assert len(urns) == len(set(urns)), "duplicate URNs"
         check_addresses(graph, config)
