@@ -1,24 +1,100 @@
 """AzureKurlLb: a public Standard Azure Load Balancer in front of kURL primaries (kURL page,
 Azure section)."""
 
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 import pulumi
 import pulumi_azure_native as azure_native
-from pulumi_azure_native import network
+from pulumi_azure_native import dns, network
+from pydantic.alias_generators import to_camel
 
 from .args import AZURE, AzureKurlLbArgs
-from .base import KurlLoadBalancer
+from .args.azure import address_source
+from .args.common import DEFAULT_FRONT_END, MOVE
+from .base import MOVE_KEY, FrontEnd, KurlLoadBalancer
 from .checked import map_input
+from .problems import ArgsError, Problem, shown
 
 # Names of the LB's sub-resources; rule -> frontend/pool/probe references are built from them.
+# A front end labelled other than v1 has its own frontend and rule: `api-frontend-<label>`,
+# `api-<label>`.
 FRONTEND = "api-frontend"
 POOL = "primaries"
 PROBE = "api-probe"
 RULE = "api"
 
 
+def frontend_name(label: str) -> str:
+    return FRONTEND if label == DEFAULT_FRONT_END else f"{FRONTEND}-{label}"
+
+
+def rule_name(label: str) -> str:
+    return RULE if label == DEFAULT_FRONT_END else f"{RULE}-{label}"
+
+
 def azure_region(location: str | None) -> str:
     """A location as Azure writes it in DNS names ("East US" -> "eastus")."""
     return (location or "").replace(" ", "").lower()
+
+
+def public_ip_path(resource_id: str) -> tuple[str, str]:
+    """(resource group, name) of a public IP's resource ID (checked by AzurePublicIpId)."""
+    parts = resource_id.split("/")
+    return parts[4], parts[8]
+
+
+def relative_name(record: Mapping[str, Any]) -> str:
+    """A record's name relative to its zone (`@`: the zone's apex), as Azure DNS takes it."""
+    name, zone = record["name"], record["zone_name"]
+    return "@" if name == zone else name[: -len(zone) - 1]
+
+
+def ip_problems(found: Any, frontend_id: str, location: str | None) -> list[str]:
+    """Why a looked-up public IP cannot be a Standard load balancer's frontend (`frontend_id`,
+    the frontend it is for) in `location` (None: the provider's, not known here)."""
+    why = []
+    sku = getattr(found.sku, "name", None) if found.sku else None
+    if str(sku or "Basic").lower() != "standard":
+        why.append(f"its SKU is {shown(sku or 'Basic')}; a Standard load balancer takes Standard")
+    method = found.public_ip_allocation_method or "Dynamic"  # Azure's default
+    if str(method).lower() != "static":
+        why.append(f"its allocation is {shown(method)}; the API address needs Static")
+    version = found.public_ip_address_version or "IPv4"
+    if str(version).lower() != "ipv4":
+        why.append(f"it is {shown(version)}; kURL's API address here is IPv4")
+    if location and found.location and azure_region(found.location) != azure_region(location):
+        why.append(
+            f"it is in {shown(found.location)}, the load balancer in {shown(location)}; a "
+            "frontend's public IP is in the load balancer's region"
+        )
+    used = found.ip_configuration.id if found.ip_configuration else None
+    if used and str(used).lower() != frontend_id.lower():
+        why.append(f"it is in use by {shown(used)}; a public IP serves one frontend")
+    return why
+
+
+def _name_part(name: str, secret: bool) -> str:
+    """A record's FQDN as part of a resource name (URNs are never secret: a digest if it is)."""
+    return hashlib.sha256(name.encode()).hexdigest()[:12] if secret else name
+
+
+@dataclass
+class AzureFrontEnd:
+    """What one front end is on Azure: a public IP (created, or given by `publicIpId`), a
+    frontend configuration and a load-balancing rule on the one load balancer, and the DNS
+    records naming it."""
+
+    label: str
+    public_ip: network.PublicIPAddress | None  # None: given by publicIpId
+    public_ip_id: pulumi.Output[str]
+    ip_address: pulumi.Output[str]
+    host: pulumi.Output[str]  # its FQDN (domain name label) or its IP
+    frontend: str
+    rule: str
+    dns_records: list[dns.RecordSet] = field(default_factory=list)
 
 
 class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
@@ -27,7 +103,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
 
     # Declared here, not only on the base: the package schema reads these descriptions.
     load_balancer_host: pulumi.Output[str]
-    """The public IP's FQDN (with `domainNameLabel`) or its address."""
+    """The DNS record's name (`dnsRecord`), else the public IP's FQDN or its address."""
 
     load_balancer_address: pulumi.Output[str]
     """`host:port`: kURL's `loadBalancerAddress`."""
@@ -56,12 +132,15 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         super().__init__("kurl:index:AzureKurlLb", AZURE, name, args, opts)
         # Child resources (escape hatches): `registrations` by primary name (NIC pools);
         # `classic_provider`, the classic azure provider NIC pools use; `security_rule`, None
-        # without networkSecurityGroupName.
-        self.public_ip: network.PublicIPAddress
+        # without networkSecurityGroupName; `public_ip`, the current front end's public IP
+        # (None when given by publicIpId); `parts`, every front end's pieces by label.
+        self.public_ip: network.PublicIPAddress | None = None
         self.load_balancer: network.LoadBalancer
         self.security_rule: network.SecurityRule | None = None
         self.subscription_id: pulumi.Output[str]
         self.classic_provider: pulumi.ProviderResource | None = None
+        self.parts: dict[str, AzureFrontEnd] = {}
+        self._component_name = name
         a = self.args
         sec = self.secret_if  # values derived from secretArgs stay secret
         tags = sec("tags", self._tags())
@@ -69,23 +148,6 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         port = sec("port", a["port"])
         # Replacing the front end changes the API address every node and certificate has.
         protect = a["deletion_protection"]
-
-        self.public_ip = network.PublicIPAddress(
-            f"{name}-pip",
-            resource_group_name=rg,
-            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-            public_ip_allocation_method="Static",
-            public_ip_address_version="IPv4",
-            dns_settings=(
-                network.PublicIPAddressDnsSettingsArgs(
-                    domain_name_label=sec("domainNameLabel", a["domain_name_label"])
-                )
-                if a["domain_name_label"]
-                else None
-            ),
-            tags=tags,
-            opts=self._child(protect=protect),
-        )
 
         lb_name = f"{name}-lb"
         subscription = azure_native.authorization.get_client_config_output(
@@ -100,8 +162,19 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
             f"/providers/Microsoft.Network/loadBalancers/{lb_name}",
         )
 
-        def ref(kind: str, child: str) -> network.SubResourceArgs:
+        def ref_(kind: str, child: str) -> network.SubResourceArgs:
             return network.SubResourceArgs(id=pulumi.Output.concat(lb_id, f"/{kind}/{child}"))
+
+        for fe in self.front_ends:
+            self.parts[fe.label] = self._front_end(name, fe, rg, tags, protect, lb_id)
+        current = next(f for f in self.front_ends if f.current)
+        self.public_ip = self.parts[current.label].public_ip
+        parts = list(self.parts.values())
+        # Azure refuses two rules with the same backend port and pool unless they use floating
+        # IP (RulesUseSameBackendPortProtocolAndPool): during a move, the new front end's rule
+        # delivers with its frontend IP as destination, which the primaries hold as a local
+        # /32 (docs/azure.md); the current front end's rule is left as it is.
+        floating = {f.label: f.next and not f.current for f in self.front_ends}
 
         hc = a["health_check"]
         self.load_balancer = network.LoadBalancer(
@@ -111,9 +184,10 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
             sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
             frontend_ip_configurations=[
                 network.FrontendIPConfigurationArgs(
-                    name=FRONTEND,
-                    public_ip_address=network.PublicIPAddressArgs(id=self.public_ip.id),
+                    name=p.frontend,
+                    public_ip_address=network.PublicIPAddressArgs(id=p.public_ip_id),
                 )
+                for p in parts
             ],
             backend_address_pools=[self._pool()],
             probes=[
@@ -130,19 +204,20 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
             ],
             load_balancing_rules=[
                 network.LoadBalancingRuleArgs(
-                    name=RULE,
+                    name=p.rule,
                     protocol="Tcp",
                     frontend_port=port,
                     backend_port=port,
-                    frontend_ip_configuration=ref("frontendIPConfigurations", FRONTEND),
-                    backend_address_pool=ref("backendAddressPools", POOL),
-                    probe=ref("probes", PROBE),
+                    frontend_ip_configuration=ref_("frontendIPConfigurations", p.frontend),
+                    backend_address_pool=ref_("backendAddressPools", POOL),
+                    probe=ref_("probes", PROBE),
                     # The portal's "Outbound and inbound use the same IP": a primary's own call to
                     # the frontend is SNATed to the frontend IP, so hairpinned flows come back.
                     disable_outbound_snat=False,
-                    enable_floating_ip=False,
+                    enable_floating_ip=floating[p.label],
                     load_distribution="Default",
                 )
+                for p in parts
             ],
             tags=tags,
             opts=self._child(protect=protect),
@@ -163,11 +238,13 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
                 direction="Inbound",
                 access="Allow",
                 protocol="Tcp",
-                # Clients, and the LB's own public IP: hairpinned flows arrive SNATed to it.
+                # Clients, and every front end's public IP: hairpinned flows arrive SNATed to a
+                # frontend IP, and with two frontends either may be the one outbound SNAT uses
+                # (Azure does not say which: docs/azure.md).
                 source_address_prefixes=pulumi.Output.all(
                     sec("allowedClientCidrs", list(a["allowed_client_cidrs"] or [])),
-                    self.public_ip.ip_address,
-                ).apply(lambda both: [*both[0], *([str(both[1])] if both[1] else [])]),
+                    *(p.ip_address for p in parts),
+                ).apply(lambda got: [*got[0], *(str(ip) for ip in got[1:] if ip)]),
                 source_port_range="*",
                 destination_address_prefix="*",
                 destination_port_range=sec("port", str(a["port"])),
@@ -175,16 +252,192 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
                 opts=self._child(),
             )
 
-        region = map_input(a.get("location"), azure_region)
-        host: pulumi.Input[str] = (
-            # Azure's documented form, known before the IP exists (and in previews).
-            pulumi.Output.concat(
-                sec("domainNameLabel", a["domain_name_label"]), ".", region, ".cloudapp.azure.com"
+        for fe in self.front_ends:
+            self._records(name, fe, rg)
+        self._finish({label: p.host for label, p in self.parts.items()})
+
+    def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
+        """During an address move to a new front end: nextFrontEndIp, the IP every primary holds
+        as a local /32 while the new front end's rule uses floating IP (docs/azure.md)."""
+        moved = [f for f in self.front_ends if f.next and not f.current]
+        if not moved:
+            return {}
+        return {"nextFrontEndIp": self.parts[moved[0].label].ip_address}
+
+    # --- one front end ----------------------------------------------------------------------
+
+    def _front_end(
+        self,
+        name: str,
+        fe: FrontEnd[Any],
+        rg: pulumi.Input[str],
+        tags: Any,
+        protect: bool,
+        lb_id: pulumi.Output[str],
+    ) -> AzureFrontEnd:
+        sec = self.secret_if
+        given = self._move_keys(fe)
+        pip_id, label = address_source(fe.args, given)
+        frontend = frontend_name(fe.label)
+        if pip_id is not None:
+            where = (to_camel(MOVE), "publicIpId") if given is not None else ("publicIpId",)
+            arg = MOVE_KEY if given is not None else "publicIpId"
+            ip_id, ip, given_host = self._given_ip(sec(arg, pip_id), where, frontend, lb_id)
+            return AzureFrontEnd(
+                fe.label, None, ip_id, ip, given_host, frontend, rule_name(fe.label)
             )
-            if a["domain_name_label"] is not None
-            else self.public_ip.ip_address.apply(lambda ip: ip or "")
+        arg = MOVE_KEY if given is not None and "domainNameLabel" in given else "domainNameLabel"
+        pip = network.PublicIPAddress(
+            f"{fe.prefix(name)}-pip",
+            resource_group_name=rg,
+            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            dns_settings=(
+                network.PublicIPAddressDnsSettingsArgs(domain_name_label=sec(arg, label))
+                if label is not None
+                else None
+            ),
+            tags=tags,
+            opts=self._child(protect=protect),
         )
-        self._finish({self.front_ends[0].label: host})
+        ip = pip.ip_address.apply(lambda address: address or "")
+        region = map_input(self.args.get("location"), azure_region)
+        host: pulumi.Output[str] = (
+            # Azure's documented form, known before the IP exists (and in previews).
+            pulumi.Output.concat(sec(arg, label), ".", region, ".cloudapp.azure.com")
+            if label is not None
+            else ip
+        )
+        return AzureFrontEnd(fe.label, pip, pip.id, ip, host, frontend, rule_name(fe.label))
+
+    def _move_keys(self, fe: FrontEnd[Any]) -> frozenset[str] | None:
+        """The keys the address move gives (camelCase) for the front end it adds; None for the
+        current front end."""
+        if fe.current:
+            return None
+        move: Any = self.args.get(MOVE) or {}
+        return frozenset(to_camel(k) for k, v in move.items() if v is not None)
+
+    def _given_ip(
+        self,
+        pip_id: pulumi.Input[str],
+        where: tuple[str, ...],
+        frontend: str,
+        lb_id: pulumi.Output[str],
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
+        """A public IP given by ID: its (checked ID, IP, host). The lookup checks what the load
+        balancer needs; a problem fails the load balancer, naming the key."""
+        path = pulumi.Output.from_input(pip_id).apply(public_ip_path)
+        found = network.get_public_ip_address_output(
+            resource_group_name=path.apply(lambda p: p[0]),
+            public_ip_address_name=path.apply(lambda p: p[1]),
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        location = self.args.get("location")
+        checked = pulumi.Output.all(found, lb_id, location).apply(
+            lambda got: self._check_ip(
+                got[0], where, f"{got[1]}/frontendIPConfigurations/{frontend}", got[2]
+            )
+        )
+        # In an update the frontend waits for the check; a preview passes the ID as given (like
+        # ArgsCheck.gate), so an unanswered lookup does not make the frontend unknown. The check
+        # still fails a preview whose lookup is answered: the host below depends on it.
+        ip_id: pulumi.Output[str] = (
+            pulumi.Output.from_input(pip_id)
+            if pulumi.runtime.is_dry_run()
+            else pulumi.Output.all(pip_id, checked).apply(lambda got: str(got[0]))
+        )
+        ip = checked.apply(lambda r: r.ip_address or "")
+        host = checked.apply(
+            lambda r: (
+                (r.dns_settings.fqdn if r.dns_settings and r.dns_settings.fqdn else None)
+                or r.ip_address
+                or ""
+            )
+        )
+        return ip_id, ip, host
+
+    def _check_ip(self, found: Any, where: tuple[str, ...], frontend_id: str, location: Any) -> Any:
+        """`found` (the looked-up public IP) when a Standard load balancer's frontend can use
+        it, else raise naming the key."""
+        why = ip_problems(found, frontend_id, location)
+        if why:
+            raise ArgsError(
+                AZURE.component,
+                self._component_name,
+                [
+                    Problem(
+                        where, f"names a public IP the load balancer cannot use: {'; '.join(why)}"
+                    )
+                ],
+            )
+        return found
+
+    # --- DNS records ------------------------------------------------------------------------
+
+    def _records(self, name: str, fe: FrontEnd[Any], default_rg: pulumi.Input[str]) -> None:
+        """An A alias record set per record naming the front end: Azure DNS answers with the
+        public IP's current address, so the record follows the IP."""
+        part = self.parts[fe.label]
+        for record in fe.dns_records:
+            arg = "dnsRecord" if record == self.args.get("dns_record") else MOVE_KEY
+            own = record.get("resource_group_name")
+            rg = self.secret_if(arg, own) if own is not None else default_rg
+            zone = self._checked_zone(record, arg, rg)
+            named = _name_part(record["name"], arg in self.secrets)
+            part.dns_records.append(
+                dns.RecordSet(
+                    f"{fe.prefix(name)}-dns-{named}",
+                    zone_name=zone,
+                    relative_record_set_name=self.secret_if(arg, relative_name(record)),
+                    record_type="A",
+                    resource_group_name=rg,
+                    target_resource=dns.SubResourceArgs(id=part.public_ip_id),
+                    ttl=self.secret_if(arg, record["ttl"]),
+                    metadata={"kurl-lb-front-end": fe.label},
+                    opts=self._child(),
+                )
+            )
+
+    def _checked_zone(
+        self, record: Mapping[str, Any], arg: str, rg: pulumi.Input[str]
+    ) -> pulumi.Input[str]:
+        """The record's zone name, once a lookup found the zone public: a legacy private zone
+        (`zoneType: Private`) answers only inside its VNets, not every client of the API. A
+        problem fails the record naming the key; a preview passes the name as given (the check
+        still fails a preview whose lookup is answered: the SDK awaits every output)."""
+        zone_name = self.secret_if(arg, record["zone_name"])
+        own: tuple[str, ...] = ("dnsRecord", "zoneName")
+        where = own if arg == "dnsRecord" else (MOVE_KEY, *own)
+        found = dns.get_zone_output(
+            resource_group_name=rg,
+            zone_name=zone_name,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+
+        def check(zone: Any) -> str:
+            kind = zone.zone_type or "Public"  # Azure's default
+            if str(kind).lower() != "public":
+                raise ArgsError(
+                    AZURE.component,
+                    self._component_name,
+                    [
+                        Problem(
+                            where,
+                            f"names a {shown(kind)} Azure DNS zone, which answers only inside "
+                            "its virtual networks; the API address needs a public zone",
+                        )
+                    ],
+                )
+            return str(record["zone_name"])
+
+        checked = found.apply(check)
+        if pulumi.runtime.is_dry_run():
+            return zone_name
+        return pulumi.Output.all(zone_name, checked).apply(lambda got: str(got[0]))
+
+    # --- the backend pool -------------------------------------------------------------------
 
     def _pool(self) -> network.BackendAddressPoolArgs:
         a, sec = self.args, self.secret_if

@@ -215,6 +215,60 @@ DomainNameLabel = Annotated[
     matching(r"[a-z][a-z0-9-]{1,61}[a-z0-9]", "DNS label, 3-63 characters", "DNS name label"),
 ]
 
+# --- Azure: stable addresses (issue 21) ---------------------------------------------------------
+
+# Azure compares resource IDs ignoring case (ARM itself returns `resourcegroups` from some APIs),
+# so the fixed segments of a public IP's ID match in any case; names keep Azure's naming rules.
+_AZ_ID_ANY_CASE = (
+    r"/(?i:subscriptions)/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    rf"[0-9a-fA-F]{{12}}/(?i:resourceGroups)/{_AZ_RG}/(?i:providers/Microsoft\.Network)"
+)
+AzurePublicIpId = Annotated[
+    str,
+    matching(
+        _AZ_ID_ANY_CASE + "/(?i:publicIPAddresses)/" + _az_name(1, 80),
+        _AZ_ID_FORM + "publicIPAddresses/<name>",
+        "public IP address resource ID",
+    ),
+]
+# Azure DNS zone names: 2-34 labels of letters, digits, '_' and '-' (1-63 each), at most 253
+# characters, no trailing dot (Microsoft.Network/dnsZones naming rules). A record's FQDN is the
+# zone's name with one or more labels in front (or the zone's name itself: the apex).
+_DNS_LABEL = r"[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?"
+DNS_NAME_MAX = 253
+
+
+def _dns_name(labels: str, form: str, what: str) -> Scalar:
+    compiled = re.compile(rf"{_DNS_LABEL}(\.{_DNS_LABEL}){labels}")
+
+    def check(value: str) -> str:
+        if value.endswith("."):
+            raise ValueError("ends with '.'; give the name without the trailing dot")
+        if len(value) > DNS_NAME_MAX or not compiled.fullmatch(value):
+            raise ValueError(f"is not {_article(what)} {what}")
+        return value.lower()  # DNS names compare ignoring case
+
+    return Scalar(form, check)
+
+
+AzureDnsZoneName = Annotated[
+    str,
+    _dns_name(
+        "{1,33}",
+        "DNS zone name: 2-34 labels of letters, digits, '_' or '-', no trailing dot",
+        "DNS zone name",
+    ),
+]
+# The API's host name: no wildcard (a name kURL puts in certificates and kubeconfigs).
+AzureDnsRecordName = Annotated[
+    str,
+    _dns_name(
+        "+",
+        "fully qualified DNS name: labels of letters, digits, '_' or '-', no trailing dot",
+        "fully qualified DNS name",
+    ),
+]
+
 # --- GCP ----------------------------------------------------------------------------------------
 
 _GCP_NAME = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"

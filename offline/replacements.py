@@ -218,6 +218,18 @@ AZURE_NATIVE_TABLE: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
+# --- Azure, issue 21: the DNS record of the API address -----------------------------------------
+# A record set's ARM path is .../dnsZones/{zoneName}/{recordType}/{relativeRecordSetName}: each
+# of them, and the resource group, replaces it (a new name is a new record). Its target
+# (`targetResource`, the public IP of an alias record) and `ttl` update in place.
+AZURE_NATIVE_TABLE["azure-native:dns:RecordSet"] = _rows(
+    AZURE_NATIVE_PATH_PARAMS,
+    "resourceGroupName",
+    "zoneName",
+    "recordType",
+    "relativeRecordSetName",
+)
+
 AZURE_CLASSIC: dict[str, tuple[Rule, ...]] = {
     # No Update function: all three arguments are ForceNew.
     "azure:network/networkInterfaceBackendAddressPoolAssociation:"

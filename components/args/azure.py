@@ -1,15 +1,19 @@
 """AzureKurlLb's Args, declared once, and the rules across their fields."""
 
-from collections.abc import Iterator
-from typing import Annotated, Any, NotRequired, TypedDict
+from collections.abc import Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, NotRequired, TypedDict
 
 import pulumi
+from pydantic.alias_generators import to_camel
 
-from ..declare import Declaration, Opt, Subject, declared, each, rule
+from ..declare import Declaration, Opt, Subject, declared, each, moved, rule
 from ..problems import Problem, ref, shown
 from ..scalars import (
+    AzureDnsRecordName,
+    AzureDnsZoneName,
     AzureName,
     AzureNicId,
+    AzurePublicIpId,
     AzureResourceGroup,
     AzureVnetId,
     DomainNameLabel,
@@ -18,6 +22,7 @@ from ..scalars import (
     PrivateIPv4,
 )
 from .common import (
+    MOVE,
     PRIMARY_NAME,
     SHARED_RULES,
     FrontEnd,
@@ -55,6 +60,50 @@ class AzurePrimaryArgs(TypedDict):
     """Private IPv4 address of the VM (`backendPool: ip`)."""
 
 
+# Azure DNS record set TTLs: 1 to 2147483647 seconds (Azure DNS, "DNS zones and records").
+DNS_TTL_MAX = 2_147_483_647
+
+
+@declared
+class AzureDnsRecordArgs(TypedDict):
+    """An A record in a public Azure DNS zone naming the front end: an alias record set of its
+    public IP (it follows the IP's address)."""
+
+    zone_name: Annotated[str, Opt(check=AzureDnsZoneName, example="example.com")]
+    """Name of the Azure DNS zone (a public zone, `Microsoft.Network/dnsZones`), its DNS name."""
+
+    name: Annotated[str, Opt(check=AzureDnsRecordName, example="k8s.example.com")]
+    (
+        "The record's fully qualified name, without the trailing dot, ending in `.<zoneName>` "
+        "(or the zone's name itself): the API address nodes use."
+    )
+
+    resource_group_name: NotRequired[
+        Annotated[pulumi.Input[str], Opt(check=AzureResourceGroup, form="resource group name")]
+    ]
+    """Resource group of the zone (default: `resourceGroupName`)."""
+
+    ttl: NotRequired[Annotated[int, Opt(60, ge=1, le=DNS_TTL_MAX)]]
+    (
+        "Seconds resolvers may keep the answer (1-2147483647, default 60): how long clients "
+        "may still reach an old address after the record's target changed."
+    )
+
+
+# Declared once, for the Args and the address move (`moved(...)`: the same check, no default).
+PublicIpId = Annotated[pulumi.Input[str], Opt(check=AzurePublicIpId)]
+DomainLabel = Annotated[pulumi.Input[str], Opt(check=DomainNameLabel)]
+DnsRecord = AzureDnsRecordArgs
+if TYPE_CHECKING:  # type checkers read the plain types; the SDK and the checks, moved(...)
+    MovedPublicIpId = PublicIpId
+    MovedDomainLabel = DomainLabel
+    MovedDnsRecord = DnsRecord
+else:
+    MovedPublicIpId = moved(PublicIpId)
+    MovedDomainLabel = moved(DomainLabel)
+    MovedDnsRecord = moved(DnsRecord)
+
+
 @declared
 class AzureAddressMoveArgs(TypedDict):
     """A planned move of the API address: the front end added beside the one nodes use
@@ -65,6 +114,15 @@ class AzureAddressMoveArgs(TypedDict):
         "Label of the new front end: another label than `frontEnd` (its resources are named "
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
+
+    public_ip_id: NotRequired[MovedPublicIpId]
+    """As `publicIpId`, for the new front end."""
+
+    domain_name_label: NotRequired[MovedDomainLabel]
+    """As `domainNameLabel`, for the new front end."""
+
+    dns_record: NotRequired[MovedDnsRecord]
+    """As `dnsRecord`, for the new front end."""
 
 
 @declared
@@ -135,8 +193,22 @@ class AzureKurlLbArgs(TypedDict):
     network_security_rule_priority: NotRequired[Annotated[int, Opt(310, ge=100, le=4096)]]
     """Priority of that NSG rule (100-4096, default 310)."""
 
-    domain_name_label: NotRequired[Annotated[pulumi.Input[str], Opt(check=DomainNameLabel)]]
-    """Gives the public IP a stable FQDN, used as the load balancer address."""
+    domain_name_label: NotRequired[DomainLabel]
+    """Gives the public IP kurl-lb creates a stable FQDN, used as the load balancer address."""
+
+    public_ip_id: NotRequired[PublicIpId]
+    (
+        "Resource ID of an existing public IP for the frontend (Standard SKU, static, IPv4, in "
+        "the load balancer's location, not in use elsewhere): no public IP is created, and the "
+        "address is its FQDN when it has a DNS name label, else its IP. Not with "
+        "`domainNameLabel`."
+    )
+
+    dns_record: NotRequired[DnsRecord]
+    (
+        "An A record in a public Azure DNS zone, an alias of the frontend's public IP: the "
+        "API address is then the record's name, which outlives the public IP."
+    )
 
     health_check: NotRequired[
         Annotated[
@@ -222,6 +294,118 @@ def provider_settings_are_given(s: Azure) -> Iterator[Problem]:
         )
 
 
+# --- stable addresses and the address move ------------------------------------------------------
+
+
+def moved_keys(s: Subject[Any]) -> frozenset[str] | None:
+    """In the view of the front end an address move adds (components/checked.py runs every rule
+    on it too): the keys the move gives, camelCase; None in the current front end's view."""
+    key = to_camel(MOVE)
+    if s.args.get(MOVE) is not None or not any(loc[:1] == (key,) for loc in s.given):
+        return None
+    return frozenset(str(loc[1]) for loc in s.given if len(loc) == 2 and loc[0] == key)
+
+
+def address_source(args: Mapping[str, Any], given: Collection[str] | None) -> tuple[Any, Any]:
+    """A front end's (`public_ip_id`, `domain_name_label`). An address move that gives one of
+    them drops the other, which its front end would otherwise take from the current one: a move
+    from a created public IP to a given one (or back) names only the new one. `given`: the keys
+    the move gives (camelCase), None for the current front end."""
+    pip, label = args.get("public_ip_id"), args.get("domain_name_label")
+    if given is not None:
+        if "publicIpId" in given and "domainNameLabel" not in given:
+            label = None
+        elif "domainNameLabel" in given and "publicIpId" not in given:
+            pip = None
+    return pip, label
+
+
+def _move_view(args: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+    """The new front end's Args (the move's fields in place) and the keys the move gives."""
+    move = {k: v for k, v in args[MOVE].items() if k != "front_end" and v is not None}
+    return {**args, **move}, frozenset(to_camel(k) for k in move)
+
+
+@rule(
+    "`publicIpId` and `domainNameLabel` exclude each other (a given public IP keeps its own DNS "
+    "name label); an address move that gives one of them drops the other for its front end."
+)
+def public_ip_is_given_or_created(s: Azure) -> Iterator[Problem]:
+    pip, label = address_source(s.args, moved_keys(s))
+    if pip is not None and label is not None:
+        yield Problem(
+            ("domainNameLabel",),
+            f"is only used with a public IP kurl-lb creates, and {ref('public_ip_id')} gives an "
+            "existing one (its DNS name label is set on that IP); give one of them",
+        )
+
+
+@rule(
+    "A new front end (`addressMove.frontEnd` another label) has a public IP of its own: a public "
+    "IP serves one frontend, so the move gives another `publicIpId`, or none (a created one), "
+    "when the current front end has a `publicIpId`."
+)
+def new_front_end_has_its_own_public_ip(s: Azure) -> Iterator[Problem]:
+    move: Any = s.args.get(MOVE)
+    current = s.args.get("public_ip_id")
+    if not move or move["front_end"] == s.args["front_end"] or current is None:
+        return
+    theirs, given = _move_view(s.args)
+    pip, _ = address_source(theirs, given)
+    if pip is None:
+        return
+    if "publicIpId" not in given:
+        yield Problem(
+            (to_camel(MOVE), "publicIpId"),
+            f"is required: the new front end {shown(move['front_end'])} cannot share "
+            f"{ref('public_ip_id')} with the current one (a public IP serves one frontend); give "
+            "another public IP's resource ID, or domainNameLabel for one kurl-lb creates",
+        )
+    elif str(pip).lower() == str(current).lower():
+        yield Problem(
+            (to_camel(MOVE), "publicIpId"),
+            f"{shown(pip)} is also {ref('public_ip_id')}, the current front end's: a public IP "
+            "serves one frontend; give the new front end another public IP",
+        )
+
+
+@rule(
+    "`dnsRecord.name` is in `dnsRecord.zoneName`: it ends in `.<zoneName>` (or is the zone's "
+    "name, its apex)."
+)
+def dns_record_is_in_its_zone(s: Azure) -> Iterator[Problem]:
+    record: Any = s.args.get("dns_record")
+    if not record:
+        return
+    name, zone = record["name"], record["zone_name"]
+    if name != zone and not name.endswith("." + zone):
+        yield Problem(
+            ("dnsRecord", "name"),
+            f"{shown(name)} is not in the zone {shown(zone)} (dnsRecord.zoneName); allowed: a "
+            f"name ending in .{zone}, or {zone} itself",
+        )
+
+
+@rule(
+    "During an address move to a new front end, each front end's `dnsRecord` has its own "
+    "name: one record set points at one public IP."
+)
+def front_ends_have_their_own_records(s: Azure) -> Iterator[Problem]:
+    move: Any = s.args.get(MOVE)
+    own: Any = s.args.get("dns_record")
+    if not move or move["front_end"] == s.args["front_end"] or not own:
+        return
+    theirs = move.get("dns_record") or own
+    if theirs["name"] == own["name"] and theirs["zone_name"] == own["zone_name"]:
+        yield Problem(
+            (to_camel(MOVE), "dnsRecord"),
+            f"names {shown(own['name'])}, as {ref('dns_record')} does: one record set cannot "
+            f"point at both front ends; give the new front end {shown(move['front_end'])} a "
+            "dnsRecord with another name (the new API address). To keep the name and change "
+            "its target, change the current front end instead (docs/azure.md)",
+        )
+
+
 AZURE_TAG_FORBIDDEN = "<>%&\\?/"
 
 
@@ -277,6 +461,10 @@ AZURE = Declaration(
         provider_settings_are_given,
         tags_are_azure_tags,
         port_fits_a_rule,
+        public_ip_is_given_or_created,
+        new_front_end_has_its_own_public_ip,
+        dns_record_is_in_its_zone,
+        front_ends_have_their_own_records,
     ),
     title="Azure",
     public_lb="a public load balancer",

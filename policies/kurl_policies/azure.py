@@ -1,6 +1,16 @@
-"""Azure: only public Standard load balancers can front the API (internal ones cannot hairpin)."""
+"""Azure: only public Standard load balancers can front the API (internal ones cannot hairpin),
+with outbound SNAT on for every API rule (a primary's hairpinned flow leaves with a frontend IP).
+
+A frontend whose public IP is given by ID (not a resource of the stack, e.g. kurl-lb's
+`publicIpId`) is public by construction: a public IP reference is all the hairpin check needs,
+so its unseen properties cannot change the verdict (Azure itself refuses a Basic public IP on a
+Standard load balancer; kurl-lb's lookup checks SKU, allocation, version, region at deploy).
+Azure DNS record sets (`azure-native:dns:RecordSet`) live in public zones and alias a public IP
+of a public load balancer: nothing there can break hairpinning, and nothing is flagged."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationPolicy
 
@@ -58,7 +68,34 @@ def check_public_standard(views: Views, report: Reporter) -> None:
             ),
             f"{POLICY}: the SKU of load balancer '{lb.name}'",
         )
+        _outbound_snat(front, report)
     _incomplete(views, report)
+
+
+def _snat_disabled(value: Any) -> bool:
+    return value is not MISSING and str(value).lower() == "true"
+
+
+def _outbound_snat(front: AzureFront, report: Reporter) -> None:
+    """Hairpinning (issue 21: every front end's rule, a move's second one included): a rule on
+    the API keeps outbound SNAT on (the portal's "Outbound and inbound use the same IP"), so a
+    primary's own call to a frontend leaves with a frontend IP and comes back through it."""
+    lb = front.load_balancer
+    for rule in front.rules:
+        if rule.kind != "rule":
+            continue
+        report.judge(
+            rule.serves_api & test(rule.snat_disabled, _snat_disabled, rule.owner, rule.snat_prop),
+            rule.owner.urn,
+            (
+                f"load balancer '{lb.name}' serves the Kubernetes API through {rule.label} with "
+                "disableOutboundSnat true: a primary reaching the API through the load balancer "
+                "(hairpinning) then leaves with another address or none, and the flow fails. "
+                "Keep outbound SNAT on (disableOutboundSnat false, the portal's \"Outbound and "
+                'inbound use the same IP").'
+            ),
+            f"{POLICY}: outbound SNAT of {rule.label} of load balancer '{lb.name}'",
+        )
 
 
 def _not_standard(front: AzureFront) -> Tri:
@@ -115,8 +152,9 @@ azure_lb_public_standard = StackValidationPolicy(
     name=POLICY,
     description=(
         "An Azure load balancer serving the Kubernetes API has only public frontends (no "
-        "private IP, no subnet) and the Standard SKU: internal Azure load balancers cannot "
-        "hairpin, and Basic is retired."
+        "private IP, no subnet), the Standard SKU, and outbound SNAT on for its API rules: "
+        "internal Azure load balancers cannot hairpin, nor can a rule without outbound SNAT, "
+        "and Basic is retired."
     ),
     validate=stack_validator(check_public_standard),
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -81,6 +81,10 @@ class AzureRule:
     serves_api: Tri = FALSE
     kind: str = "rule"  # or "inbound NAT rule", "inbound NAT pool"
     frontend_range: Any = MISSING  # "start-end" of a NAT rule's or pool's frontend ports
+    # Load-balancing rules: `disableOutboundSnat` as written (omitted: false, Azure's default),
+    # and where it is read (issue 21: every API rule of a front end is judged, the move's too).
+    snat_disabled: Any = MISSING
+    snat_prop: str = "disableOutboundSnat"
 
     @property
     def label(self) -> str:
@@ -175,6 +179,8 @@ def _inline_rule(rule: Any, lb: PolicyResource) -> AzureRule:
         probe=last_segment(get(rule, "probe", "id"), "probes"),
         probe_resources=[],
         pools=[last_segment(p, "backendAddressPools") for p in pools if p is not MISSING],
+        snat_disabled=get(rule, "disableOutboundSnat"),
+        snat_prop="loadBalancingRules.disableOutboundSnat",
     )
 
 
@@ -196,6 +202,7 @@ def _classic_rule(rule: PolicyResource, index: StackIndex) -> AzureRule:
         pools=[
             last_segment(p, "backendAddressPools") for p in items(props, "backendAddressPoolIds")
         ],
+        snat_disabled=get(props, "disableOutboundSnat"),
     )
 
 

@@ -369,3 +369,78 @@ PACKAGES: dict[str, Package] = {
         {},
     ),
 }
+
+
+# ---- azure-native, issue 21: the DNS alias record and a public IP given by ID ---------------
+
+
+def _azure_record_set(r: Resource) -> dict[str, Json]:
+    relative = r.s("relativeRecordSetName", "@")
+    zone = r.s("zoneName")
+    name = zone if relative == "@" else f"{relative}.{zone}"
+    return {"fqdn": f"{name}.", "provisioningState": "Succeeded"}
+
+
+AZURE_NATIVE["azure-native:dns:RecordSet"] = _azure_record_set
+AZURE_NATIVE_ID["azure-native:dns:RecordSet"] = lambda r: (
+    _arm_id(r, "Microsoft.Network", "dnsZones", "zoneName")
+    + f"/{r.s('recordType', 'A')}/{r.s('relativeRecordSetName', '@')}"
+)
+
+
+def _azure_public_ip_lookup(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    """An existing public IP as kurl-lb's `publicIpId` needs it: Standard, static, IPv4, in the
+    provider's location, on no frontend yet."""
+    group = str(args.get("resourceGroupName") or "rg")
+    name = str(args.get("publicIpAddressName") or "ip")
+    return {
+        "id": (
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}"
+            f"/providers/Microsoft.Network/publicIPAddresses/{name}"
+        ),
+        "name": name,
+        "type": "Microsoft.Network/publicIPAddresses",
+        "location": config.get("azure-native:location", "eastus"),
+        "sku": {"name": "Standard", "tier": "Regional"},
+        "publicIPAllocationMethod": "Static",
+        "publicIPAddressVersion": "IPv4",
+        "ipAddress": fake_ip("20.0.0.0/8", group, name),
+        "etag": "e2e",
+        "provisioningState": "Succeeded",
+        "resourceGuid": digest(group, name),
+    }
+
+
+def _azure_dns_zone(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    """A public Azure DNS zone of that name."""
+    group = str(args.get("resourceGroupName") or "rg")
+    name = str(args.get("zoneName") or "example.com")
+    return {
+        "id": (
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}"
+            f"/providers/Microsoft.Network/dnszones/{name}"
+        ),
+        "name": name,
+        "type": "Microsoft.Network/dnszones",
+        "location": "global",
+        "zoneType": "Public",
+        "nameServers": ["ns1-01.azure-dns.com.", "ns2-01.azure-dns.net."],
+        "maxNumberOfRecordSets": 10000,
+        "maxNumberOfRecordsPerRecordSet": 20,
+        "numberOfRecordSets": 2,
+        "signingKeys": [],
+        "systemData": {},
+        "azureApiVersion": "2023-07-01-preview",
+    }
+
+
+PACKAGES["azure-native"] = Package(
+    AZURE_NATIVE,
+    {
+        **PACKAGES["azure-native"].invokes,
+        "azure-native:network:getPublicIPAddress": _azure_public_ip_lookup,
+        "azure-native:dns:getZone": _azure_dns_zone,
+    },
+    AZURE_NATIVE_ID,
+    PACKAGES["azure-native"].id_prefix,
+)
