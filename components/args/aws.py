@@ -140,6 +140,7 @@ class AwsAddressMoveArgs(TypedDict):
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
 
+    # moved(...) builds the type at runtime, which mypy cannot read as an annotation.
     scheme: NotRequired[moved(Scheme)]  # type: ignore[valid-type]
     """As `scheme`, for the new front end."""
 
