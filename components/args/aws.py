@@ -256,8 +256,9 @@ class AwsKurlNlbArgs(TypedDict):
     elastic_ips: NotRequired[ElasticIps]
     (
         "Public NLB only: give it one Elastic IP per subnet, created and protected with the NLB "
-        "(`deletionProtection`), so its public addresses never change (default false). "
-        "Turning it on for an existing NLB replaces the NLB: do that as an address move."
+        "(`deletionProtection`), so its public addresses never change (default false). An "
+        "existing NLB cannot take them (AWS keeps its subnets' addresses): do that as an "
+        "address move."
     )
 
     elastic_ip_allocation_ids: NotRequired[ElasticIpAllocationIds]
