@@ -1,19 +1,60 @@
 """AwsKurlNlb: an AWS Network Load Balancer in front of kURL primaries (kURL page, AWS section)."""
 
-from typing import Any, cast
+import hashlib
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, cast
 
 import pulumi
 import pulumi_aws as aws
+from pydantic.alias_generators import to_camel
 
 from .args import AWS, AwsKurlNlbArgs
 from .args.aws import health_check_timeout
-from .base import KurlLoadBalancer
-from .checked import is_output, map_input
+from .args.common import MOVE, SAME_FRONT_END_FIELDS
+from .base import MOVE_KEY, FrontEnd, KurlLoadBalancer
+from .checked import SECRET_SHOWN, is_output, map_input
+from .problems import ArgsError, Loc, Problem, shown
 
 # kube-apiserver's default --request-timeout is 60 s: a deregistering primary gets that long to
 # finish in-flight requests; then connection_termination closes long-lived watches so clients
 # reconnect to a registered primary instead of hanging on to the drained one (AWS default: 300 s).
 DEREGISTRATION_DELAY_SECONDS = 60
+# AWS reserves the first four addresses and the last one of every subnet (VPC user guide,
+# "Subnet CIDR blocks"): network, VPC router, DNS, future use, broadcast.
+RESERVED_AT_START, RESERVED_AT_END = 4, 1
+
+
+def reserved_or_outside(address: str, cidr: str) -> str | None:
+    """Why `address` cannot be an NLB's private address in the subnet `cidr`, or None."""
+    net = ipaddress.IPv4Network(cidr)
+    ip = ipaddress.IPv4Address(address)
+    if ip not in net:
+        return "is outside the CIDR"
+    offset = int(ip) - int(net.network_address)
+    if offset < RESERVED_AT_START or offset >= net.num_addresses - RESERVED_AT_END:
+        return (
+            "is one of the 5 addresses AWS reserves in every subnet (the network address, the "
+            "next three: VPC router, DNS, future use; and the last one)"
+        )
+    return None
+
+
+@dataclass
+class AwsFrontEndParts:
+    """One front end's resources: what clients connect to (the NLB with its listener, security
+    group, Elastic IPs and DNS records) and its own target group with its attachments."""
+
+    label: str
+    args: Any  # the Args it was built from (an address move's fields in place)
+    load_balancer: aws.lb.LoadBalancer
+    target_group: aws.lb.TargetGroup
+    listener: aws.lb.Listener
+    security_group: aws.ec2.SecurityGroup | None
+    elastic_ips: list[aws.ec2.Eip] = field(default_factory=list)
+    dns_records: list[aws.route53.Record] = field(default_factory=list)
+    registrations: dict[str, aws.lb.TargetGroupAttachment] = field(default_factory=dict)
 
 
 class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs]):
@@ -49,53 +90,121 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         self, name: str, args: AwsKurlNlbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kurl:index:AwsKurlNlb", AWS, name, args, opts)
-        # Child resources (escape hatches, as attributes): `security_group` is None when
-        # loadBalancerSecurityGroup is false; `registrations` by primary name (`attachments`).
+        # Child resources (escape hatches, as attributes), those of the front end nodes use:
+        # `security_group` is None when loadBalancerSecurityGroup is false; `registrations` by
+        # primary name (`attachments`). Every front end's (during an address move, two) are in
+        # `front_end_parts` by label.
         self.load_balancer: aws.lb.LoadBalancer
         self.target_group: aws.lb.TargetGroup
         self.listener: aws.lb.Listener
         self.security_group: aws.ec2.SecurityGroup | None = None
+        self.elastic_ips: list[aws.ec2.Eip] = []
+        self.dns_records: list[aws.route53.Record] = []
+        self.front_end_parts: dict[str, AwsFrontEndParts] = {}
         self.security_group_rules: dict[
             str, aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule
         ] = {}
-        a = self.args
-        sec = self.secret_if  # values derived from secretArgs stay secret
-        plain_tags = self._tags()
-        tags = sec("tags", plain_tags)
+        self._subnets: dict[Any, pulumi.Output[str]] = {}  # subnet ID -> its CIDR (looked up)
+        tags = self.secret_if("tags", self._tags())
+        for fe in self.front_ends:
+            self.front_end_parts[fe.label] = self._front_end(name, fe, tags)
+        current = self.front_end_parts[next(f.label for f in self.front_ends if f.current)]
+        self.load_balancer = current.load_balancer
+        self.target_group = current.target_group
+        self.listener = current.listener
+        self.security_group = current.security_group
+        self.elastic_ips = current.elastic_ips
+        self.dns_records = current.dns_records
+        self.registrations = current.registrations
+        self._network_rules(name, tags)
+        self._finish({label: p.load_balancer.dns_name for label, p in self.front_end_parts.items()})
+
+    @property
+    def attachments(self) -> dict[str, aws.lb.TargetGroupAttachment]:
+        """`registrations` in AWS's words: target group attachments by primary name."""
+        return self.registrations
+
+    # --- secrets and where a front end's values come from ----------------------------------
+
+    def _moved_field(self, fe: FrontEnd[Any], field: str) -> bool:
+        """Whether `fe` takes `field` from the address move (not from the top level)."""
+        move: Any = self.args.get(MOVE)
+        if move is None or move.get(field) is None:
+            return False
+        return not fe.current or field in SAME_FRONT_END_FIELDS
+
+    def _sec(self, fe: FrontEnd[Any], field: str, value: Any) -> Any:
+        """`value` of `fe`'s `field` (snake_case), secret when that argument is in secretArgs
+        (`addressMove` for a value the move gives)."""
+        if self._moved_field(fe, field):
+            value = self.secret_if(MOVE_KEY, value)
+        return self.secret_if(to_camel(field), value)
+
+    def _loc(self, fe: FrontEnd[Any], field: str, *rest: str | int) -> Loc:
+        """Where the user gave `fe`'s `field`: at the top level, or in addressMove."""
+        key = (to_camel(field), *rest)
+        return (MOVE_KEY, *key) if self._moved_field(fe, field) else key
+
+    def _fail(self, loc: Loc, message: str) -> NoReturn:
+        raise ArgsError(AWS.component, self.args_check.name, [Problem(loc, message)])
+
+    def _shown(self, fe: FrontEnd[Any], field: str, value: Any) -> str:
+        secret = to_camel(field) in self.secrets or (
+            self._moved_field(fe, field) and MOVE_KEY in self.secrets
+        )
+        return SECRET_SHOWN if secret else shown(value)
+
+    # --- one front end ---------------------------------------------------------------------
+
+    def _front_end(self, name: str, fe: FrontEnd[Any], tags: Any) -> AwsFrontEndParts:
+        """The NLB (with its security group, Elastic IPs, listener and DNS records) and its own
+        target group with one attachment per registered primary: a target group serves the
+        listeners of one NLB only."""
+        a = fe.args
+        prefix = fe.prefix(name)
         internal = a["scheme"] == "internal"
-        port = sec("port", a["port"])
-        vpc_id = sec("vpcId", a["vpc_id"])
+        port = self.secret_if("port", a["port"])
+        vpc_id = self.secret_if("vpcId", a["vpc_id"])
 
         # An NLB gets a security group only at creation; adding or removing one later replaces
         # the NLB (and its DNS name, which every kURL node has in its kubeconfig).
+        security_group = None
         if a["load_balancer_security_group"]:
-            self.security_group = aws.ec2.SecurityGroup(
-                f"{name}-nlb-sg",
+            security_group = aws.ec2.SecurityGroup(
+                f"{prefix}-nlb-sg",
                 vpc_id=vpc_id,
                 description="kURL API load balancer (kurl-lb)",
-                tags=sec("tags", self._tags(extra={"Name": f"{name}-nlb"})),
+                tags=self.secret_if("tags", self._tags(extra={"Name": f"{prefix}-nlb"})),
                 opts=self._child(),
             )
 
-        self.load_balancer = aws.lb.LoadBalancer(
-            f"{name}-nlb",
+        elastic_ips, mappings = self._subnet_mappings(prefix, fe)
+        load_balancer = aws.lb.LoadBalancer(
+            f"{prefix}-nlb",
             load_balancer_type="network",
-            internal=sec("scheme", internal),
+            internal=self._sec(fe, "scheme", internal),
             ip_address_type="ipv4",
-            subnets=sec("subnetIds", list(a["subnet_ids"])),
-            enable_cross_zone_load_balancing=sec("crossZone", a["cross_zone"]),
-            enable_deletion_protection=sec("deletionProtection", a["deletion_protection"]),
+            # Static addresses go through subnet mappings, which replace `subnets` (the provider
+            # takes one or the other). Switching an existing NLB between the two with addresses
+            # replaces it (customizeDiffLoadBalancerNLB): that is an address move.
+            subnets=None if mappings else self._sec(fe, "subnet_ids", list(a["subnet_ids"])),
+            subnet_mappings=mappings,
+            enable_cross_zone_load_balancing=self.secret_if("crossZone", a["cross_zone"]),
+            enable_deletion_protection=self.secret_if(
+                "deletionProtection", a["deletion_protection"]
+            ),
             # Explicitly empty without one: an absent list means "keep the current groups" to
             # the provider (the attribute is computed), so turning the group off would keep the
             # NLB and delete a group it still uses; an empty list replaces the NLB, as planned.
-            security_groups=[self.security_group.id] if self.security_group else [],
+            security_groups=[security_group.id] if security_group else [],
             tags=tags,
             opts=self._child(),
         )
 
         hc = a["health_check"]
-        self.target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
+        sec = self.secret_if
+        target_group = aws.lb.TargetGroup(
+            f"{prefix}-tg",
             port=port,
             protocol="TCP",
             target_type=sec("targetType", a["target_type"]),
@@ -120,28 +229,27 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             opts=self._child(),
         )
 
-        self.listener = aws.lb.Listener(
-            f"{name}-listener",
-            load_balancer_arn=self.load_balancer.arn,
+        listener = aws.lb.Listener(
+            f"{prefix}-listener",
+            load_balancer_arn=load_balancer.arn,
             port=port,
             protocol="TCP",
             default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="forward", target_group_arn=self.target_group.arn
-                )
+                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
             ],
             tags=tags,
             opts=self._child(),
         )
 
+        registrations: dict[str, aws.lb.TargetGroupAttachment] = {}
         for primary in a["primaries"]:
             if not primary["registered"]:
                 continue
             target = primary.get("address" if a["target_type"] == "ip" else "instance_id")
             assert target is not None  # guaranteed by the Args check
-            self.registrations[primary["name"]] = aws.lb.TargetGroupAttachment(
-                f"{name}-target-{primary['name']}",
-                target_group_arn=self.target_group.arn,
+            registrations[primary["name"]] = aws.lb.TargetGroupAttachment(
+                f"{prefix}-target-{primary['name']}",
+                target_group_arn=target_group.arn,
                 # Held until every check across arguments passed (outputs resolve late).
                 target_id=self.args_check.gate(sec("primaries", target)),
                 port=port,
@@ -149,20 +257,183 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
                 opts=self._child(),
             )
 
-        self._network_rules(name, tags)
-        self._finish({self.front_ends[0].label: self.load_balancer.dns_name})
+        records = [
+            self._dns_record(prefix, fe, record, load_balancer, internal)
+            for record in fe.dns_records
+        ]
+        return AwsFrontEndParts(
+            label=fe.label,
+            args=a,
+            load_balancer=load_balancer,
+            target_group=target_group,
+            listener=listener,
+            security_group=security_group,
+            elastic_ips=elastic_ips,
+            dns_records=records,
+            registrations=registrations,
+        )
 
-    @property
-    def attachments(self) -> dict[str, aws.lb.TargetGroupAttachment]:
-        """`registrations` in AWS's words: target group attachments by primary name."""
-        return self.registrations
+    def _subnet_mappings(
+        self, prefix: str, fe: FrontEnd[Any]
+    ) -> tuple[list[aws.ec2.Eip], list[aws.lb.LoadBalancerSubnetMappingArgs] | None]:
+        """The NLB's Elastic IPs (created ones) and its subnet mappings, or None when it has no
+        static address (plain `subnets`)."""
+        a = fe.args
+        subnets = list(a["subnet_ids"])
+        elastic_ips: list[aws.ec2.Eip] = []
+        allocations: list[pulumi.Input[str]] | None = None
+        if a["elastic_ips"]:
+            for i, subnet_id in enumerate(subnets):
+                # Named by the subnet's ID when it is known, else by its place in subnetIds.
+                suffix = str(i) if is_output(subnet_id) else cast(str, subnet_id)
+                elastic_ips.append(
+                    aws.ec2.Eip(
+                        f"{prefix}-eip-{suffix}",
+                        domain="vpc",
+                        tags=self.secret_if("tags", self._tags(extra={"Name": f"{prefix}-nlb"})),
+                        # It IS the API's public address: protected like the NLB.
+                        opts=self._child(protect=a["deletion_protection"]),
+                    )
+                )
+            allocations = [eip.allocation_id for eip in elastic_ips]
+        elif a.get("elastic_ip_allocation_ids") is not None:
+            allocations = [
+                self._sec(fe, "elastic_ip_allocation_ids", x)
+                for x in a["elastic_ip_allocation_ids"]
+            ]
+        if allocations is not None:
+            return elastic_ips, [
+                aws.lb.LoadBalancerSubnetMappingArgs(
+                    subnet_id=self._sec(fe, "subnet_ids", subnet_id), allocation_id=allocation
+                )
+                for subnet_id, allocation in zip(subnets, allocations, strict=True)
+            ]
+        if a.get("private_ipv4_addresses") is not None:
+            return elastic_ips, [
+                aws.lb.LoadBalancerSubnetMappingArgs(
+                    subnet_id=self._sec(fe, "subnet_ids", subnet_id),
+                    private_ipv4_address=self._private_ip(fe, i, subnet_id, address),
+                )
+                for i, (subnet_id, address) in enumerate(
+                    zip(subnets, a["private_ipv4_addresses"], strict=True)
+                )
+            ]
+        return elastic_ips, None
+
+    def _subnet_cidr(self, subnet_id: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The subnet's CIDR, looked up once per subnet."""
+        key = id(subnet_id) if is_output(subnet_id) else subnet_id
+        if key not in self._subnets:
+            self._subnets[key] = aws.ec2.get_subnet_output(
+                id=self.secret_if("subnetIds", subnet_id),
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            ).cidr_block
+        return self._subnets[key]
+
+    def _private_ip(
+        self, fe: FrontEnd[Any], i: int, subnet_id: pulumi.Input[str], address: pulumi.Input[str]
+    ) -> pulumi.Output[str]:
+        """`address`, once its subnet's CIDR is looked up: inside it, and not one of the 5
+        addresses AWS reserves in every subnet; else the NLB fails, naming the key."""
+        loc = self._loc(fe, "private_ipv4_addresses", i)
+
+        def check(values: list[Any]) -> str:
+            value, cidr, subnet = values
+            why = reserved_or_outside(value, cidr)
+            if why:
+                self._fail(
+                    loc,
+                    f"{self._shown(fe, 'private_ipv4_addresses', value)} {why} of subnet "
+                    f"{self._shown(fe, 'subnet_ids', subnet)} ({cidr}); give a free address "
+                    "inside the subnet (subnetIds and privateIpv4Addresses are in the same order)",
+                )
+            return cast(str, value)
+
+        checked = pulumi.Output.all(address, self._subnet_cidr(subnet_id), subnet_id).apply(check)
+        return cast(pulumi.Output[str], self._sec(fe, "private_ipv4_addresses", checked))
+
+    def _dns_record(
+        self,
+        prefix: str,
+        fe: FrontEnd[Any],
+        record: Any,
+        load_balancer: aws.lb.LoadBalancer,
+        internal: bool,
+    ) -> aws.route53.Record:
+        """An alias A record to the NLB, once the zone is looked up: its name inside the zone's
+        (else the record fails, naming the key); an internal NLB in a public zone is warned
+        about."""
+        mine = record is self.args.get("dns_record") or (
+            self.args.get("dns_record") is not None
+            and record["name"] == self.args["dns_record"]["name"]
+        )
+        field_secret = "dnsRecord" in self.secrets or (not mine and MOVE_KEY in self.secrets)
+        loc: Loc = ("dnsRecord", "name") if mine else (MOVE_KEY, "dnsRecord", "name")
+
+        def sec(value: Any) -> Any:
+            return pulumi.Output.secret(value) if field_secret else value
+
+        fqdn: str = record["name"]
+        zone = aws.route53.get_zone_output(
+            zone_id=sec(record["zone_id"]), opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+
+        def check(values: list[Any]) -> str:
+            target, zone_name, private = values
+            zone_name = str(zone_name).rstrip(".").lower()
+            if fqdn != zone_name and not fqdn.endswith("." + zone_name):
+                self._fail(
+                    loc,
+                    f"{SECRET_SHOWN if field_secret else shown(fqdn)} is not inside the hosted "
+                    f"zone's name {zone_name}: the provider would append the zone's name to "
+                    f"it; give a name ending in .{zone_name}",
+                )
+            if internal and private is False:
+                pulumi.log.warn(
+                    f"the DNS record {'[secret]' if field_secret else fqdn} of front end "
+                    f"{fe.label} is in a public hosted zone ({zone_name}) and points at an "
+                    "internal NLB: anyone can resolve the NLB's private addresses. Use a "
+                    "private hosted zone associated with the VPC unless publishing them is "
+                    "intended.",
+                    resource=self,
+                )
+            return cast(str, target)
+
+        # Named by the record's name (stable across applies; a new name is a new record beside
+        # the old), hashed when the name is secret: a URN is never secret.
+        suffix = hashlib.sha256(fqdn.encode()).hexdigest()[:12] if field_secret else fqdn
+        return aws.route53.Record(
+            f"{prefix}-dns-{suffix}",
+            zone_id=sec(record["zone_id"]),
+            # Known at preview: the name (which replaces the record) never waits for a lookup.
+            name=sec(fqdn),
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    # Held until the zone is looked up and the name checked against it: a bad
+                    # name fails the record; an unknown zone leaves only the alias (updated in
+                    # place) unknown.
+                    name=pulumi.Output.all(
+                        load_balancer.dns_name, zone.name, zone.private_zone
+                    ).apply(check),
+                    zone_id=load_balancer.zone_id,
+                    # One record, nothing to fail over to: answering with the NLB even when
+                    # Route 53 finds it unhealthy is what clients need (kURL's first primary
+                    # dials the LB before any target is healthy; NLBs fail open anyway).
+                    evaluate_target_health=False,
+                )
+            ],
+            opts=self._child(),
+        )
+
+    # --- network rules ---------------------------------------------------------------------
 
     def _network_rules(self, name: str, tags: Any) -> None:
-        """One rule per source, never per primary: registering a primary touches no rule."""
-        a = self.args
-        sec = self.secret_if
-        port = sec("port", a["port"])
-        internal = a["scheme"] == "internal"
+        """One rule per source, never per primary: registering a primary touches no rule.
+        Each front end's NLB security group gets its own rules (named by its prefix); rules on
+        the primaries' group that two front ends need alike (same source) are one rule, named
+        without a front end's label when the source is known, so the move's second step keeps
+        it."""
         looked_up: list[pulumi.Output[str]] = []
 
         def vpc_cidr() -> pulumi.Output[str]:
@@ -170,17 +441,58 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             if not looked_up:
                 looked_up.append(
                     aws.ec2.get_vpc_output(
-                        id=sec("vpcId", a["vpc_id"]), opts=pulumi.InvokeOutputOptions(parent=self)
+                        id=self.secret_if("vpcId", self.args["vpc_id"]),
+                        opts=pulumi.InvokeOutputOptions(parent=self),
                     ).cidr_block
                 )
             return looked_up[0]
+
+        instance_sg = (
+            self.secret_if("instanceSecurityGroupId", self.args["instance_security_group_id"])
+            if self.args["instance_security_group_id"] is not None
+            else None
+        )
+        unmanaged = []
+        for fe in self.front_ends:
+            parts = self.front_end_parts[fe.label]
+            if parts.security_group is None and instance_sg is None:
+                unmanaged.append(fe.label)
+                continue
+            self._front_end_rules(name, fe, parts, instance_sg, vpc_cidr, tags)
+        if unmanaged:
+            port = self.secret_if("port", self.args["port"])
+            pulumi.log.warn(
+                "kurl-lb manages no network rule: neither an NLB security group nor "
+                "aws.instanceSecurityGroupId is set. The primaries' security group must allow "
+                f"TCP {port} from the NLB's subnets.",
+                resource=self,
+            )
+
+    def _front_end_rules(
+        self,
+        name: str,
+        fe: FrontEnd[Any],
+        parts: AwsFrontEndParts,
+        instance_sg: pulumi.Input[str] | None,
+        vpc_cidr: Callable[[], pulumi.Output[str]],
+        tags: Any,
+    ) -> None:
+        a = fe.args
+        prefix = fe.prefix(name)
+        port = self.secret_if("port", a["port"])
+        internal = a["scheme"] == "internal"
+
+        def shared(suffix: str, *values: Any) -> str:
+            # A rule on the primaries' group with a known source is shared by the front ends;
+            # one whose source is an output is named by its front end.
+            return f"{prefix if any(is_output(v) for v in values) else name}-{suffix}"
 
         def clients() -> list[tuple[str, pulumi.Input[str]]]:
             """(name suffix, CIDR) of allowedClientCidrs, or of the VPC CIDR by default."""
             if a["allowed_client_cidrs"] is None:
                 return [("vpc", vpc_cidr())]
             return [
-                (cidr_suffix(c, i), sec("allowedClientCidrs", c))
+                (cidr_suffix(c, i), self._sec(fe, "allowed_client_cidrs", c))
                 for i, c in enumerate(a["allowed_client_cidrs"])
             ]
 
@@ -189,13 +501,13 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             reaching a public NLB arrives from its NAT gateway's or own public IP."""
             listed = {c for c in a["allowed_client_cidrs"] or [] if not is_output(c)}
             return [
-                (cidr_suffix(c, i, "source"), sec("hairpinSourceCidrs", c))
+                (cidr_suffix(c, i, "source"), self._sec(fe, "hairpin_source_cidrs", c))
                 for i, c in enumerate(a["hairpin_source_cidrs"] or [])
                 if is_output(c) or c not in listed
             ]
 
         def rule(
-            suffix: str,
+            key: str,
             group: pulumi.Input[str],
             description: pulumi.Input[str],
             *,
@@ -203,7 +515,8 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             peer_group: pulumi.Input[str] | None = None,
             egress: bool = False,
         ) -> None:
-            key = f"{name}-{suffix}"
+            if key in self.security_group_rules:
+                return  # the other front end's, with the same source
             kind = aws.vpc.SecurityGroupEgressRule if egress else aws.vpc.SecurityGroupIngressRule
             self.security_group_rules[key] = kind(
                 key,
@@ -218,18 +531,13 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
                 opts=self._child(),
             )
 
-        instance_sg = (
-            sec("instanceSecurityGroupId", a["instance_security_group_id"])
-            if a["instance_security_group_id"] is not None
-            else None
-        )
-        if self.security_group is not None:
-            nlb_sg = self.security_group.id
+        if parts.security_group is not None:
+            nlb_sg = parts.security_group.id
             for suffix, cidr in clients():
-                rule(f"clients-{suffix}", nlb_sg, "kURL API clients", cidr=cidr)
+                rule(f"{prefix}-clients-{suffix}", nlb_sg, "kURL API clients", cidr=cidr)
             # Health checks and forwarded traffic leave through the NLB SG's outbound rules.
             rule(
-                "nlb-to-targets",
+                f"{prefix}-nlb-to-targets",
                 nlb_sg,
                 "kURL API targets and health checks",
                 peer_group=instance_sg,
@@ -237,14 +545,24 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
                 egress=True,
             )
             for suffix, cidr in hairpin_sources():
-                rule(f"hairpin-{suffix}", nlb_sg, "kURL API from primaries (hairpin)", cidr=cidr)
+                rule(
+                    f"{prefix}-hairpin-{suffix}",
+                    nlb_sg,
+                    "kURL API from primaries (hairpin)",
+                    cidr=cidr,
+                )
             if instance_sg:
-                rule("primaries-from-nlb", instance_sg, "kURL API from the NLB", peer_group=nlb_sg)
+                rule(
+                    f"{prefix}-primaries-from-nlb",
+                    instance_sg,
+                    "kURL API from the NLB",
+                    peer_group=nlb_sg,
+                )
                 if internal:
                     # Hairpin: a primary calling an internal NLB arrives with its own address.
                     # (A public NLB sees its public egress IP instead: hairpin-<cidr> above.)
                     rule(
-                        "nlb-from-primaries",
+                        f"{prefix}-nlb-from-primaries",
                         nlb_sg,
                         "kURL API from primaries (hairpin)",
                         peer_group=instance_sg,
@@ -253,39 +571,33 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             # Without an NLB SG, targets see the NLB's private addresses (client IP preservation
             # off), which live in the NLB's subnets.
             for i, subnet_id in enumerate(a["subnet_ids"]):
-                subnet = aws.ec2.get_subnet_output(
-                    id=sec("subnetIds", subnet_id), opts=pulumi.InvokeOutputOptions(parent=self)
-                )
                 # Named by the subnet's ID when it is known, else by its place in subnetIds.
                 suffix = f"subnet-{i}" if is_output(subnet_id) else cast(str, subnet_id)
                 rule(
-                    f"primaries-from-{suffix}",
+                    shared(f"primaries-from-{suffix}", subnet_id),
                     instance_sg,
-                    sec("subnetIds", map_input(subnet_id, "kURL API from the NLB in {}".format)),
-                    cidr=subnet.cidr_block,
+                    self._sec(
+                        fe,
+                        "subnet_ids",
+                        map_input(subnet_id, "kURL API from the NLB in {}".format),
+                    ),
+                    cidr=self._subnet_cidr(subnet_id),
                 )
             if a["preserve_client_ip"]:
                 for suffix, cidr in clients():
                     rule(
-                        f"primaries-from-clients-{suffix}",
+                        shared(f"primaries-from-clients-{suffix}", cidr if suffix != "vpc" else 0),
                         instance_sg,
                         "kURL API clients",
                         cidr=cidr,
                     )
                 for suffix, cidr in hairpin_sources():
                     rule(
-                        f"primaries-from-hairpin-{suffix}",
+                        shared(f"primaries-from-hairpin-{suffix}", cidr),
                         instance_sg,
                         "kURL API from primaries (hairpin)",
                         cidr=cidr,
                     )
-        else:
-            pulumi.log.warn(
-                "kurl-lb manages no network rule: neither an NLB security group nor "
-                "aws.instanceSecurityGroupId is set. The primaries' security group must allow "
-                f"TCP {port} from the NLB's subnets.",
-                resource=self,
-            )
 
 
 def cidr_suffix(cidr: pulumi.Input[str], index: int, what: str = "cidr") -> str:

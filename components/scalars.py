@@ -135,6 +135,45 @@ SubnetId = Annotated[str, matching("subnet" + _AWS_ID, "subnet ID")]
 SecurityGroupId = Annotated[str, matching("sg" + _AWS_ID, "security group ID")]
 InstanceId = Annotated[str, matching("i" + _AWS_ID, "EC2 instance ID")]
 AwsZone = Annotated[str, matching(r"all|[a-z]{2}(-[a-z]+)+-[0-9][a-z]", "availability zone or all")]
+EipAllocationId = Annotated[str, matching("eipalloc" + _AWS_ID, "Elastic IP allocation ID")]
+# Route 53 hosted zone IDs: "Z" and uppercase letters or digits, at most 32 characters in all
+# (the API's HostedZone.Id; terraform-provider-aws validates alias zone IDs as 1-32 characters).
+# The "/hostedzone/" form some APIs return is refused: give the bare ID.
+HostedZoneId = Annotated[
+    str,
+    matching(
+        r"Z[A-Z0-9]{1,31}",
+        "Route 53 hosted zone ID (Z and uppercase letters or digits, at most 32 characters)",
+        "Route 53 hosted zone ID",
+    ),
+]
+
+
+def _route53_name(value: str) -> str:
+    """A fully qualified DNS name as a record's name: lowercase labels of letters, digits and
+    '-' (not at either end), at least two labels, at most 253 characters, no trailing dot."""
+    if value.endswith("."):
+        raise ValueError("ends with a dot; give the name without it")
+    labels = value.split(".")
+    if len(value) > 253 or len(labels) < 2:
+        raise ValueError("is not a fully qualified DNS name (two labels or more, 253 characters)")
+    for label in labels:
+        if not _ROUTE53_LABEL.fullmatch(label):
+            raise ValueError(
+                f"is not a DNS name: label {label!r} is not 1-63 lowercase letters, digits or "
+                "'-', starting and ending with a letter or digit"
+            )
+    return value
+
+
+_ROUTE53_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+Route53RecordName = Annotated[
+    str,
+    Scalar(
+        "fully qualified DNS name, lowercase, without the trailing dot, e.g. api.example.com",
+        _route53_name,
+    ),
+]
 
 # --- Azure --------------------------------------------------------------------------------------
 

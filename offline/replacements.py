@@ -179,6 +179,23 @@ AWS: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
+# Issue 21, AWS: the Elastic IPs and Route 53 records of static addresses and DNS names. The
+# record's alias (its target NLB) updates in place: replacing the NLB behind a record is an
+# update of the record, and the API address (the record's name) stays.
+AWS.update(
+    {
+        "aws:ec2/eip:Eip": _rows(
+            f"{TF_AWS}/ec2/ec2_eip.go",
+            "address",
+            "domain",
+            "ipamPoolId",
+            "networkBorderGroup",
+            "publicIpv4Pool",
+        ),
+        "aws:route53/record:Record": _rows(f"{TF_AWS}/route53/record.go", "name", "type", "zoneId"),
+    }
+)
+
 # Rows: ARM path parameters and forceNewMap entries. No create-only (`x-ms-mutability`) top-level
 # input of these types turned up in the sources read; one that exists would be missing here.
 AZURE_NATIVE_TABLE: dict[str, tuple[Rule, ...]] = {

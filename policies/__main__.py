@@ -11,6 +11,7 @@ from kurl_policies.advisory import (
 from kurl_policies.aws import (
     aws_internal_nlb_ip_targets,
     aws_internal_nlb_no_client_ip_preservation,
+    aws_nlb_addresses_match_scheme,
 )
 from kurl_policies.azure import azure_lb_public_standard
 from kurl_policies.health_checks import api_health_check_tcp
@@ -30,5 +31,7 @@ PolicyPack(
         api_lb_deletion_protection,
         api_lb_multi_zone,
         gcp_no_target_pools,
+        # Issue 21, AWS: static addresses and the API's DNS record.
+        aws_nlb_addresses_match_scheme,
     ],
 )

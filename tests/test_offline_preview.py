@@ -67,7 +67,7 @@ def test_dev_preview_shows_the_plan() -> None:
     assert 'registeredPrimaries  : ["primary-1"]' in out
     assert "loadBalancerAddress  : [unknown]" in out
     assert "+ 11 to create" in out
-    assert "Policies (kurl-lb@v0.1.0, 9 policies):\n    no violations" in out
+    assert "Policies (kurl-lb@v0.1.0, 10 policies):\n    no violations" in out
     assert "Traceback" not in result.stderr
 
 

@@ -33,6 +33,8 @@ ADVISORY = [
     "api-lb-multi-zone",
     "gcp-no-target-pools",
 ]
+# Issue 21, AWS: static addresses (tests/test_policies_address_aws.py).
+MANDATORY += ["aws-nlb-addresses-match-scheme"]
 
 
 @pytest.fixture(scope="module")

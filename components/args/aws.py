@@ -6,21 +6,26 @@ from collections.abc import Iterator
 from typing import Annotated, Any, NotRequired, TypedDict
 
 import pulumi
+from pydantic.alias_generators import to_camel
 
-from ..declare import Declaration, Opt, Subject, declared, each, rule
+from ..declare import Declaration, Opt, Subject, declared, each, moved, rule
 from ..problems import Problem, ref, shown
 from ..scalars import (
     AwsZone,
+    EipAllocationId,
     FrontEndLabel,
+    HostedZoneId,
     InstanceId,
     IPv4Cidr,
     PrivateIPv4,
+    Route53RecordName,
     SecurityGroupId,
     SubnetId,
     VpcId,
 )
 from .common import (
     HAIRPIN,
+    MOVE,
     PRIMARY_NAME,
     SHARED_RULES,
     STACK_TAG,
@@ -33,6 +38,7 @@ from .common import (
 )
 
 CIDRS = "list of IPv4 CIDR blocks"
+MOVE_KEY = to_camel(MOVE)
 
 
 @declared
@@ -68,6 +74,62 @@ class AwsPrimaryArgs(TypedDict):
 
 
 @declared
+class AwsDnsRecordArgs(TypedDict):
+    """A Route 53 alias A record naming the NLB: the API address nodes use, so that replacing
+    the NLB changes only the record's target."""
+
+    zone_id: Annotated[pulumi.Input[str], Opt(check=HostedZoneId, example="Z0123456789ABCDEFGHIJ")]
+    """ID of the Route 53 hosted zone the record is created in."""
+
+    name: Annotated[str, Opt(check=Route53RecordName, example="api.kurl.example.com")]
+    (
+        "The record's fully qualified name, inside the zone's name (without the trailing "
+        "dot): `loadBalancerAddress` and kURL's `load-balancer-address` then carry it."
+    )
+
+
+# The fields an address move may change, declared once for the Args and the move record.
+Scheme = Annotated[str, Opt(choices=("internal", "public"))]
+SubnetIds = Annotated[
+    list[pulumi.Input[str]],
+    Opt(
+        check=list[SubnetId],
+        form="list of subnet IDs, one per availability zone",
+        min_length=1,
+    ),
+]
+AllowedClientCidrs = Annotated[
+    list[pulumi.Input[str]],
+    Opt(check=list[IPv4Cidr], example="[10.0.0.0/16, 203.0.113.7/32]", min_length=1),
+]
+LoadBalancerSecurityGroup = Annotated[bool, Opt(True)]
+HairpinSourceCidrs = Annotated[
+    list[pulumi.Input[str]],
+    Opt(check=list[IPv4Cidr], example="[198.51.100.7/32]", min_length=1),
+]
+ElasticIps = Annotated[bool, Opt(False)]
+ElasticIpAllocationIds = Annotated[
+    list[pulumi.Input[str]],
+    Opt(
+        check=list[EipAllocationId],
+        form="list of Elastic IP allocation IDs (eipalloc-...), one per subnet in subnetIds order",
+        min_length=1,
+    ),
+]
+PrivateIpv4Addresses = Annotated[
+    list[pulumi.Input[str]],
+    Opt(
+        check=list[PrivateIPv4],
+        form="list of private IPv4 addresses, one per subnet in subnetIds order, each inside "
+        "its subnet",
+        example="[10.0.1.5, 10.0.2.5]",
+        min_length=1,
+    ),
+]
+DnsRecord = AwsDnsRecordArgs
+
+
+@declared
 class AwsAddressMoveArgs(TypedDict):
     """A planned move of the API address: the front end added beside the one nodes use
     (docs/runbook.md section 6)."""
@@ -77,6 +139,34 @@ class AwsAddressMoveArgs(TypedDict):
         "Label of the new front end: another label than `frontEnd` (its resources are named "
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
+
+    # moved(...) builds the type at runtime, which mypy cannot read as an annotation.
+    scheme: NotRequired[moved(Scheme)]  # type: ignore[valid-type]
+    """As `scheme`, for the new front end."""
+
+    subnet_ids: NotRequired[moved(SubnetIds)]  # type: ignore[valid-type]
+    """As `subnetIds`, for the new front end."""
+
+    elastic_ips: NotRequired[moved(ElasticIps)]  # type: ignore[valid-type]
+    """As `elasticIps`, for the new front end."""
+
+    elastic_ip_allocation_ids: NotRequired[moved(ElasticIpAllocationIds)]  # type: ignore[valid-type]
+    """As `elasticIpAllocationIds`, for the new front end."""
+
+    private_ipv4_addresses: NotRequired[moved(PrivateIpv4Addresses)]  # type: ignore[valid-type]
+    """As `privateIpv4Addresses`, for the new front end."""
+
+    load_balancer_security_group: NotRequired[moved(LoadBalancerSecurityGroup)]  # type: ignore[valid-type]
+    """As `loadBalancerSecurityGroup`, for the new front end."""
+
+    allowed_client_cidrs: NotRequired[moved(AllowedClientCidrs)]  # type: ignore[valid-type]
+    """As `allowedClientCidrs`, for the new front end."""
+
+    hairpin_source_cidrs: NotRequired[moved(HairpinSourceCidrs)]  # type: ignore[valid-type]
+    """As `hairpinSourceCidrs`, for the new front end."""
+
+    dns_record: NotRequired[moved(DnsRecord)]  # type: ignore[valid-type]
+    """As `dnsRecord`, for the new front end."""
 
 
 @declared
@@ -89,28 +179,16 @@ class AwsKurlNlbArgs(TypedDict):
     vpc_id: Annotated[pulumi.Input[str], Opt(check=VpcId, example="vpc-0123456789abcdef0")]
     """VPC of the NLB and the primaries."""
 
-    subnet_ids: Annotated[
-        list[pulumi.Input[str]],
-        Opt(
-            check=list[SubnetId],
-            form="list of subnet IDs, one per availability zone",
-            min_length=1,
-        ),
-    ]
+    subnet_ids: SubnetIds
     """Subnets the NLB lives in, one per availability zone."""
 
-    scheme: Annotated[str, Opt(choices=("internal", "public"))]
+    scheme: Scheme
     """`internal` or `public` (internet-facing)."""
 
     port: NotRequired[Annotated[int, Opt(6443, ge=1, le=65535)]]
     """API port on the load balancer and the primaries (1-65535). Default 6443."""
 
-    allowed_client_cidrs: NotRequired[
-        Annotated[
-            list[pulumi.Input[str]],
-            Opt(check=list[IPv4Cidr], example="[10.0.0.0/16, 203.0.113.7/32]", min_length=1),
-        ]
-    ]
+    allowed_client_cidrs: NotRequired[AllowedClientCidrs]
     (
         "IPv4 CIDR blocks that may reach the API through the NLB. Required for a public NLB "
         "(which also needs the primaries' public egress IPs in `hairpinSourceCidrs`); an "
@@ -144,7 +222,7 @@ class AwsKurlNlbArgs(TypedDict):
     ]
     """Security group of the primaries: gets ingress from the NLB, and admits hairpinned traffic."""
 
-    load_balancer_security_group: NotRequired[Annotated[bool, Opt(True)]]
+    load_balancer_security_group: NotRequired[LoadBalancerSecurityGroup]
     """Attach a security group to the NLB (default true). Only possible when the NLB is created."""
 
     cross_zone: NotRequired[Annotated[bool, Opt(True)]]
@@ -153,12 +231,7 @@ class AwsKurlNlbArgs(TypedDict):
     preserve_client_ip: NotRequired[Annotated[bool, Opt(False)]]
     """Client IP preservation (default false); it breaks hairpinning, so internal NLBs reject it."""
 
-    hairpin_source_cidrs: NotRequired[
-        Annotated[
-            list[pulumi.Input[str]],
-            Opt(check=list[IPv4Cidr], example="[198.51.100.7/32]", min_length=1),
-        ]
-    ]
+    hairpin_source_cidrs: NotRequired[HairpinSourceCidrs]
     (
         "Public NLB only: the primaries' public egress addresses (their NAT gateways' Elastic "
         "IPs or their own public IPs), admitted like `allowedClientCidrs`. Required for a "
@@ -179,6 +252,34 @@ class AwsKurlNlbArgs(TypedDict):
         ]
     ]
     """Target group health check."""
+
+    elastic_ips: NotRequired[ElasticIps]
+    (
+        "Public NLB only: give it one Elastic IP per subnet, created and protected with the NLB "
+        "(`deletionProtection`), so its public addresses never change (default false). An "
+        "existing NLB cannot take them (AWS keeps its subnets' addresses): do that as an "
+        "address move."
+    )
+
+    elastic_ip_allocation_ids: NotRequired[ElasticIpAllocationIds]
+    (
+        "Public NLB only: existing Elastic IPs (allocation IDs) for the NLB, one per subnet in "
+        "`subnetIds` order; not with `elasticIps`."
+    )
+
+    private_ipv4_addresses: NotRequired[PrivateIpv4Addresses]
+    (
+        "Internal NLB only: its private IPv4 address in each subnet, in `subnetIds` order; "
+        "each inside its subnet's CIDR and not one of the 5 addresses AWS reserves in it "
+        "(checked when the subnets are looked up)."
+    )
+
+    dns_record: NotRequired[DnsRecord]
+    (
+        "A Route 53 alias record for the NLB: the API address is then this name, and "
+        "replacing the NLB is an update of the record (alias records answer with the NLB's "
+        "TTL, 60 seconds)."
+    )
 
     front_end: NotRequired[FrontEnd]
     (
@@ -283,6 +384,104 @@ def subnets_are_listed_once(s: Aws) -> Iterator[Problem]:
     subnets = s.args["subnet_ids"]
     if len(set(subnets)) != len(subnets):
         yield Problem(("subnetIds",), "lists a subnet twice; one per AZ")
+
+
+STATIC_ADDRESSES = ("elastic_ip_allocation_ids", "private_ipv4_addresses")
+
+
+@rule(
+    "Static addresses match the scheme: `elasticIps` and `elasticIpAllocationIds` (one or the "
+    "other) only with `scheme: public`, `privateIpv4Addresses` only with `scheme: internal`; "
+    "each list has one entry per subnet, in `subnetIds` order."
+)
+def static_addresses_match_the_scheme(s: Aws) -> Iterator[Problem]:
+    a: Any = s.args  # read by field name from a list
+    allocations, private = a.get("elastic_ip_allocation_ids"), a.get("private_ipv4_addresses")
+    if a["scheme"] == "internal":
+        if a["elastic_ips"]:
+            yield Problem(
+                ("elasticIps",),
+                "true cannot be used with scheme internal: an Elastic IP is a public address "
+                "and an internal NLB has private addresses only; fix them with "
+                "privateIpv4Addresses instead",
+            )
+        if allocations is not None:
+            yield Problem(
+                ("elasticIpAllocationIds",),
+                "is only used with scheme public (Elastic IPs are public addresses); fix an "
+                "internal NLB's addresses with privateIpv4Addresses instead",
+            )
+    elif private is not None:
+        yield Problem(
+            ("privateIpv4Addresses",),
+            "is only used with scheme internal (an internet-facing NLB's addresses are "
+            "public); fix them with elasticIps or elasticIpAllocationIds instead",
+        )
+    if a["elastic_ips"] and allocations is not None:
+        yield Problem(
+            ("elasticIpAllocationIds",),
+            "cannot be used with elasticIps true: give existing Elastic IPs here or let "
+            "kurl-lb create them (elasticIps true), not both",
+        )
+    subnets = len(a["subnet_ids"])
+    for field in STATIC_ADDRESSES:
+        values = a.get(field)
+        if values is not None and len(values) != subnets:
+            yield Problem(
+                (to_camel(field),),
+                f"has {len(values)} entries and {ref('subnet_ids')} has {subnets}: give one "
+                "per subnet, in subnetIds order",
+            )
+
+
+@rule(
+    "`elasticIpAllocationIds` and `privateIpv4Addresses` list each address once: an NLB needs "
+    "its own address in each subnet."
+)
+def static_addresses_are_listed_once(s: Aws) -> Iterator[Problem]:
+    a: Any = s.args  # read by field name from a list
+    for field in STATIC_ADDRESSES:
+        first: dict[str, int] = {}
+        for i, value in enumerate(a.get(field) or []):
+            if value in first:
+                yield Problem(
+                    (to_camel(field), i),
+                    f"{shown(value)} is also {to_camel(field)}[{first[value]}]; each subnet "
+                    "needs its own address",
+                )
+            first.setdefault(value, i)
+
+
+@rule(
+    "An address move to a new front end gives it addresses of its own: no Elastic IP "
+    "allocation ID or private IPv4 address of the current front end (an address serves one "
+    "NLB), and a `dnsRecord` of its own (another name than the current `dnsRecord`)."
+)
+def moved_addresses_are_new(s: Aws) -> Iterator[Problem]:
+    a: Any = s.args  # read by field name from a list
+    move = a.get(MOVE)
+    if move is None or move["front_end"] == a["front_end"]:
+        return
+    for field in STATIC_ADDRESSES:
+        ours = set(a.get(field) or [])
+        for i, value in enumerate(move.get(field) or []):
+            if value in ours:
+                yield Problem(
+                    (MOVE_KEY, to_camel(field), i),
+                    f"{shown(value)} is also in {to_camel(field)}, which the current front end "
+                    "uses: an address serves one NLB; give the new front end its own",
+                )
+    record = a.get("dns_record")
+    theirs = move.get("dns_record") or record
+    if record is not None and theirs["name"] == record["name"]:
+        yield Problem(
+            (MOVE_KEY, "dnsRecord"),
+            f"{'is' if move.get('dns_record') else 'is missing, so the new front end takes'} "
+            f"{shown(record['name'])}, the current front end's record ({ref('dns_record')}): "
+            "a record names one NLB. Give the new front end another name (the new API "
+            "address); or, to keep this name as the API address, change the fields at top "
+            "level without addressMove: the record then follows the replaced NLB",
+        )
 
 
 @rule(
@@ -460,6 +659,9 @@ AWS = Declaration(
         zones_are_only_for_ip_targets,
         zones_are_in_the_region,
         subnets_are_listed_once,
+        static_addresses_match_the_scheme,
+        static_addresses_are_listed_once,
+        moved_addresses_are_new,
         hairpin_sources_are_admitted,
         public_clients_are_enforced,
         public_hairpin_sources_are_listed,

@@ -14,6 +14,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .aws import check_dns_internal_in_public_zone
 from .discovery import Views, stack_validator
 from .graph import token_matcher
 from .props import API_PORTS_SCHEMA, as_port, covers, get, is_unknown, items
@@ -153,6 +154,7 @@ def check_public_record_of_internal_lb(views: Views, report: Reporter) -> None:
 def _check_exposure(views: Views, report: Reporter) -> None:
     check_open_to_internet(views, report)
     check_public_record_of_internal_lb(views, report)
+    check_dns_internal_in_public_zone(views, report)  # AWS (#21): Route 53, kurl_policies/aws.py
 
 
 api_open_to_internet = StackValidationPolicy(
@@ -161,7 +163,8 @@ api_open_to_internet = StackValidationPolicy(
         "The Kubernetes API port is reachable from 0.0.0.0/0 (security group, NSG or firewall "
         "rule) in a stack where a load balancer serves the API. Narrow the sources to the "
         "clients that need the API. GCP: a Cloud DNS record in a public zone names an internal "
-        "load balancer's address."
+        "load balancer's address. AWS: a Route 53 alias record in a public hosted zone points "
+        "at an internal load balancer."
     ),
     validate=stack_validator(_check_exposure),
     enforcement_level=EnforcementLevel.ADVISORY,

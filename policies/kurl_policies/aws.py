@@ -13,7 +13,14 @@ from pulumi_policy import (
 from .discovery import Views, stack_validator
 from .props import API_PORTS_SCHEMA, MISSING, as_port, is_unknown
 from .verdict import TRUE, Reporter, Tri, test, unknown
-from .view_aws import ALWAYS_PRESERVING, AwsFront, AwsOrphans, AwsTargetGroup
+from .view_aws import (
+    ALWAYS_PRESERVING,
+    AwsFront,
+    AwsOrphans,
+    AwsTargetGroup,
+    aws_dns_aliases,
+    aws_subnet_mappings,
+)
 
 INSTANCE_ID = "i-"
 IP_TARGETS = "aws-internal-nlb-ip-targets"
@@ -215,6 +222,70 @@ aws_internal_nlb_no_client_ip_preservation = StackValidationPolicy(
         "and is always on for UDP, TCP_UDP and QUIC). Client IP preservation breaks hairpinning."
     ),
     validate=stack_validator(check_no_client_ip_preservation),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_CONFIG,
+)
+
+
+# --- static addresses and the API's DNS record (issue 21) ----------------------------------------
+
+ADDRESSES = "aws-nlb-addresses-match-scheme"
+# Reported under api-open-to-internet (advisory.py), as GCP's public record of an internal LB.
+DNS_PUBLIC_ZONE = "api-open-to-internet"
+
+
+def check_addresses_match_scheme(views: Views, report: Reporter) -> None:
+    """Elastic IPs are public addresses, private IPv4 mappings are an internal load balancer's:
+    AWS refuses the other combinations at `pulumi up`, after the plan was approved."""
+    for m in aws_subnet_mappings(views.index):
+        lb = m.load_balancer
+        report.judge(
+            lb.internal & m.allocation,
+            lb.urn,
+            (
+                f"{lb.label} is internal but its {m.where} has an Elastic IP allocation "
+                "(allocationId): an Elastic IP is a public address, which an internal load "
+                "balancer cannot have. Remove the allocation, or fix the private address with "
+                "privateIpv4Address."
+            ),
+            f"{ADDRESSES}: {m.where}.allocationId of {lb.label}",
+        )
+        report.judge(
+            ~lb.internal & m.private,
+            lb.urn,
+            (
+                f"{lb.label} is internet-facing but its {m.where} has a privateIpv4Address: only "
+                "an internal load balancer takes a private address per subnet. Fix an "
+                "internet-facing NLB's addresses with Elastic IPs (allocationId)."
+            ),
+            f"{ADDRESSES}: {m.where}.privateIpv4Address of {lb.label}",
+        )
+
+
+def check_dns_internal_in_public_zone(views: Views, report: Reporter) -> None:
+    """Advisory, under api-open-to-internet (advisory.py): only what is known is reported (a
+    zone outside the stack is not judged here; AwsKurlNlb warns about it at deploy, when it has
+    looked the zone up)."""
+    for alias in aws_dns_aliases(views.index):
+        lb = alias.load_balancer
+        if (lb.internal & alias.public).value is True and alias.zone is not None:
+            report(
+                f"Route 53 record '{alias.record.name}' in the public hosted zone "
+                f"'{alias.zone.name}' (no vpcs) points at internal {lb.label}: anyone can "
+                "resolve the load balancer's private addresses. Use a private hosted zone "
+                "associated with the VPC, unless publishing them is intended.",
+                alias.record.urn,
+            )
+
+
+aws_nlb_addresses_match_scheme = StackValidationPolicy(
+    name=ADDRESSES,
+    description=(
+        "An AWS load balancer's subnet mappings match its scheme: an Elastic IP allocation "
+        "(allocationId) only on an internet-facing one, a privateIpv4Address only on an "
+        "internal one."
+    ),
+    validate=stack_validator(check_addresses_match_scheme),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_CONFIG,
 )

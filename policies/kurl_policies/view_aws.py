@@ -425,3 +425,80 @@ def elb_fronts(index: StackIndex, ports: set[int]) -> list[ElbFront]:
         if listeners:
             fronts.append(ElbFront(elb, listeners, get(elb.props, "healthCheck", "target")))
     return fronts
+
+
+# --- static addresses and the API's DNS record (issue 21) ----------------------------------------
+
+AWS_ROUTE53_RECORD = token_matcher("aws:route53/record:Record")
+AWS_ROUTE53_ZONE = token_matcher("aws:route53/zone:Zone")
+# aws-native spells the private address's key differently.
+_PRIVATE_KEYS = ("privateIpv4Address", "privateIPv4Address")
+
+
+@dataclass
+class AwsSubnetMapping:
+    """One subnet mapping of a load balancer: whether it fixes the address with an Elastic IP
+    allocation and with a private IPv4 address (a key present with an unknown value is unknown:
+    an output that may still be empty)."""
+
+    load_balancer: AwsLoadBalancer
+    where: str  # "subnetMappings[0]", as messages name it
+    allocation: Tri
+    private: Tri
+
+
+def _given(value: Any, resource: PolicyResource, prop: str) -> Tri:
+    return test(value, lambda v: v is not MISSING and v != "", resource, prop)
+
+
+def aws_subnet_mappings(index: StackIndex) -> list[AwsSubnetMapping]:
+    """Every subnet mapping of every ELBv2 load balancer in the stack."""
+    out: list[AwsSubnetMapping] = []
+    for resource in index.of_type(AWS_LB):
+        lb = _load_balancer(resource)
+        raw = elements(resource.props, "subnetMappings")
+        if is_unknown(raw):
+            whole = unknown(resource, "subnetMappings")
+            out.append(AwsSubnetMapping(lb, "subnetMappings", whole, whole))
+            continue
+        for i, mapping in enumerate(raw):
+            where = f"subnetMappings[{i}]"
+            private = next(
+                (get(mapping, k) for k in _PRIVATE_KEYS if get(mapping, k) is not MISSING), MISSING
+            )
+            out.append(
+                AwsSubnetMapping(
+                    lb,
+                    where,
+                    _given(get(mapping, "allocationId"), resource, f"{where}.allocationId"),
+                    _given(private, resource, f"{where}.privateIpv4Address"),
+                )
+            )
+    return out
+
+
+@dataclass
+class AwsDnsAlias:
+    """A Route 53 record whose alias points at a load balancer of the stack, and the hosted zone
+    it is in when that zone is in the stack too (`public`: a zone without `vpcs`)."""
+
+    record: PolicyResource
+    load_balancer: AwsLoadBalancer
+    zone: PolicyResource | None
+    public: Tri
+
+
+def aws_dns_aliases(index: StackIndex) -> list[AwsDnsAlias]:
+    """Route 53 records aliasing a load balancer of the stack (linked through the `aliases`
+    property's dependencies: an alias takes the load balancer's DNS name and zone ID)."""
+    out: list[AwsDnsAlias] = []
+    for record in index.of_type(AWS_ROUTE53_RECORD):
+        zones = index.referenced(record, AWS_ROUTE53_ZONE, "zoneId")
+        zone = zones[0] if zones else None
+        public = FALSE
+        if zone is not None:
+            vpcs = elements(zone.props, "vpcs")
+            public = unknown(zone, "vpcs") if is_unknown(vpcs) else Tri(vpcs == [])
+        for lb in index.referenced(record, AWS_LB, "aliases"):
+            out.append(AwsDnsAlias(record, _load_balancer(lb), zone, public))
+    return out

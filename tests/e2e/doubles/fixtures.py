@@ -108,6 +108,27 @@ AWS_ID_PREFIX = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
 }
 
+# Issue 21, AWS: Elastic IPs, the API's Route 53 record, and its hosted zone lookup.
+AWS.update(
+    {
+        "aws:ec2/eip:Eip": lambda r: {
+            "allocationId": f"eipalloc-{r.h[:17]}",
+            "arn": _aws_arn(r, "ec2", f"elastic-ip/eipalloc-{r.h[:17]}"),
+            "publicIp": f"198.51.100.{int(r.h[:4], 16) % 250 + 1}",
+            "domain": r.s("domain", "vpc"),
+        },
+        "aws:route53/record:Record": lambda r: {"fqdn": r.s("name")},
+    }
+)
+AWS_ID_PREFIX["aws:ec2/eip:Eip"] = "eipalloc-"
+# The zone every e2e record is in (Pulumi.aws-full.yaml's), unless the scenario's fixtures say.
+E2E_ZONE_NAME = "kurl.example.com"
+
+
+def _aws_zone(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
+    zone = str(args.get("zoneId") or "Z0E2E0E2E0E2E0E2E")
+    return {"zoneId": zone, "id": zone, "name": E2E_ZONE_NAME, "privateZone": False}
+
 
 def _aws_vpc(args: Mapping[str, Json], config: Mapping[str, str]) -> dict[str, Json]:
     vpc = str(args.get("id") or "vpc-0e2e0e2e0e2e0e2e0")
@@ -326,7 +347,11 @@ class Package:
 PACKAGES: dict[str, Package] = {
     "aws": Package(
         AWS,
-        {"aws:ec2/getVpc:getVpc": _aws_vpc, "aws:ec2/getSubnet:getSubnet": _aws_subnet},
+        {
+            "aws:ec2/getVpc:getVpc": _aws_vpc,
+            "aws:ec2/getSubnet:getSubnet": _aws_subnet,
+            "aws:route53/getZone:getZone": _aws_zone,  # issue 21
+        },
         {},
         AWS_ID_PREFIX,
     ),

@@ -6,7 +6,7 @@
 # module proxy refuses); see main.go for what it reproduces of pulumi-aws and tests/e2e/README.md.
 # Versions are pinned once, in tests/e2e/toolchain/aws-provider/go.mod.
 #
-# Only the ec2 and elbv2 service packages are compiled (trim/main.go rewrites the provider's two
+# Only the ec2, elbv2 and route53 service packages are compiled (trim/main.go rewrites the provider's two
 # generated service lists in a copy under providers/build): the full provider is about 2,500
 # packages, over an hour on two cores. tests/test_aws_provider_schema.py checks that the
 # resources kurl-lb uses keep pulumi_aws's input names and types.
@@ -23,9 +23,10 @@ command -v go >/dev/null 2>&1 ||
 
 export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly"
 OUT=../providers
-# The service packages registered: ec2 (security groups and their rules, VPC, subnet, instance)
-# and elbv2 (load balancer, target group, listener, attachment).
-KEEP=ec2,elbv2
+# The service packages registered: ec2 (security groups and their rules, VPC, subnet, instance,
+# Elastic IP), elbv2 (load balancer, target group, listener, attachment) and route53 (the API's
+# DNS record and its hosted zone lookup, issue 21).
+KEEP=ec2,elbv2,route53
 
 # Runs a go command; when the module proxy refuses a module, names it instead of a stack of errors.
 go_or_die() {

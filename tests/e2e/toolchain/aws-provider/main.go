@@ -56,11 +56,16 @@ var resources = map[string]string{
 	"aws_vpc":                             "aws:ec2/vpc:Vpc",
 	"aws_subnet":                          "aws:ec2/subnet:Subnet",
 	"aws_instance":                        "aws:ec2/instance:Instance",
+	// Issue 21: static addresses and the API's DNS record.
+	"aws_eip":            "aws:ec2/eip:Eip",
+	"aws_route53_record": "aws:route53/record:Record",
 }
 
 var dataSources = map[string]string{
 	"aws_vpc":    "aws:ec2/getVpc:getVpc",
 	"aws_subnet": "aws:ec2/getSubnet:getSubnet",
+	// Issue 21: the hosted zone a DNS record is checked against.
+	"aws_route53_zone": "aws:route53/getZone:getZone",
 }
 
 // pulumi-aws's own layer for those resources (its provider/resources.go and tags.go).
