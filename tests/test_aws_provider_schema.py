@@ -35,12 +35,15 @@ RESOURCES = [
     "aws:ec2/securityGroup:SecurityGroup",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    # static addresses and the DNS record (issue 21)
+    "aws:ec2/eip:Eip",
+    "aws:route53/record:Record",
     # examples/aws
     "aws:ec2/vpc:Vpc",
     "aws:ec2/subnet:Subnet",
     "aws:ec2/instance:Instance",
 ]
-LOOKUPS = ["aws:ec2/getVpc:getVpc", "aws:ec2/getSubnet:getSubnet"]
+LOOKUPS = ["aws:ec2/getVpc:getVpc", "aws:ec2/getSubnet:getSubnet", "aws:route53/getZone:getZone"]
 
 # Differences of version, not of the build: (token, difference) -> why.
 VERSION_SKEW = {

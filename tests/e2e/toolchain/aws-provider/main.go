@@ -90,6 +90,18 @@ func resourceInfo(tf, tok string, schema shim.Resource) *tfbridge.ResourceInfo {
 		// Not pluralized, unlike other repeated blocks.
 		info.Fields["ingress"] = &tfbridge.SchemaInfo{Name: "ingress"}
 		info.Fields["egress"] = &tfbridge.SchemaInfo{Name: "egress"}
+	case "aws_route53_record":
+		// One-item blocks pulumi-aws keeps as plural lists (aliases: [...]); the bridge alone
+		// would flatten them to one object.
+		for block, name := range map[string]string{
+			"alias":                      "aliases",
+			"failover_routing_policy":    "failoverRoutingPolicies",
+			"geolocation_routing_policy": "geolocationRoutingPolicies",
+			"latency_routing_policy":     "latencyRoutingPolicies",
+			"weighted_routing_policy":    "weightedRoutingPolicies",
+		} {
+			info.Fields[block] = &tfbridge.SchemaInfo{Name: name, MaxItemsOne: tfbridge.False()}
+		}
 	}
 	// tagsAll is an output only: pulumi-aws computes it at Check from tags (and the provider's
 	// default tags, which these tests never set). Framework resources have it read-only already.
