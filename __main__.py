@@ -10,8 +10,9 @@ lb = build_load_balancer(read_stack())
 pulumi.export("loadBalancerAddress", lb.load_balancer_address)
 pulumi.export("kurlInstaller", installer_fragment(lb.load_balancer_address))
 pulumi.export("kurlInstallFlags", install_flags(lb.load_balancer_address))
-for key, value in {**lb.primary_outputs(), **lb.address_outputs(), **lb.extra_outputs()}.items():
+address = lb.address_outputs()
+for key, value in {**lb.primary_outputs(), **address, **lb.extra_outputs()}.items():
     pulumi.export(key, value)
-if "nextLoadBalancerAddress" in lb.address_outputs():
+if "nextLoadBalancerAddress" in address:
     # During an address move: the flags to re-run kURL's installer with, on ONE primary.
-    pulumi.export("nextKurlInstallFlags", install_flags(lb.next_load_balancer_address))
+    pulumi.export("nextKurlInstallFlags", install_flags(address["nextLoadBalancerAddress"]))

@@ -263,7 +263,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         )
         self._finish({label: p.host for label, p in self.parts.items()})
 
-    def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
+    def extra_outputs(self) -> dict[str, pulumi.Output[Any]]:
         """During an address move to a new front end: nextFrontEndIp, the IP every primary holds
         as a local /32 while the new front end's rule uses floating IP (docs/azure.md)."""
         moving = any(f.next and not f.current for f in self.front_ends)

@@ -111,7 +111,7 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
         # `_finish` each one's load balancer host by label.
         self.front_ends: list[FrontEnd[Args]] = front_ends(self.args)
 
-    def extra_outputs(self) -> dict[str, pulumi.Output[str]]:
+    def extra_outputs(self) -> dict[str, pulumi.Output[Any]]:
         """Cloud-specific stack outputs (GCP: nodePortAliasScript)."""
         return {}
 
@@ -154,12 +154,11 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
         else:
             record = moved.args.get("dns_record")
             self.next_front_end = pulumi.Output.from_input(moved.label)
-            self.next_load_balancer_host = pulumi.Output.from_input(
+            host: pulumi.Output[str] = pulumi.Output.from_input(
                 self.secret_if(MOVE_KEY, record["name"]) if record else hosts[moved.label]
             )
-            self.next_load_balancer_address = pulumi.Output.concat(
-                self.next_load_balancer_host, ":", port
-            )
+            self.next_load_balancer_host = host
+            self.next_load_balancer_address = pulumi.Output.concat(host, ":", port)
         self.register_outputs(
             {
                 "loadBalancerHost": self.load_balancer_host,
