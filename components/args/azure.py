@@ -1,7 +1,7 @@
 """AzureKurlLb's Args, declared once, and the rules across their fields."""
 
 from collections.abc import Collection, Iterator, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, NotRequired, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 import pulumi
 from pydantic.alias_generators import to_camel
@@ -94,14 +94,6 @@ class AzureDnsRecordArgs(TypedDict):
 PublicIpId = Annotated[pulumi.Input[str], Opt(check=AzurePublicIpId)]
 DomainLabel = Annotated[pulumi.Input[str], Opt(check=DomainNameLabel)]
 DnsRecord = AzureDnsRecordArgs
-if TYPE_CHECKING:  # type checkers read the plain types; the SDK and the checks, moved(...)
-    MovedPublicIpId = PublicIpId
-    MovedDomainLabel = DomainLabel
-    MovedDnsRecord = DnsRecord
-else:
-    MovedPublicIpId = moved(PublicIpId)
-    MovedDomainLabel = moved(DomainLabel)
-    MovedDnsRecord = moved(DnsRecord)
 
 
 @declared
@@ -115,13 +107,14 @@ class AzureAddressMoveArgs(TypedDict):
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
     )
 
-    public_ip_id: NotRequired[MovedPublicIpId]
+    # moved(...) builds the type at runtime, which mypy cannot read as an annotation.
+    public_ip_id: NotRequired[moved(PublicIpId)]  # type: ignore[valid-type]
     """As `publicIpId`, for the new front end."""
 
-    domain_name_label: NotRequired[MovedDomainLabel]
+    domain_name_label: NotRequired[moved(DomainLabel)]  # type: ignore[valid-type]
     """As `domainNameLabel`, for the new front end."""
 
-    dns_record: NotRequired[MovedDnsRecord]
+    dns_record: NotRequired[moved(DnsRecord)]  # type: ignore[valid-type]
     """As `dnsRecord`, for the new front end."""
 
 
