@@ -6,6 +6,7 @@ said they would."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.e2e.engine import E2EFailure, Sandbox, changes
@@ -64,17 +65,16 @@ def step_move(cloud: str, box: Sandbox) -> None:
     ):
         raise E2EFailure(f"{cloud}: after step 1 the outputs are {moving}")
 
-    # Step 2: v2 is the front end nodes use; the old one is retired.
+    # Step 2: v2 is the front end nodes use; the old one is retired. The engine refuses even to
+    # preview deleting a protected resource: the runbook's `pulumi state unprotect` of each
+    # one it names comes first (it changes nothing but the state's flag).
     box.run("pulumi config set kurl-lb:frontEnd v2")
     box.run("pulumi config rm kurl-lb:addressMove")
+    unprotected = _unprotect_what_the_engine_names(box)
     deleted = _plan(box, cloud, "delete", "address move step 2")
-    protected = _protected(box, {urn for op, urn in deleted if op == "delete"})
-    if protected:
-        refused = box.pulumi("up", "--yes", expect_ok=False)
-        if refused.returncode == 0 or "protected" not in refused.output:
-            raise E2EFailure(f"{cloud}: step 2 deleted a protected front end:\n{refused.output}")
-        for urn in protected:  # the runbook's step 2
-            box.pulumi("state", "unprotect", urn, "--yes")
+    gone = {urn for op, urn in deleted if op == "delete"}
+    if not set(unprotected) <= gone:
+        raise E2EFailure(f"{cloud}: unprotected {unprotected}, but step 2 deletes {sorted(gone)}")
     box.pulumi("up", "--yes")
     after = _outputs(box)
     if after.get("loadBalancerAddress") != new or after.get("frontEnd") != "v2":
@@ -83,6 +83,22 @@ def step_move(cloud: str, box: Sandbox) -> None:
         raise E2EFailure(f"{cloud}: after step 2 a move is still named: {after}")
 
 
-def _protected(box: Sandbox, urns: set[str]) -> list[str]:
-    resources = box.pulumi("stack", "export").json()["deployment"]["resources"]
-    return sorted(r["urn"] for r in resources if r.get("protect") and r["urn"] in urns)
+UNPROTECT = re.compile(r"pulumi state unprotect '([^']+)'")
+
+
+def _unprotect_what_the_engine_names(box: Sandbox) -> list[str]:
+    """Preview until the engine no longer refuses; unprotect each resource it names."""
+    done: list[str] = []
+    for _ in range(20):
+        result = box.pulumi("preview", expect_ok=False)
+        if result.returncode == 0:
+            return done
+        urns = [u for u in UNPROTECT.findall(result.output) if u not in done]
+        if not urns:
+            raise E2EFailure(
+                f"step 2's preview failed, naming nothing to unprotect:\n{result.output}"
+            )
+        for urn in urns:
+            box.pulumi("state", "unprotect", urn, "--yes")
+            done.append(urn)
+    raise E2EFailure(f"step 2's preview still refuses after unprotecting {done}")
