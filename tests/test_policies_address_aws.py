@@ -123,6 +123,43 @@ def test_created_eips_on_an_internal_nlb_are_never_a_silent_pass(gate: PolicyGat
     assert_has_violation(update, ADDRESSES, "api", level="mandatory", fragment="is internal")
 
 
+def test_mappings_the_provider_computes_from_subnets_are_no_static_address(
+    gate: PolicyGate,
+) -> None:
+    # The real provider's Check leaves `subnetMappings` unknown next to the given `subnets`
+    # (both Optional+Computed, exactly one given): nothing to judge, at preview too.
+    def program() -> None:
+        eip = aws.ec2.Eip("unrelated", domain="vpc")
+        aws.lb.LoadBalancer(
+            "api",
+            load_balancer_type="network",
+            internal=True,
+            subnets=SUBNETS,
+            subnet_mappings=eip.allocation_id.apply(lambda _: []),  # unknown at preview
+        )
+
+    assert_no_violation(verdicts(gate, program, preview=True), ADDRESSES)
+
+
+def test_unknown_mappings_without_subnets_are_never_a_silent_pass(gate: PolicyGate) -> None:
+    def program() -> None:
+        eip = aws.ec2.Eip("unrelated", domain="vpc")
+        aws.lb.LoadBalancer(
+            "api",
+            load_balancer_type="network",
+            internal=True,
+            subnet_mappings=eip.allocation_id.apply(lambda _: []),
+        )
+
+    assert_has_violation(
+        verdicts(gate, program, preview=True),
+        ADDRESSES,
+        "api",
+        level="mandatory",
+        fragment="cannot verify at preview",
+    )
+
+
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 def test_elastic_ips_on_an_internet_facing_nlb_pass(gate: PolicyGate, preview: bool) -> None:
     assert_no_violation(verdicts(gate, with_eips(internal=False), preview=preview), ADDRESSES)

@@ -457,6 +457,12 @@ def aws_subnet_mappings(index: StackIndex) -> list[AwsSubnetMapping]:
     for resource in index.of_type(AWS_LB):
         lb = _load_balancer(resource)
         raw = elements(resource.props, "subnetMappings")
+        subnets = elements(resource.props, "subnets")
+        if is_unknown(raw) and isinstance(subnets, list) and subnets:
+            # Placed by `subnets`: the provider computes the mappings from them (its Check makes
+            # them unknown), with no address fixed; a program cannot give both
+            # (terraform-provider-aws aws_lb: ExactlyOneOf subnet_mapping, subnets).
+            continue
         if is_unknown(raw):
             whole = unknown(resource, "subnetMappings")
             out.append(AwsSubnetMapping(lb, "subnetMappings", whole, whole))
