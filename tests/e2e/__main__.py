@@ -20,10 +20,12 @@ tests/e2e/README.md):
                AWS provider's Check under pulumi-terraform-bridge, not a double): every AWS
                resource passes the provider's own validation. Skipped, saying so, when the
                plugin is not built.
-  h. move      a planned API address move (moves.py, docs/runbook.md 6.3): step 1 plans creates
-               only (Azure: the LB's in-place update), the outputs name the new address and the
-               kURL flags; step 2 plans deletes only, refuses the protected old front end until
-               `pulumi state unprotect`, and the address becomes the one step 1 named.
+  h. move      planned API address moves (moves.py, docs/runbook.md 6.3), of the README's stack
+               and of each full example stack (Pulumi.<cloud>-full.yaml: static address + DNS
+               record, to a new address and DNS name): step 1 plans creates only (Azure: its
+               LB's in-place update), the outputs name the new address and the kURL flags;
+               step 2, after `pulumi state unprotect` of what the engine names, plans the old
+               front end's deletes only, and the address becomes the one step 1 named.
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
 """
 
@@ -58,7 +60,7 @@ from tests.e2e.fidelity import (
     invokes_file,
     offline_preview,
 )
-from tests.e2e.moves import step_move
+from tests.e2e.moves import step_move, step_move_full
 
 CLOUDS = ("aws", "azure", "gcp")
 EXAMPLE_STACKS = {"aws": "dev", "azure": "azure-dev", "gcp": "gcp-dev"}
@@ -436,6 +438,8 @@ def main() -> int:
                 "(`make providers`; needs Go)",
                 flush=True,
             )
+    for cloud in clouds:
+        check(f"{cloud} h. full stack: static address + DNS, address move", step_move_full, cloud)
     weaker: list[str] = []
     for cloud in clouds:
         weaker += check(f"{cloud} d. offline preview == engine preview", step_fidelity, cloud) or []

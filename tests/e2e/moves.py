@@ -1,23 +1,61 @@
-"""h. A planned API-address move through the real engine (docs/runbook.md section 6.3): step 1
-adds a front end beside the current one (the engine plans creates only, and on Azure the load
-balancer's in-place update), step 2 retires the old one (deletes only, and Azure's update), after
-the runbook's `pulumi state unprotect` of the old front end; the addresses move as the outputs
-said they would."""
+"""h. Planned API-address moves through the real engine (docs/runbook.md section 6.3).
+
+Two scenarios per cloud: the README's stack moving to a second front end with the same options,
+and the cloud's full example stack (Pulumi.<cloud>-full.yaml: a static address and a DNS record)
+moving to a new static address and DNS name. Each one: step 1 adds the new front end beside the
+current one (the engine plans creates only; Azure also updates its one load balancer and NSG
+rule in place), the outputs name the new address and the kURL flags; step 2 makes it the one
+nodes use (frontEnd, the moved fields at the top, addressMove removed): after the runbook's
+`pulumi state unprotect` of what the engine names, it plans the old front end's deletes only,
+and the address becomes the one step 1 named."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from tests.e2e.engine import E2EFailure, Sandbox, changes
+import yaml
 
-# Resources updated in place by a move: Azure's front ends are frontend configurations and
-# rules of the one load balancer, and its NSG rule admits every front end's public IP.
+from tests.e2e.engine import E2EFailure, Sandbox, changes
+from tests.e2e.fidelity import invokes_file
+
+# Resources a move updates in place: Azure's front ends are frontend configurations and rules
+# of its one load balancer, and its NSG rule admits every front end's public IP.
 UPDATED_IN_PLACE = {
     "aws": set(),
     "azure": {"azure-native:network:LoadBalancer", "azure-native:network:SecurityRule"},
     "gcp": set(),
 }
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+# The full stacks' moves: a new static address and DNS name (a new front end may not share the
+# current one's address or record name). The doubles answer the new address's lookup.
+FULL_MOVES: dict[str, dict[str, Any]] = {
+    "aws": {
+        "frontEnd": "v2",
+        "dnsRecord": {"zoneId": "Z0123456789ABCDEFGHIJ", "name": "api2.kurl.example.com"},
+    },
+    "azure": {
+        "frontEnd": "v2",
+        "publicIpId": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/kurl-ips-rg/providers/"
+        "Microsoft.Network/publicIPAddresses/kurl-full-api-v2",
+        "dnsRecord": {
+            "zoneName": "example.com",
+            "name": "k8s2.example.com",
+            "resourceGroupName": "kurl-dns-rg",
+            "ttl": 60,
+        },
+    },
+    "gcp": {
+        "frontEnd": "v2",
+        "address": "projects/kurl-dev-project/regions/us-central1/addresses/kurl-api-v2",
+        "dnsRecord": {
+            "managedZone": "kurl-example-com",
+            "name": "api2.kurl.example.com",
+            "ttl": 60,
+        },
+    },
+}
+UNPROTECT = re.compile(r"pulumi state unprotect '([^']+)'")
 
 
 def _type(urn: str) -> str:
@@ -42,17 +80,42 @@ def _outputs(box: Sandbox) -> dict[str, Any]:
     return outputs
 
 
-def step_move(cloud: str, box: Sandbox) -> None:
+def _edit(box: Sandbox, stack: str, edit: Any) -> None:
+    """Edit the stack file's config, as a reviewer edits it in a PR."""
+    path = box.project / f"Pulumi.{stack}.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(doc["config"])
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+def _unprotect_what_the_engine_names(box: Sandbox) -> list[str]:
+    """Preview until the engine no longer refuses (it refuses even to preview deleting a
+    protected resource); unprotect each resource it names, as the runbook says."""
+    done: list[str] = []
+    for _ in range(20):
+        result = box.pulumi("preview", expect_ok=False)
+        if result.returncode == 0:
+            return done
+        urns = [u for u in UNPROTECT.findall(result.output) if u not in done]
+        if not urns:
+            raise E2EFailure(f"step 2 preview failed, nothing to unprotect:\n{result.output}")
+        for urn in urns:
+            box.pulumi("state", "unprotect", urn, "--yes")
+            done.append(urn)
+    raise E2EFailure(f"step 2's preview still refuses after unprotecting {done}")
+
+
+def move(box: Sandbox, cloud: str, stack: str, fields: dict[str, Any]) -> str:
+    """Both steps of a move to `fields` (addressMove); the new address."""
     before = _outputs(box)
     address = before["loadBalancerAddress"]
     if before.get("frontEnd") != "v1" or "nextFrontEnd" in before:
-        raise E2EFailure(f"{cloud}: before a move the outputs are {before}")
+        raise E2EFailure(f"{cloud} {stack}: before a move the outputs are {before}")
 
-    # Step 1: a second front end, with the same options, beside the first.
-    box.run("pulumi config set --path 'kurl-lb:addressMove.frontEnd' v2")
-    created = _plan(box, cloud, "create", "address move step 1")
+    _edit(box, stack, lambda c: c.update({"kurl-lb:addressMove": fields}))
+    created = _plan(box, cloud, "create", f"{stack} address move step 1")
     if not all("-v2-" in urn.rsplit("::", 1)[1] for op, urn in created if op == "create"):
-        raise E2EFailure(f"{cloud}: step 1 creates {created}, want only v2 front end resources")
+        raise E2EFailure(f"{cloud} {stack}: step 1 creates {created}, want only v2 resources")
     box.pulumi("up", "--yes")
     moving = _outputs(box)
     new = moving.get("nextLoadBalancerAddress")
@@ -63,42 +126,48 @@ def step_move(cloud: str, box: Sandbox) -> None:
         or new == address
         or moving.get("nextKurlInstallFlags") != f"ha load-balancer-address={new}"
     ):
-        raise E2EFailure(f"{cloud}: after step 1 the outputs are {moving}")
+        raise E2EFailure(f"{cloud} {stack}: after step 1 the outputs are {moving}")
 
-    # Step 2: v2 is the front end nodes use; the old one is retired. The engine refuses even to
-    # preview deleting a protected resource: the runbook's `pulumi state unprotect` of each
-    # one it names comes first (it changes nothing but the state's flag).
-    box.run("pulumi config set kurl-lb:frontEnd v2")
-    box.run("pulumi config rm kurl-lb:addressMove")
+    def promote(config: dict[str, Any]) -> None:
+        moved = config.pop("kurl-lb:addressMove")
+        config["kurl-lb:frontEnd"] = moved.pop("frontEnd")
+        config.setdefault(f"kurl-lb:{cloud}", {}).update(moved)
+
+    _edit(box, stack, promote)
     unprotected = _unprotect_what_the_engine_names(box)
-    deleted = _plan(box, cloud, "delete", "address move step 2")
+    deleted = _plan(box, cloud, "delete", f"{stack} address move step 2")
     gone = {urn for op, urn in deleted if op == "delete"}
-    if not set(unprotected) <= gone:
-        raise E2EFailure(f"{cloud}: unprotected {unprotected}, but step 2 deletes {sorted(gone)}")
+    if not set(unprotected) <= gone or any("-v2-" in u.rsplit("::", 1)[1] for u in gone):
+        raise E2EFailure(f"{cloud} {stack}: unprotected {unprotected}, step 2 deletes {gone}")
     box.pulumi("up", "--yes")
     after = _outputs(box)
     if after.get("loadBalancerAddress") != new or after.get("frontEnd") != "v2":
-        raise E2EFailure(f"{cloud}: after step 2 the outputs are {after}, want address {new}")
+        raise E2EFailure(f"{cloud} {stack}: after step 2 the outputs are {after}, want {new}")
     if "nextFrontEnd" in after or "nextLoadBalancerAddress" in after:
-        raise E2EFailure(f"{cloud}: after step 2 a move is still named: {after}")
+        raise E2EFailure(f"{cloud} {stack}: after step 2 a move is still named: {after}")
+    return str(new)
 
 
-UNPROTECT = re.compile(r"pulumi state unprotect '([^']+)'")
+def step_move(cloud: str, box: Sandbox) -> None:
+    """The README's stack (prod) moves to a second front end with the same options."""
+    move(box, cloud, "prod", {"frontEnd": "v2"})
 
 
-def _unprotect_what_the_engine_names(box: Sandbox) -> list[str]:
-    """Preview until the engine no longer refuses; unprotect each resource it names."""
-    done: list[str] = []
-    for _ in range(20):
-        result = box.pulumi("preview", expect_ok=False)
-        if result.returncode == 0:
-            return done
-        urns = [u for u in UNPROTECT.findall(result.output) if u not in done]
-        if not urns:
-            raise E2EFailure(
-                f"step 2's preview failed, naming nothing to unprotect:\n{result.output}"
-            )
-        for urn in urns:
-            box.pulumi("state", "unprotect", urn, "--yes")
-            done.append(urn)
-    raise E2EFailure(f"step 2's preview still refuses after unprotecting {done}")
+def step_move_full(cloud: str) -> None:
+    """The full example stack moves to a new static address and DNS name."""
+    stack = f"{cloud}-full"
+    box = Sandbox(f"move-{stack}")
+    try:
+        if invokes := invokes_file(box, stack):
+            box.extra_env["KURL_E2E_INVOKES"] = str(invokes)
+        box.pulumi("stack", "init", stack)
+        box.pulumi("up", "--yes")
+        record = FULL_MOVES[cloud]["dnsRecord"]["name"]
+        first = _outputs(box)["loadBalancerAddress"]
+        if not first.endswith(".example.com:6443"):
+            raise E2EFailure(f"{stack}: loadBalancerAddress {first} is not its DNS record")
+        new = move(box, cloud, stack, FULL_MOVES[cloud])
+        if new != f"{record}:6443":
+            raise E2EFailure(f"{stack}: the move's address is {new}, want {record}:6443")
+    finally:
+        box.cleanup()
