@@ -64,8 +64,13 @@ class AddressMove:
     next_address: str | None  # the move's address, when known
 
     def note(self) -> str:
-        new = self.next_address or "known after pulumi up: the nextLoadBalancerAddress output"
+        new = self.next_address or "the new address (nextLoadBalancerAddress, after pulumi up)"
         now = self.address or "the current address"
+        flags = (
+            f"`ha load-balancer-address={self.next_address}` (the nextKurlInstallFlags output)"
+            if self.next_address
+            else "the nextKurlInstallFlags output (known after pulumi up)"
+        )
         same = self.next_front_end == self.front_end
         added = (
             f"a DNS record is added to front end {self.front_end}"
@@ -75,8 +80,7 @@ class AddressMove:
         if self.step == STARTED:
             return (
                 f"address move, step 1: {added}; nodes keep using {now}. "
-                f"After pulumi up, re-run kURL's installer on ONE primary with "
-                f"`ha load-balancer-address={new}` (the nextKurlInstallFlags output); leave the "
+                f"After pulumi up, re-run kURL's installer on ONE primary with {flags}; leave the "
                 f"current front end serving until EKCO has moved every node ({MOVE_PROCEDURE})."
             )
         if self.step == UNDERWAY:

@@ -80,7 +80,8 @@ def test_step_1_adds_a_front_end_and_says_what_to_run() -> None:
     [note] = gate.notes
     assert "front end v2 is added beside v1; nodes keep using " + OLD in note
     assert "re-run kURL's installer on ONE primary" in note
-    assert "the nextLoadBalancerAddress output" in note  # not known before pulumi up
+    # Not known before pulumi up: the note names the output instead of a made-up value.
+    assert "with the nextKurlInstallFlags output (known after pulumi up);" in note
     text = "\n".join(render_address_gate(gate))
     assert "note: address move, step 1" in text and "Blocked" not in text
 
