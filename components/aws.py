@@ -1,6 +1,5 @@
 """AwsKurlNlb: an AWS Network Load Balancer in front of kURL primaries (kURL page, AWS section)."""
 
-import hashlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,8 +11,8 @@ from pydantic.alias_generators import to_camel
 
 from .args import AWS, AwsKurlNlbArgs
 from .args.aws import health_check_timeout
-from .args.common import MOVE, SAME_FRONT_END_FIELDS
-from .base import MOVE_KEY, FrontEnd, KurlLoadBalancer
+from .args.common import MOVE, MOVE_KEY, SAME_FRONT_END_FIELDS
+from .base import FrontEnd, KurlLoadBalancer
 from .checked import SECRET_SHOWN, is_output, map_input
 from .problems import ArgsError, Loc, Problem, shown
 
@@ -363,15 +362,12 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         """An alias A record to the NLB, once the zone is looked up: its name inside the zone's
         (else the record fails, naming the key); an internal NLB in a public zone is warned
         about."""
-        mine = record is self.args.get("dns_record") or (
-            self.args.get("dns_record") is not None
-            and record["name"] == self.args["dns_record"]["name"]
-        )
-        field_secret = "dnsRecord" in self.secrets or (not mine and MOVE_KEY in self.secrets)
-        loc: Loc = ("dnsRecord", "name") if mine else (MOVE_KEY, "dnsRecord", "name")
+        arg = self.record_argument(record)
+        field_secret = self.record_secret(record)
+        loc: Loc = ("dnsRecord", "name") if arg == "dnsRecord" else (MOVE_KEY, "dnsRecord", "name")
 
         def sec(value: Any) -> Any:
-            return pulumi.Output.secret(value) if field_secret else value
+            return self.record_sec(record, value)
 
         fqdn: str = record["name"]
         zone = aws.route53.get_zone_output(
@@ -401,9 +397,8 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
 
         # Named by the record's name (stable across applies; a new name is a new record beside
         # the old), hashed when the name is secret: a URN is never secret.
-        suffix = hashlib.sha256(fqdn.encode()).hexdigest()[:12] if field_secret else fqdn
         return aws.route53.Record(
-            f"{prefix}-dns-{suffix}",
+            f"{prefix}-dns-{self.record_name_part(record)}",
             zone_id=sec(record["zone_id"]),
             # Known at preview: the name (which replaces the record) never waits for a lookup.
             name=sec(fqdn),

@@ -1,7 +1,6 @@
 """AzureKurlLb: a public Standard Azure Load Balancer in front of kURL primaries (kURL page,
 Azure section)."""
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,8 +12,8 @@ from pydantic.alias_generators import to_camel
 
 from .args import AZURE, AzureKurlLbArgs
 from .args.azure import address_source
-from .args.common import DEFAULT_FRONT_END, MOVE
-from .base import MOVE_KEY, FrontEnd, KurlLoadBalancer
+from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY
+from .base import FrontEnd, KurlLoadBalancer
 from .checked import map_input
 from .problems import ArgsError, Problem, shown
 
@@ -74,11 +73,6 @@ def ip_problems(found: Any, frontend_id: str, location: str | None) -> list[str]
     if used and str(used).lower() != frontend_id.lower():
         why.append(f"it is in use by {shown(used)}; a public IP serves one frontend")
     return why
-
-
-def _name_part(name: str, secret: bool) -> str:
-    """A record's FQDN as part of a resource name (URNs are never secret: a digest if it is)."""
-    return hashlib.sha256(name.encode()).hexdigest()[:12] if secret else name
 
 
 @dataclass
@@ -285,7 +279,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         pip_id, label = address_source(fe.args, given)
         frontend = frontend_name(fe.label)
         if pip_id is not None:
-            where = (to_camel(MOVE), "publicIpId") if given is not None else ("publicIpId",)
+            where = (MOVE_KEY, "publicIpId") if given is not None else ("publicIpId",)
             arg = MOVE_KEY if given is not None else "publicIpId"
             ip_id, ip, given_host = self._given_ip(sec(arg, pip_id), where, frontend, lb_id)
             return AzureFrontEnd(
@@ -386,20 +380,19 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         public IP's current address, so the record follows the IP."""
         part = self.parts[fe.label]
         for record in fe.dns_records:
-            arg = "dnsRecord" if record == self.args.get("dns_record") else MOVE_KEY
+            arg = self.record_argument(record)
             own = record.get("resource_group_name")
-            rg = self.secret_if(arg, own) if own is not None else default_rg
+            rg = self.record_sec(record, own) if own is not None else default_rg
             zone = self._checked_zone(record, arg, rg)
-            named = _name_part(record["name"], arg in self.secrets)
             part.dns_records.append(
                 dns.RecordSet(
-                    f"{fe.prefix(name)}-dns-{named}",
+                    f"{fe.prefix(name)}-dns-{self.record_name_part(record)}",
                     zone_name=zone,
-                    relative_record_set_name=self.secret_if(arg, relative_name(record)),
+                    relative_record_set_name=self.record_sec(record, relative_name(record)),
                     record_type="A",
                     resource_group_name=rg,
                     target_resource=dns.SubResourceArgs(id=part.public_ip_id),
-                    ttl=self.secret_if(arg, record["ttl"]),
+                    ttl=self.record_sec(record, record["ttl"]),
                     metadata={"kurl-lb-front-end": fe.label},
                     opts=self._child(),
                 )
@@ -412,7 +405,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         (`zoneType: Private`) answers only inside its VNets, not every client of the API. A
         problem fails the record naming the key; a preview passes the name as given (the check
         still fails a preview whose lookup is answered: the SDK awaits every output)."""
-        zone_name = self.secret_if(arg, record["zone_name"])
+        zone_name = self.record_sec(record, record["zone_name"])
         own: tuple[str, ...] = ("dnsRecord", "zoneName")
         where = own if arg == "dnsRecord" else (MOVE_KEY, *own)
         found = dns.get_zone_output(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -9,11 +10,9 @@ from typing import Any, Generic, TypeVar
 import pulumi
 
 from .args import STACK_TAG
-from .args.common import DEFAULT_FRONT_END, MOVE
+from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, with_move
 from .checked import ArgsCheck, check_args, map_input
 from .declare import Declaration
-
-MOVE_KEY = "addressMove"  # the argument, as secretArgs names it
 
 Registration = TypeVar("Registration", bound=pulumi.CustomResource)
 Args = TypeVar("Args", bound=Mapping[str, Any])
@@ -41,19 +40,18 @@ def front_ends(args: Mapping[str, Any]) -> list[FrontEnd[Any]]:
     """The current front end, then the one an address move adds (none when the move keeps the
     label: the current one then also gets the move's DNS record)."""
     label = args["front_end"]
-    move = args.get(MOVE)
     own = [args["dns_record"]] if args.get("dns_record") else []
-    if move is None:
+    moved = with_move(args)
+    if moved is None:
         return [FrontEnd(label, args, current=True, next=False, dns_records=own)]
-    fields = {k: v for k, v in move.items() if k != "front_end" and v is not None}
-    moved = {**args, **fields, MOVE: None, "front_end": move["front_end"]}
+    new_label = moved["front_end"] = args[MOVE]["front_end"]
     theirs = [moved["dns_record"]] if moved.get("dns_record") else []
-    if move["front_end"] == label:
+    if new_label == label:
         records = [*own, *(r for r in theirs if all(r["name"] != o["name"] for o in own))]
         return [FrontEnd(label, moved, current=True, next=True, dns_records=records)]
     return [
         FrontEnd(label, args, current=True, next=False, dns_records=own),
-        FrontEnd(move["front_end"], moved, current=False, next=True, dns_records=theirs),
+        FrontEnd(new_label, moved, current=False, next=True, dns_records=theirs),
     ]
 
 
@@ -121,6 +119,31 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
         if arg in self.secrets:
             return pulumi.Output.secret(value)
         return value
+
+    # --- a front end's DNS records --------------------------------------------------------------
+
+    def record_argument(self, record: Mapping[str, Any]) -> str:
+        """The argument a DNS record comes from, as secretArgs and problems name it:
+        `dnsRecord` for the top-level one, `addressMove` for the one a move adds."""
+        own = self.args.get("dns_record")
+        return "dnsRecord" if own is not None and record["name"] == own["name"] else MOVE_KEY
+
+    def record_secret(self, record: Mapping[str, Any]) -> bool:
+        """Whether a record's values are secret: `dnsRecord` in secretArgs makes every record
+        secret (a move's too), `addressMove` the move's."""
+        return "dnsRecord" in self.secrets or self.record_argument(record) in self.secrets
+
+    def record_sec(self, record: Mapping[str, Any], value: Any) -> Any:
+        """`value` of `record`, secret when the record is."""
+        return pulumi.Output.secret(value) if self.record_secret(record) else value
+
+    def record_name_part(self, record: Mapping[str, Any]) -> str:
+        """A record's FQDN as part of a resource name: a digest when the record is secret (a
+        URN is never secret)."""
+        fqdn = str(record["name"])
+        return (
+            hashlib.sha256(fqdn.encode()).hexdigest()[:12] if self.record_secret(record) else fqdn
+        )
 
     def _output(self, arg: str, value: list[str]) -> pulumi.Output[list[str]]:
         return pulumi.Output.from_input(self.secret_if(arg, value))

@@ -24,7 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
-from .args.common import MOVE
+from .args.common import MOVE_KEY, move_keys, with_move
 from .declare import (
     SECRET_ARGS,
     Declaration,
@@ -344,13 +344,10 @@ def _moved(subject: Subject[Any]) -> Subject[Any] | None:
     """The Args as the front end an address move adds sees them: the move's fields in place of
     the current ones. Every rule checks it too, so the new front end is as valid as the
     current one; None without a move."""
-    move = subject.args.get(MOVE)
-    if not isinstance(move, Mapping):
+    args = with_move(subject.args)
+    if args is None:
         return None
-    fields = {k: v for k, v in move.items() if k != "front_end" and v is not None}
-    args = {**subject.args, **fields, MOVE: None}
-    key = to_camel(MOVE)
-    given = {loc[1:] for loc in subject.given if loc[:1] == (key,) and len(loc) > 1}
+    given = {loc[1:] for loc in subject.given if loc[:1] == (MOVE_KEY,) and len(loc) > 1}
     return Subject(subject.name, args, subject.decl, subject.given | given)
 
 
@@ -358,18 +355,17 @@ def _relocated(found: list[Problem], problems: list[Problem], moved: Subject[Any
     """Problems of the moved Args not found already, named where the user gave the value: in
     `addressMove` for a field it moves, else the field itself, saying it is the new front end's
     problem."""
-    key = to_camel(MOVE)
-    moved_keys = {loc[1] for loc in moved.given if loc[:1] == (key,) and len(loc) == 2}
+    moved_keys = move_keys(moved.given)
     seen = {(p.loc, p.message) for p in found}
     out = []
     for p in problems:
         if (p.loc, p.message) in seen:
             continue
         if p.loc and p.loc[0] in moved_keys:
-            out.append(dataclasses.replace(p, loc=(key, *p.loc)))
+            out.append(dataclasses.replace(p, loc=(MOVE_KEY, *p.loc)))
         else:
             out.append(
-                dataclasses.replace(p, message=f"{p.message} (for the front end {key} adds)")
+                dataclasses.replace(p, message=f"{p.message} (for the front end {MOVE_KEY} adds)")
             )
     return out
 

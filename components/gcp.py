@@ -10,9 +10,10 @@ import pulumi_gcp as gcp
 from pydantic.alias_generators import to_camel
 
 from .args import GCP, GcpKurlLbArgs
-from .args.gcp import GCP_API, MOVE_KEY, health_check_timeout
+from .args.common import MOVE_KEY
+from .args.gcp import GCP_API, health_check_timeout
 from .base import FrontEnd, KurlLoadBalancer
-from .checked import map_input
+from .checked import SECRET_SHOWN, map_input
 from .kurl import nodeport_alias_script
 from .problems import ArgsError, Loc, Problem, ref, shown
 
@@ -326,13 +327,13 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
     ) -> gcp.dns.RecordSet:
         """An A record for the front end's IP, in a zone whose DNS name holds the record's
         name (checked when the zone is looked up: the record fails, naming the key)."""
-        own = record is self.args.get("dns_record")
-        key = "dnsRecord" if own else MOVE_KEY
+        own = self.record_argument(record) == "dnsRecord"
         loc: Loc = ("dnsRecord", "name") if own else (MOVE_KEY, "dnsRecord", "name")
-        sec = self.secret_if
+        sec = self.record_sec
         fqdn = record["name"]
+        named = SECRET_SHOWN if self.record_secret(record) else shown(fqdn)
         zone = gcp.dns.get_managed_zone_output(
-            name=sec(key, record["managed_zone"]),
+            name=sec(record, record["managed_zone"]),
             project=record.get("project"),
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
@@ -346,7 +347,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
                     [
                         Problem(
                             loc,
-                            f"{shown(fqdn)} is not inside the managed zone's DNS name "
+                            f"{named} is not inside the managed zone's DNS name "
                             f"{shown(zone_name)}; allowed: a name ending in "
                             f"{zone_name.rstrip('.') or '<the zone DNS name>'}",
                         )
@@ -356,19 +357,20 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
                 # Allowed (split-horizon set-ups publish private IPs on purpose), but the
                 # internal IP is then in public DNS, and resolvable only inside the VPC.
                 pulumi.log.warn(
-                    f"{'.'.join(map(str, loc))}: {fqdn} is in a PUBLIC managed zone but points "
+                    f"{'.'.join(map(str, loc))}: {named} is in a PUBLIC managed zone but points "
                     f"at the INTERNAL load balancer IP {address}: anyone can resolve it and "
                     "only the VPC can reach it; a private zone keeps it inside",
                     resource=self,
                 )
             return [address]
 
+        # Named by the record's name, hashed when it is secret: a URN is never secret.
         return gcp.dns.RecordSet(
-            f"{prefix}-dns-{fqdn}",
-            managed_zone=sec(key, record["managed_zone"]),
-            name=sec(key, f"{fqdn}."),
+            f"{prefix}-dns-{self.record_name_part(record)}",
+            managed_zone=sec(record, record["managed_zone"]),
+            name=sec(record, f"{fqdn}."),
             type="A",
-            ttl=sec(key, record["ttl"]),
+            ttl=sec(record, record["ttl"]),
             rrdatas=pulumi.Output.all(zone.dns_name, zone.visibility, ip).apply(check),
             project=record.get("project"),
             opts=self._child(),

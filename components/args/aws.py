@@ -26,6 +26,7 @@ from ..scalars import (
 from .common import (
     HAIRPIN,
     MOVE,
+    MOVE_KEY,
     PRIMARY_NAME,
     SHARED_RULES,
     STACK_TAG,
@@ -38,7 +39,6 @@ from .common import (
 )
 
 CIDRS = "list of IPv4 CIDR blocks"
-MOVE_KEY = to_camel(MOVE)
 
 
 @declared

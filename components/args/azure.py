@@ -23,6 +23,7 @@ from ..scalars import (
 )
 from .common import (
     MOVE,
+    MOVE_KEY,
     PRIMARY_NAME,
     SHARED_RULES,
     FrontEnd,
@@ -30,6 +31,7 @@ from .common import (
     TagRules,
     by_mode,
     check_tags,
+    move_keys,
 )
 
 
@@ -293,10 +295,9 @@ def provider_settings_are_given(s: Azure) -> Iterator[Problem]:
 def moved_keys(s: Subject[Any]) -> frozenset[str] | None:
     """In the view of the front end an address move adds (components/checked.py runs every rule
     on it too): the keys the move gives, camelCase; None in the current front end's view."""
-    key = to_camel(MOVE)
-    if s.args.get(MOVE) is not None or not any(loc[:1] == (key,) for loc in s.given):
+    if s.args.get(MOVE) is not None or not any(loc[:1] == (MOVE_KEY,) for loc in s.given):
         return None
-    return frozenset(str(loc[1]) for loc in s.given if len(loc) == 2 and loc[0] == key)
+    return move_keys(s.given)
 
 
 def address_source(args: Mapping[str, Any], given: Collection[str] | None) -> tuple[Any, Any]:
@@ -349,14 +350,14 @@ def new_front_end_has_its_own_public_ip(s: Azure) -> Iterator[Problem]:
         return
     if "publicIpId" not in given:
         yield Problem(
-            (to_camel(MOVE), "publicIpId"),
+            (MOVE_KEY, "publicIpId"),
             f"is required: the new front end {shown(move['front_end'])} cannot share "
             f"{ref('public_ip_id')} with the current one (a public IP serves one frontend); give "
             "another public IP's resource ID, or domainNameLabel for one kurl-lb creates",
         )
     elif str(pip).lower() == str(current).lower():
         yield Problem(
-            (to_camel(MOVE), "publicIpId"),
+            (MOVE_KEY, "publicIpId"),
             f"{shown(pip)} is also {ref('public_ip_id')}, the current front end's: a public IP "
             "serves one frontend; give the new front end another public IP",
         )
@@ -391,7 +392,7 @@ def front_ends_have_their_own_records(s: Azure) -> Iterator[Problem]:
     theirs = move.get("dns_record") or own
     if theirs["name"] == own["name"] and theirs["zone_name"] == own["zone_name"]:
         yield Problem(
-            (to_camel(MOVE), "dnsRecord"),
+            (MOVE_KEY, "dnsRecord"),
             f"names {shown(own['name'])}, as {ref('dns_record')} does: one record set cannot "
             f"point at both front ends; give the new front end {shown(move['front_end'])} a "
             "dnsRecord with another name (the new API address). To keep the name and change "

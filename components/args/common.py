@@ -6,7 +6,7 @@ analyzer reads the annotations as objects.
 """
 
 import ipaddress
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, NotRequired, TypedDict
 
@@ -29,6 +29,25 @@ PRIMARY_NAME = DnsLabel  # a primary's name: its registration is named after it
 DEFAULT_FRONT_END = "v1"
 FrontEnd = Annotated[str, Opt(DEFAULT_FRONT_END, check=FrontEndLabel, example="v2")]
 MOVE = "address_move"
+MOVE_KEY = "addressMove"  # the argument as secretArgs, stack keys and problems name it
+
+
+def with_move(args: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The Args as the front end an address move adds sees them: the move's fields in place of
+    the top-level ones (the move itself left out, its label not applied); None without a
+    move."""
+    move = args.get(MOVE)
+    if not isinstance(move, Mapping):
+        return None
+    fields = {k: v for k, v in move.items() if k != "front_end" and v is not None}
+    return {**args, **fields, MOVE: None}
+
+
+def move_keys(given: Iterable[Loc]) -> frozenset[str]:
+    """The keys (camelCase) an address move gives, from where the user gave values."""
+    return frozenset(str(loc[1]) for loc in given if len(loc) == 2 and loc[0] == MOVE_KEY)
+
+
 # The move fields that never need a new front end: a DNS record is added beside it.
 SAME_FRONT_END_FIELDS = frozenset({"dns_record"})
 
@@ -187,14 +206,14 @@ def address_move_moves_the_address(s: Subject[Any]) -> Iterator[Problem]:
     if others:
         keys = ", ".join(f"addressMove.{to_camel(k)}" for k in others)
         yield Problem(
-            (to_camel(MOVE), "frontEnd"),
+            (MOVE_KEY, "frontEnd"),
             f"{shown(current)} is the front end nodes use now ({ref('front_end')}); {keys} "
             "need a new front end beside it: give addressMove.frontEnd another label, e.g. "
             f"{_next_label(current)}",
         )
     elif not changed:
         yield Problem(
-            (to_camel(MOVE),),
+            (MOVE_KEY,),
             "moves nothing: give the new front end another label in addressMove.frontEnd "
             "(with what changes), or a new dnsRecord; remove addressMove once a move is done",
         )
@@ -214,7 +233,7 @@ def front_end_labels_fit_names(s: Subject[Any]) -> Iterator[Problem]:
     move = s.args.get(MOVE) or {}
     for loc, label in (
         (("frontEnd",), s.args["front_end"]),
-        ((to_camel(MOVE), "frontEnd"), move.get("front_end")),
+        ((MOVE_KEY, "frontEnd"), move.get("front_end")),
     ):
         if label and label != DEFAULT_FRONT_END and len(s.name) + 1 + len(label) > NAME_MAX:
             yield Problem(

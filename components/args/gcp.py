@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any, NotRequired, TypedDict
 
 import pulumi
-from pydantic.alias_generators import to_camel
 
 from ..declare import Declaration, Opt, Subject, declared, each, moved, rule
 from ..problems import Problem, ref, shown
@@ -23,7 +22,7 @@ from ..scalars import (
     IPv4Cidr,
 )
 from .common import (
-    MOVE,
+    MOVE_KEY,
     PRIMARY_NAME,
     SHARED_RULES,
     FrontEnd,
@@ -311,9 +310,6 @@ def address_is_in_the_region(s: Gcp) -> Iterator[Problem]:
             f"{shown(text)} is in region {region}, not in {ref('region')} "
             f"{s.args['region']}; allowed: an address of {s.args['region']} (name or self link)",
         )
-
-
-MOVE_KEY = to_camel(MOVE)
 
 
 @rule(
