@@ -28,7 +28,6 @@ NEXT_ADDRESS_OUTPUT = "nextLoadBalancerAddress"
 DEFAULT_FRONT_END = "v1"
 CONSEQUENCE = "changes the API address every kURL node and certificate holds"
 ADDRESS_PROCEDURE = 'docs/runbook.md section 6.3, "Moving the API address on purpose"'
-MOVE_PROCEDURE = ADDRESS_PROCEDURE
 REPLACE_PROCEDURE = 'docs/runbook.md section 6.2, "Replacements that keep the API address"'
 FLAG = "--allow-address-change"
 # The preview's exit code when the gate blocks. 3 is left to a possible "mandatory check could not
@@ -154,16 +153,27 @@ def _known(value: Any) -> bool:
     return isinstance(value, str) and value != UNKNOWN
 
 
-def _protection(before: Graph, urn: str) -> str:
-    """Why `pulumi up` would refuse to delete the old front end, if it would."""
+def protection(before: Graph, urn: str) -> str | None:
+    """What stops `pulumi up` deleting a resource of `before`: "protect" (Pulumi's flag),
+    "attribute" (the AWS load balancer's own deletion protection), or None."""
     old = next((r for r in before.resources if r.urn == urn), None)
     if old is None:
-        return ""
+        return None
     if old.protect:
-        return "; it is protected (pulumi up refuses until deletionProtection: false is applied)"
+        return "protect"
     if old.inputs.get("enableDeletionProtection") is True:
-        return "; its deletion protection is on (pulumi up fails to delete the old one)"
-    return ""
+        return "attribute"
+    return None
+
+
+def _protection(before: Graph, urn: str) -> str:
+    """Why `pulumi up` would refuse to delete the old front end, if it would."""
+    return {
+        "protect": "; it is protected (pulumi up refuses until deletionProtection: false is "
+        "applied)",
+        "attribute": "; its deletion protection is on (pulumi up fails to delete the old one)",
+        None: "",
+    }[protection(before, urn)]
 
 
 def address_changes(changes: list[Change], before: Graph, after: Graph) -> list[AddressChange]:

@@ -21,22 +21,27 @@ from typing import Any
 
 from .address import (
     ADDRESS_OUTPUT,
+    ADDRESS_PROCEDURE,
     DEFAULT_FRONT_END,
     FRONT_END_OUTPUT,
-    MOVE_PROCEDURE,
     NEXT_ADDRESS_OUTPUT,
     NEXT_FRONT_END_OUTPUT,
+    REPLACE_PROCEDURE,
     AddressChange,
+    protection,
 )
 from .diff import DELETE, REPLACE, Change
 from .graph import UNKNOWN, Graph, RecordedResource
 from .replacements import FRONT_END_TYPES
 
 STARTED, UNDERWAY, FINISHED, ABANDONED = "started", "underway", "finished", "abandoned"
+_AWS_RECORD = "aws:route53/record:Record"
+_AZ_RECORDS = ("azure-native:network:RecordSet", "azure-native:dns:RecordSet")
+_GCP_RECORD = "gcp:dns/recordSet:RecordSet"
+DNS_RECORD_TYPES = frozenset({_AWS_RECORD, *_AZ_RECORDS, _GCP_RECORD})
 # Route 53 answers alias records with the target's TTL, 60 s for an ELB (Route 53 developer
 # guide, "Choosing between alias and non-alias records").
 ALIAS_TTL_SECONDS = 60
-REPLACE_PROCEDURE = 'docs/runbook.md section 6.2, "Replacements that keep the API address"'
 
 
 def _text(graph: Graph, key: str) -> str | None:
@@ -81,19 +86,19 @@ class AddressMove:
             return (
                 f"address move, step 1: {added}; nodes keep using {now}. "
                 f"After pulumi up, re-run kURL's installer on ONE primary with {flags}; leave the "
-                f"current front end serving until EKCO has moved every node ({MOVE_PROCEDURE})."
+                f"current front end serving until EKCO has moved every node ({ADDRESS_PROCEDURE})."
             )
         if self.step == UNDERWAY:
             return (
                 f"address move underway: nodes move from {now} "
-                f"to {new}; finish it once EKCO has moved every node ({MOVE_PROCEDURE})."
+                f"to {new}; finish it once EKCO has moved every node ({ADDRESS_PROCEDURE})."
             )
         if self.step == FINISHED:
             retired = "" if same else f"; front end {self.front_end} is retired"
             return (
                 f"address move, step 2: nodes use {new} from now on{retired}. Apply only after "
                 f"kURL's run on the one primary finished and every node's kubeconfig names the "
-                f"new address ({MOVE_PROCEDURE})."
+                f"new address ({ADDRESS_PROCEDURE})."
             )
         return (
             f"the address move to front end {self.next_front_end} ({new}) is abandoned: if kURL "
@@ -164,16 +169,13 @@ def _retired(c: AddressChange, before: Graph, after: Graph) -> bool:
 def _retire_note(c: AddressChange, before: Graph) -> str:
     if c.kind == "output":
         return f"output {c.name} {c.detail}"
-    old = next((r for r in before.resources if r.urn == c.urn), None)
-    text = f"{c.type} {c.name} is deleted"
-    if old is not None and old.protect:
-        text += (
-            f" (protected: pulumi up refuses until it is unprotected, `pulumi state unprotect "
-            f"'{c.urn}'`)"
-        )
-    elif old is not None and old.inputs.get("enableDeletionProtection") is True:
-        text += " (its deletion protection is on: turn it off first, docs/runbook.md 6.3)"
-    return text
+    why = {
+        "protect": f" (protected: pulumi up refuses until it is unprotected, `pulumi state "
+        f"unprotect '{c.urn}'`)",
+        "attribute": " (its deletion protection is on: turn it off first, docs/runbook.md 6.3)",
+        None: "",
+    }[protection(before, c.urn)]
+    return f"{c.type} {c.name} is deleted{why}"
 
 
 def _host(address: str | None) -> str | None:
@@ -192,12 +194,6 @@ def record_names(resource: RecordedResource) -> Iterable[str]:
         if isinstance(relative, str) and isinstance(zone, str) and UNKNOWN not in (relative, zone):
             zone = zone.lower().rstrip(".")
             yield zone if relative == "@" else f"{relative.lower()}.{zone}"
-
-
-_AWS_RECORD = "aws:route53/record:Record"
-_AZ_RECORDS = ("azure-native:network:RecordSet", "azure-native:dns:RecordSet")
-_GCP_RECORD = "gcp:dns/recordSet:RecordSet"
-DNS_RECORD_TYPES = frozenset({_AWS_RECORD, *_AZ_RECORDS, _GCP_RECORD})
 
 
 def _dns_keeps_address(
