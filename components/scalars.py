@@ -107,7 +107,10 @@ _PREFIX = re.compile(rf"[a-z]([a-z0-9-]{{0,{NAME_MAX - 2}}}[a-z0-9])?")
 
 PrivateIPv4 = Annotated[str, Scalar(PRIVATE_FORM, _private_ipv4, "private IPv4 addresses")]
 IPv4Cidr = Annotated[str, Scalar("IPv4 CIDR block", _ipv4_cidr)]
-DnsLabel = Annotated[str, matching(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "lowercase DNS label")]
+# A lowercase DNS label (letters, digits, '-' inside), as hosts and record names use them.
+_LDH_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DNS_NAME_MAX = 253  # characters of a DNS name, without the trailing dot
+DnsLabel = Annotated[str, matching(_LDH_LABEL, "lowercase DNS label")]
 # A front end's label: part of its resources' names (`<name>-<label>-nlb`), so short.
 FRONT_END_MAX = 8
 FrontEndLabel = Annotated[
@@ -155,7 +158,7 @@ def _route53_name(value: str) -> str:
     if value.endswith("."):
         raise ValueError("ends with a dot; give the name without it")
     labels = value.split(".")
-    if len(value) > 253 or len(labels) < 2:
+    if len(value) > DNS_NAME_MAX or len(labels) < 2:
         raise ValueError("is not a fully qualified DNS name (two labels or more, 253 characters)")
     for label in labels:
         if not _ROUTE53_LABEL.fullmatch(label):
@@ -166,7 +169,7 @@ def _route53_name(value: str) -> str:
     return value
 
 
-_ROUTE53_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_ROUTE53_LABEL = re.compile(_LDH_LABEL)
 Route53RecordName = Annotated[
     str,
     Scalar(
@@ -234,12 +237,11 @@ AzurePublicIpId = Annotated[
 # Azure DNS zone names: 2-34 labels of letters, digits, '_' and '-' (1-63 each), at most 253
 # characters, no trailing dot (Microsoft.Network/dnsZones naming rules). A record's FQDN is the
 # zone's name with one or more labels in front (or the zone's name itself: the apex).
-_DNS_LABEL = r"[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?"
-DNS_NAME_MAX = 253
+_AZ_DNS_LABEL = r"[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?"
 
 
 def _dns_name(labels: str, form: str, what: str) -> Scalar:
-    compiled = re.compile(rf"{_DNS_LABEL}(\.{_DNS_LABEL}){labels}")
+    compiled = re.compile(rf"{_AZ_DNS_LABEL}(\.{_AZ_DNS_LABEL}){labels}")
 
     def check(value: str) -> str:
         if value.endswith("."):
@@ -311,9 +313,7 @@ GcpManagedZoneName = Annotated[str, matching(_GCP_NAME, "Cloud DNS managed zone 
 # The API address as a DNS name: lowercase (troubleshoot's load balancer preflight refuses an
 # address whose host is not lowercase), LDH labels of 1-63 characters, at least two labels, at
 # most 253 characters, no trailing dot, and a last label that is not all digits (not an IP).
-_DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
-_DNS_NAME = re.compile(rf"({_DNS_LABEL}\.)+[a-z]([-a-z0-9]{{0,61}}[a-z0-9])?")
-DNS_NAME_MAX = 253
+_DNS_NAME = re.compile(rf"({_LDH_LABEL}\.)+[a-z]([-a-z0-9]{{0,61}}[a-z0-9])?")
 
 
 def _dns_record_name(value: str) -> str:
