@@ -16,15 +16,9 @@ from offline.diff import CREATE, DELETE, UPDATE, Change, diff
 from offline.graph import Graph
 from offline.moves import ABANDONED, FINISHED, STARTED, judge
 from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, run_project, with_changes
+from tests.e2e.moves import UPDATED_IN_PLACE
 
 STACKS = {"aws": AWS_DEV, "azure": AZURE_DEV, "gcp": GCP_DEV}
-# A move changes these in place: Azure's front ends are frontend configurations and rules of its
-# one load balancer, and the NSG rule admits every front end's public IP.
-IN_PLACE = {
-    "aws": set(),
-    "azure": {"azure-native:network:LoadBalancer", "azure-native:network:SecurityRule"},
-    "gcp": set(),
-}
 
 
 def verdict(before: Graph, after: Graph) -> tuple[list[Change], AddressGate]:
@@ -44,7 +38,7 @@ def steps(request: pytest.FixtureRequest) -> tuple[str, Graph, Graph, Graph]:
 
 
 def ops(changes: list[Change], cloud: str) -> set[str]:
-    return {c.op for c in changes if not (c.op == UPDATE and c.type in IN_PLACE[cloud])}
+    return {c.op for c in changes if not (c.op == UPDATE and c.type in UPDATED_IN_PLACE[cloud])}
 
 
 def test_step_1_only_adds_the_new_front_end(steps: Any) -> None:

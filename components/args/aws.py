@@ -13,7 +13,6 @@ from ..problems import Problem, ref, shown
 from ..scalars import (
     AwsZone,
     EipAllocationId,
-    FrontEndLabel,
     HostedZoneId,
     InstanceId,
     IPv4Cidr,
@@ -32,6 +31,7 @@ from .common import (
     STACK_TAG,
     FrontEnd,
     HealthCheckArgs,
+    MoveLabel,
     TagRules,
     by_mode,
     check_tags,
@@ -134,7 +134,7 @@ class AwsAddressMoveArgs(TypedDict):
     """A planned move of the API address: the front end added beside the one nodes use
     (docs/runbook.md section 6)."""
 
-    front_end: Annotated[str, Opt(check=FrontEndLabel, example="v2")]
+    front_end: MoveLabel
     (
         "Label of the new front end: another label than `frontEnd` (its resources are named "
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."

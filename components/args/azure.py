@@ -17,7 +17,6 @@ from ..scalars import (
     AzureResourceGroup,
     AzureVnetId,
     DomainNameLabel,
-    FrontEndLabel,
     IPv4Cidr,
     PrivateIPv4,
 )
@@ -28,6 +27,7 @@ from .common import (
     SHARED_RULES,
     FrontEnd,
     HealthCheckArgs,
+    MoveLabel,
     TagRules,
     by_mode,
     check_tags,
@@ -103,7 +103,7 @@ class AzureAddressMoveArgs(TypedDict):
     """A planned move of the API address: the front end added beside the one nodes use
     (docs/runbook.md section 6)."""
 
-    front_end: Annotated[str, Opt(check=FrontEndLabel, example="v2")]
+    front_end: MoveLabel
     (
         "Label of the new front end: another label than `frontEnd` (its resources are named "
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."

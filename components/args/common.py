@@ -28,6 +28,7 @@ PRIMARY_NAME = DnsLabel  # a primary's name: its registration is named after it
 # label is part of its resources' names (`<name>-v2-nlb`).
 DEFAULT_FRONT_END = "v1"
 FrontEnd = Annotated[str, Opt(DEFAULT_FRONT_END, check=FrontEndLabel, example="v2")]
+MoveLabel = Annotated[str, Opt(check=FrontEndLabel, example="v2")]  # the move's: no default
 MOVE = "address_move"
 MOVE_KEY = "addressMove"  # the argument as secretArgs, stack keys and problems name it
 

@@ -10,7 +10,6 @@ from ..declare import Declaration, Opt, Subject, declared, each, moved, rule
 from ..problems import Problem, ref, shown
 from ..scalars import (
     PULUMI_SUFFIX,
-    FrontEndLabel,
     GcpAddressRef,
     GcpDnsRecordName,
     GcpInstanceRef,
@@ -27,6 +26,7 @@ from .common import (
     SHARED_RULES,
     FrontEnd,
     HealthCheckArgs,
+    MoveLabel,
     TagRules,
     by_mode,
     check_tags,
@@ -107,7 +107,7 @@ class GcpAddressMoveArgs(TypedDict):
     """A planned move of the API address: the front end added beside the one nodes use
     (docs/runbook.md section 6)."""
 
-    front_end: Annotated[str, Opt(check=FrontEndLabel, example="v2")]
+    front_end: MoveLabel
     (
         "Label of the new front end: another label than `frontEnd` (its resources are named "
         "`<name>-<label>-...`), or the same one when the move only adds a `dnsRecord`."
