@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from .args import AWS, AwsKurlNlbArgs
 from .args.aws import health_check_timeout
-from .args.common import MOVE, MOVE_KEY, SAME_FRONT_END_FIELDS
+from .args.common import MOVE_KEY
 from .base import FrontEnd, KurlLoadBalancer
 from .checked import SECRET_SHOWN, is_output, map_input
 from .problems import ArgsError, Loc, Problem, shown
@@ -125,31 +125,19 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
 
     # --- secrets and where a front end's values come from ----------------------------------
 
-    def _moved_field(self, fe: FrontEnd[Any], field: str) -> bool:
-        """Whether `fe` takes `field` from the address move (not from the top level)."""
-        move: Any = self.args.get(MOVE)
-        if move is None or move.get(field) is None:
-            return False
-        return not fe.current or field in SAME_FRONT_END_FIELDS
-
     def _sec(self, fe: FrontEnd[Any], field: str, value: Any) -> Any:
         """`value` of `fe`'s `field` (snake_case), secret when that argument is in secretArgs
-        (`addressMove` for a value the move gives)."""
-        if self._moved_field(fe, field):
+        (`addressMove` too, for a value the move gives)."""
+        if self.field_argument(fe, field) == MOVE_KEY:
             value = self.secret_if(MOVE_KEY, value)
         return self.secret_if(to_camel(field), value)
-
-    def _loc(self, fe: FrontEnd[Any], field: str, *rest: str | int) -> Loc:
-        """Where the user gave `fe`'s `field`: at the top level, or in addressMove."""
-        key = (to_camel(field), *rest)
-        return (MOVE_KEY, *key) if self._moved_field(fe, field) else key
 
     def _fail(self, loc: Loc, message: str) -> NoReturn:
         raise ArgsError(AWS.component, self.args_check.name, [Problem(loc, message)])
 
     def _shown(self, fe: FrontEnd[Any], field: str, value: Any) -> str:
         secret = to_camel(field) in self.secrets or (
-            self._moved_field(fe, field) and MOVE_KEY in self.secrets
+            self.field_argument(fe, field) == MOVE_KEY and MOVE_KEY in self.secrets
         )
         return SECRET_SHOWN if secret else shown(value)
 
@@ -334,7 +322,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
     ) -> pulumi.Output[str]:
         """`address`, once its subnet's CIDR is looked up: inside it, and not one of the 5
         addresses AWS reserves in every subnet; else the NLB fails, naming the key."""
-        loc = self._loc(fe, "private_ipv4_addresses", i)
+        loc = self.field_loc(fe, "private_ipv4_addresses", i)
 
         def check(values: list[Any]) -> str:
             value, cidr, subnet = values

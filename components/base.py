@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import pulumi
+from pydantic.alias_generators import to_camel
 
 from .args import STACK_TAG
 from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, with_move
 from .checked import ArgsCheck, check_args, map_input
 from .declare import Declaration
+from .problems import Loc
 
 Registration = TypeVar("Registration", bound=pulumi.CustomResource)
 Args = TypeVar("Args", bound=Mapping[str, Any])
@@ -119,6 +121,22 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
         if arg in self.secrets:
             return pulumi.Output.secret(value)
         return value
+
+    # --- where a front end's values come from -------------------------------------------------
+
+    def field_argument(self, fe: FrontEnd[Any], field: str) -> str:
+        """The argument `fe`'s `field` (snake_case) comes from, as secretArgs names it:
+        `addressMove` when the move gives it to the front end it adds, else the field's own
+        (camelCase)."""
+        move: Mapping[str, Any] = self.args.get(MOVE) or {}
+        moved = not fe.current and move.get(field) is not None
+        return MOVE_KEY if moved else to_camel(field)
+
+    def field_loc(self, fe: FrontEnd[Any], field: str, *rest: str | int) -> Loc:
+        """Where the user gave `fe`'s `field`, as problems name it: at the top level, or in
+        addressMove."""
+        key: Loc = (to_camel(field), *rest)
+        return (MOVE_KEY, *key) if self.field_argument(fe, field) == MOVE_KEY else key
 
     # --- a front end's DNS records --------------------------------------------------------------
 

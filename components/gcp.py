@@ -7,7 +7,6 @@ from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
-from pydantic.alias_generators import to_camel
 
 from .args import GCP, GcpKurlLbArgs
 from .args.common import MOVE_KEY
@@ -207,7 +206,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         prefix = fe.prefix(name)
         internal = scheme == "INTERNAL"
         sec = self.secret_if
-        tier_key = self._key(fe, "network_tier")
+        tier_key = self.field_argument(fe, "network_tier")
         tier = None if internal else sec(tier_key, a["network_tier"])
         protect = self.args["deletion_protection"]
         address = None
@@ -245,18 +244,6 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         }
         return GcpFrontEnd(address, forwarding_rule, records, ip)
 
-    def _key(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> str:
-        """The argument a front end's `field` comes from: `addressMove` when the move gives it
-        (secretArgs names it so), else the field itself (camelCase)."""
-        move: Mapping[str, Any] = self.args.get("address_move") or {}
-        moved = fe.next and not fe.current and move.get(field) is not None
-        return MOVE_KEY if moved else to_camel(field)
-
-    def _loc(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> Loc:
-        """Where a front end's `field` is in the Args (camelCase), as problems name it."""
-        key = to_camel(field)
-        return (MOVE_KEY, key) if self._key(fe, field) == MOVE_KEY else (key,)
-
     def _fail(self, problems: list[Problem]) -> None:
         if problems:
             raise ArgsError(GCP.component, self._lb_name, problems)
@@ -268,8 +255,8 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         what this load balancer needs (else the forwarding rule fails, naming the key)."""
         a = fe.args
         sec = self.secret_if
-        key = self._key(fe, "address")
-        loc = self._loc(fe, "address")
+        key = self.field_argument(fe, "address")
+        loc = self.field_loc(fe, "address")
         given = a["address"]
         lookup = gcp.compute.get_address_output(
             name=sec(key, map_input(given, lambda r: r.rsplit("/", 1)[-1])),
@@ -278,7 +265,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         tier = a["network_tier"]
-        moved_tier = self._loc(fe, "network_tier")[0] == MOVE_KEY
+        moved_tier = self.field_loc(fe, "network_tier")[0] == MOVE_KEY
         tier_name = f"{ref(MOVE_KEY)}.networkTier" if moved_tier else ref("network_tier")
 
         def check(resolved: list[Any]) -> str:
