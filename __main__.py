@@ -8,11 +8,13 @@ from components.stack import build_load_balancer, read_stack
 lb = build_load_balancer(read_stack())
 
 pulumi.export("loadBalancerAddress", lb.load_balancer_address)
-pulumi.export("kurlInstaller", installer_fragment(lb.load_balancer_address))
-pulumi.export("kurlInstallFlags", install_flags(lb.load_balancer_address))
+public = lb.public_load_balancer_host
+pulumi.export("kurlInstaller", installer_fragment(lb.load_balancer_address, public))
+pulumi.export("kurlInstallFlags", install_flags(lb.load_balancer_address, public))
 address = lb.address_outputs()
-for key, value in {**lb.primary_outputs(), **address, **lb.extra_outputs()}.items():
+outputs = {**lb.primary_outputs(), **address, **lb.port_outputs(), **lb.extra_outputs()}
+for key, value in outputs.items():
     pulumi.export(key, value)
 if "nextLoadBalancerAddress" in address:
     # During an address move: the flags to re-run kURL's installer with, on ONE primary.
-    pulumi.export("nextKurlInstallFlags", install_flags(address["nextLoadBalancerAddress"]))
+    pulumi.export("nextKurlInstallFlags", install_flags(address["nextLoadBalancerAddress"], public))

@@ -85,6 +85,21 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
     next_load_balancer_address: pulumi.Output[str | None]
     """During an address move: the new `host:port`, for kURL's `load-balancer-address`."""
 
+    public_load_balancer_host: pulumi.Output[str | None]
+    (
+        "With publicFrontEnd: the public front end's host (its DNS record's name, if any), "
+        "kURL's `public-address`."
+    )
+
+    public_load_balancer_address: pulumi.Output[str | None]
+    """With publicFrontEnd: the public front end's `host:port`, for admins and CI."""
+
+    extra_port_addresses: pulumi.Output[dict[str, str]]
+    """Each extra port's name -> `host:port` on the front end nodes use (empty without any)."""
+
+    public_extra_port_addresses: pulumi.Output[dict[str, str]]
+    """With publicFrontEnd: each extra port's name -> `host:port` on the public front end."""
+
     def __init__(
         self, name: str, args: AwsKurlNlbArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:

@@ -120,6 +120,9 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
     next_load_balancer_address: pulumi.Output[str | None]
     """During an address move: the new `host:port`, for kURL's `load-balancer-address`."""
 
+    extra_port_addresses: pulumi.Output[dict[str, str]]
+    """Each extra port's name -> `host:port` on the front end nodes use (empty without any)."""
+
     next_front_end_ip: pulumi.Output[str | None]
     """During a move to a new front end: its public IP, on every primary's loopback meanwhile."""
 

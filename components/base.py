@@ -11,7 +11,7 @@ import pulumi
 from pydantic.alias_generators import to_camel
 
 from .args import STACK_TAG
-from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, with_move
+from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, PAIR_KEY, with_move, with_pair
 from .checked import ArgsCheck, check_args, map_input
 from .declare import Declaration
 from .problems import Loc
@@ -31,6 +31,7 @@ class FrontEnd(Generic[Args]):
     current: bool  # nodes use it now
     next: bool  # an address move adds it, or (same label) adds a DNS record to it
     dns_records: list[Any] = field(default_factory=list)  # the records naming it, each once
+    public: bool = False  # the public front end beside an internal one (publicFrontEnd)
 
     def prefix(self, name: str) -> str:
         """Its resources' name prefix: `name` for the default front end (the names it always
@@ -40,12 +41,21 @@ class FrontEnd(Generic[Args]):
 
 def front_ends(args: Mapping[str, Any]) -> list[FrontEnd[Any]]:
     """The current front end, then the one an address move adds (none when the move keeps the
-    label: the current one then also gets the move's DNS record)."""
+    label: the current one then also gets the move's DNS record) or the public one beside it
+    (publicFrontEnd; never both, a rule refuses that)."""
     label = args["front_end"]
     own = [args["dns_record"]] if args.get("dns_record") else []
     moved = with_move(args)
     if moved is None:
-        return [FrontEnd(label, args, current=True, next=False, dns_records=own)]
+        pair = with_pair(args)
+        current = FrontEnd(label, args, current=True, next=False, dns_records=own)
+        if pair is None:
+            return [current]
+        theirs = [pair["dns_record"]] if pair.get("dns_record") else []
+        public = FrontEnd(
+            pair["front_end"], pair, current=False, next=False, dns_records=theirs, public=True
+        )
+        return [current, public]
     new_label = moved["front_end"] = args[MOVE]["front_end"]
     theirs = [moved["dns_record"]] if moved.get("dns_record") else []
     if new_label == label:
@@ -64,7 +74,10 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
     descriptions, as the package schema reads them from the component's own class):
     `load_balancer_host`, `load_balancer_address`, `registered_primaries`, `pending_primaries`,
     `front_end`, and during an address move `next_front_end`, `next_load_balancer_host`,
-    `next_load_balancer_address` (None without a move).
+    `next_load_balancer_address` (None without a move); `public_load_balancer_host` and
+    `public_load_balancer_address` with a public front end beside the internal one (None
+    without); `extra_port_addresses`, each extra port's name -> `host:port` on the front end
+    nodes use (on the public one too with publicFrontEnd: `public_extra_port_addresses`).
     Child resources: `registrations`, registered primary name -> the one resource that puts it
     behind the LB (AWS target group attachment, Azure NIC association, GCP instance group
     membership; each cloud also names it in its own words: attachments, memberships).
@@ -78,6 +91,9 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
     next_front_end: pulumi.Output[str | None]
     next_load_balancer_host: pulumi.Output[str | None]
     next_load_balancer_address: pulumi.Output[str | None]
+    extra_port_addresses: pulumi.Output[dict[str, str]]
+    # public_load_balancer_host, public_load_balancer_address and public_extra_port_addresses
+    # are set on every cloud but declared (in the schema) only where publicFrontEnd exists.
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # A class docstring is the package schema's description: one line, no indentation.
@@ -200,15 +216,53 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
             )
             self.next_load_balancer_host = host
             self.next_load_balancer_address = pulumi.Output.concat(host, ":", port)
+        public = next((f for f in self.front_ends if f.public), None)
+        if public is None:
+            self.public_load_balancer_host: pulumi.Output[str | None] = pulumi.Output.from_input(
+                None
+            )
+            self.public_load_balancer_address: pulumi.Output[str | None] = pulumi.Output.from_input(
+                None
+            )
+        else:
+            record = public.args.get("dns_record")
+            host = pulumi.Output.from_input(
+                self.secret_if(PAIR_KEY, record["name"]) if record else hosts[public.label]
+            )
+            self.public_load_balancer_host = host
+            self.public_load_balancer_address = pulumi.Output.concat(host, ":", port)
+        self.extra_port_addresses = self._port_addresses(self.load_balancer_host)
+        self.public_extra_port_addresses = self._port_addresses(self.public_load_balancer_host)
         self.register_outputs(
             {
                 "loadBalancerHost": self.load_balancer_host,
                 "loadBalancerAddress": self.load_balancer_address,
                 **self.primary_outputs(),
                 **self.address_outputs(),
+                **self.port_outputs(),
                 **self.extra_outputs(),
             }
         )
+
+    def _port_addresses(self, host: pulumi.Output[Any]) -> pulumi.Output[dict[str, str]]:
+        extras = self.args.get("extra_ports") or []
+        ports = {e["name"]: str(e["port"]) for e in extras}
+        return pulumi.Output.all(host, self.secret_if("extraPorts", ports)).apply(
+            lambda hp: {n: f"{hp[0]}:{p}" for n, p in hp[1].items()} if hp[0] else {}
+        )
+
+    def port_outputs(self) -> dict[str, pulumi.Output[Any]]:
+        """extraPortAddresses with extraPorts; publicLoadBalancerHost,
+        publicLoadBalancerAddress (and publicExtraPortAddresses) with publicFrontEnd."""
+        out: dict[str, pulumi.Output[Any]] = {}
+        if self.args.get("extra_ports"):
+            out["extraPortAddresses"] = self.extra_port_addresses
+        if any(f.public for f in self.front_ends):
+            out["publicLoadBalancerHost"] = self.public_load_balancer_host
+            out["publicLoadBalancerAddress"] = self.public_load_balancer_address
+            if self.args.get("extra_ports"):
+                out["publicExtraPortAddresses"] = self.public_extra_port_addresses
+        return out
 
     def address_outputs(self) -> dict[str, pulumi.Output[Any]]:
         """frontEnd, and during an address move nextFrontEnd, nextLoadBalancerHost and

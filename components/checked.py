@@ -24,7 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
-from .args.common import MOVE_KEY, move_keys, with_move
+from .args.common import other_front_ends
 from .declare import (
     SECRET_ARGS,
     Declaration,
@@ -340,32 +340,34 @@ def _name_problems(name: str) -> list[Problem]:
     return []
 
 
-def _moved(subject: Subject[Any]) -> Subject[Any] | None:
-    """The Args as the front end an address move adds sees them: the move's fields in place of
-    the current ones. Every rule checks it too, so the new front end is as valid as the
-    current one; None without a move."""
-    args = with_move(subject.args)
-    if args is None:
-        return None
-    given = {loc[1:] for loc in subject.given if loc[:1] == (MOVE_KEY,) and len(loc) > 1}
-    return Subject(subject.name, args, subject.decl, subject.given | given)
+def _others(subject: Subject[Any]) -> list[tuple[str, Subject[Any]]]:
+    """The Args as each other front end sees them (an address move's, the public one), by the
+    argument that adds it. Every rule checks them too, so each front end is as valid as the
+    current one."""
+    out = []
+    for key, args in other_front_ends(subject.args):
+        given = {loc[1:] for loc in subject.given if loc[:1] == (key,) and len(loc) > 1}
+        out.append((key, Subject(subject.name, args, subject.decl, subject.given | given)))
+    return out
 
 
-def _relocated(found: list[Problem], problems: list[Problem], moved: Subject[Any]) -> list[Problem]:
-    """Problems of the moved Args not found already, named where the user gave the value: in
-    `addressMove` for a field it moves, else the field itself, saying it is the new front end's
-    problem."""
-    moved_keys = move_keys(moved.given)
+def _relocated(
+    found: list[Problem], problems: list[Problem], key: str, other: Subject[Any]
+) -> list[Problem]:
+    """Problems of another front end's Args not found already, named where the user gave the
+    value: in `key` (addressMove, publicFrontEnd) for a field it gives, else the field itself,
+    saying it is that front end's problem."""
+    keys = frozenset(str(loc[1]) for loc in other.given if len(loc) == 2 and loc[0] == key)
     seen = {(p.loc, p.message) for p in found}
     out = []
     for p in problems:
         if (p.loc, p.message) in seen:
             continue
-        if p.loc and p.loc[0] in moved_keys:
-            out.append(dataclasses.replace(p, loc=(MOVE_KEY, *p.loc)))
+        if p.loc and p.loc[0] in keys:
+            out.append(dataclasses.replace(p, loc=(key, *p.loc)))
         else:
             out.append(
-                dataclasses.replace(p, message=f"{p.message} (for the front end {MOVE_KEY} adds)")
+                dataclasses.replace(p, message=f"{p.message} (for the front end {key} adds)")
             )
     return out
 
@@ -419,13 +421,13 @@ class ArgsCheck(Generic[A]):
                 self._fail(problems, structural=True)
             view = validated.model_dump()
         subject = Subject(self.name, view, self.decl, self.given)
-        moved = _moved(subject)
+        others = _others(subject)
         deferred = []
         for rule in self.decl.rules:
             try:
                 found = list(rule.check(subject))
-                if moved is not None:
-                    found += _relocated(found, list(rule.check(moved)), moved)
+                for key, other in others:
+                    found += _relocated(found, list(rule.check(other)), key, other)
                 problems += found
             except Exception:
                 if not unknown:

@@ -10,26 +10,36 @@ from typing import Any
 import pulumi
 
 
-def installer_fragment(load_balancer_address: pulumi.Input[str]) -> pulumi.Output[dict[str, Any]]:
+def installer_fragment(
+    load_balancer_address: pulumi.Input[str], public_address: pulumi.Input[str | None] = None
+) -> pulumi.Output[dict[str, Any]]:
     """The part of a kURL Installer (cluster.kurl.sh/v1beta1) an external LB needs.
 
-    EKCO's own internal load balancer stays off: the external LB replaces it.
+    EKCO's own internal load balancer stays off: the external LB replaces it. With a public
+    front end beside the internal one, its host is kURL's `publicAddress`: kURL adds it to the
+    API server's certificate SANs next to the load balancer address (docs/config.md).
     """
-    return pulumi.Output.from_input(load_balancer_address).apply(
-        lambda address: {
-            "apiVersion": "cluster.kurl.sh/v1beta1",
-            "kind": "Installer",
-            "spec": {
-                "kubernetes": {"HACluster": True, "loadBalancerAddress": address},
-                "ekco": {"enableInternalLoadBalancer": False},
-            },
+
+    def fragment(values: list[Any]) -> dict[str, Any]:
+        address, public = values
+        spec: dict[str, Any] = {
+            "kubernetes": {"HACluster": True, "loadBalancerAddress": address},
+            "ekco": {"enableInternalLoadBalancer": False},
         }
-    )
+        if public:
+            spec["kurl"] = {"publicAddress": public}
+        return {"apiVersion": "cluster.kurl.sh/v1beta1", "kind": "Installer", "spec": spec}
+
+    return pulumi.Output.all(load_balancer_address, public_address).apply(fragment)
 
 
-def install_flags(load_balancer_address: pulumi.Input[str]) -> pulumi.Output[str]:
+def install_flags(
+    load_balancer_address: pulumi.Input[str], public_address: pulumi.Input[str | None] = None
+) -> pulumi.Output[str]:
     """Flags for kURL's install script: `curl ... | sudo bash -s <flags>`."""
-    return pulumi.Output.concat("ha load-balancer-address=", load_balancer_address)
+    return pulumi.Output.all(load_balancer_address, public_address).apply(
+        lambda v: f"ha load-balancer-address={v[0]}" + (f" public-address={v[1]}" if v[1] else "")
+    )
 
 
 UNIT_NAME = "kurl-lb-alias.service"

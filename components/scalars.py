@@ -122,6 +122,16 @@ FrontEndLabel = Annotated[
         "front end label",
     ),
 ]
+# An extra port's name: part of its resources' names beside the front end label, so as short.
+PortName = Annotated[
+    str,
+    matching(
+        rf"[a-z]([a-z0-9-]{{0,{FRONT_END_MAX - 2}}}[a-z0-9])?",
+        f"a lowercase letter, then at most {FRONT_END_MAX - 1} lowercase letters, digits or "
+        "'-', not ending in '-'",
+        "port name",
+    ),
+]
 ResourcePrefix = Annotated[
     str,
     Scalar(

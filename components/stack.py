@@ -103,6 +103,7 @@ STACK_TABLE = StackTable(
         "primaries",
         "front_end",
         "address_move",
+        "extra_ports",
     ),
     provider={
         "aws": {"region": ("aws:region", "us-east-1")},

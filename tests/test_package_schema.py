@@ -413,11 +413,16 @@ def test_outputs_are_the_components_output_fields(schema: dict[str, Any], token:
         "registeredPrimaries",
         "pendingPrimaries",
         "frontEnd",
+        "extraPortAddresses",  # empty without extraPorts
     }
-    # Set only during an address move (null otherwise): optional in the schema.
+    # Set only during an address move, or with a public front end (null otherwise): optional
+    # in the schema.
     moving = {"nextFrontEnd", "nextLoadBalancerHost", "nextLoadBalancerAddress"}
     if "Azure" in token:
         moving.add("nextFrontEndIp")  # the floating-IP rule's IP, on every primary's loopback
+    else:  # publicFrontEnd: AWS and GCP only
+        moving |= {"publicLoadBalancerHost", "publicLoadBalancerAddress"}
+        common.add("publicExtraPortAddresses")  # empty without publicFrontEnd
     always = common | {"nodePortAliasScript"} if "Gcp" in token else common
     assert expected == always | moving
     assert set(resource["properties"]) == expected
@@ -489,6 +494,7 @@ def test_primary_records(schema: dict[str, Any]) -> None:
     assert "plain" not in gcp["properties"]["instance"]
     health = types["kurl:index:HealthCheckArgs"]
     assert set(health["properties"]) == {
+        "protocol",
         "intervalSeconds",
         "healthyThreshold",
         "unhealthyThreshold",

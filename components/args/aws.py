@@ -29,6 +29,7 @@ from .common import (
     PRIMARY_NAME,
     SHARED_RULES,
     STACK_TAG,
+    ExtraPorts,
     FrontEnd,
     HealthCheckArgs,
     MoveLabel,
@@ -252,6 +253,12 @@ class AwsKurlNlbArgs(TypedDict):
         ]
     ]
     """Target group health check."""
+
+    extra_ports: NotRequired[ExtraPorts]
+    (
+        "More TCP ports on every front end, forwarded to the same registered primaries, each "
+        "with its own health check (docs/config.md). At most 5."
+    )
 
     elastic_ips: NotRequired[ElasticIps]
     (

@@ -25,6 +25,7 @@ from .common import (
     MOVE_KEY,
     PRIMARY_NAME,
     SHARED_RULES,
+    ExtraPorts,
     FrontEnd,
     HealthCheckArgs,
     MoveLabel,
@@ -219,6 +220,12 @@ class AzureKurlLbArgs(TypedDict):
         ]
     ]
     """Load balancer health probe (`healthyThreshold` is not used on Azure)."""
+
+    extra_ports: NotRequired[ExtraPorts]
+    (
+        "More TCP ports on every front end, forwarded to the same registered primaries, each "
+        "with its own health check (docs/config.md). At most 5."
+    )
 
     front_end: NotRequired[FrontEnd]
     (

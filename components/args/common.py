@@ -14,7 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from ..declare import Opt, Subject, declared, form_of, rule, specs
 from ..problems import Loc, Problem, ref, shown
-from ..scalars import NAME_MAX, DnsLabel, FrontEndLabel
+from ..scalars import NAME_MAX, DnsLabel, FrontEndLabel, PortName
 
 STACK_TAG = "kurl-lb-stack"
 HAIRPIN = (
@@ -52,10 +52,46 @@ def move_keys(given: Iterable[Loc]) -> frozenset[str]:
 # The move fields that never need a new front end: a DNS record is added beside it.
 SAME_FRONT_END_FIELDS = frozenset({"dns_record"})
 
+# The public front end beside an internal one (`public_front_end`, AWS and GCP): nodes use the
+# internal front end, admins and CI the public one. Its resources are named `<name>-public-...`.
+PAIR = "public_front_end"
+PAIR_KEY = "publicFrontEnd"
+PAIR_LABEL = "public"
+
+
+def with_pair(args: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The Args as the public front end sees them: every field its record declares (given or
+    defaulted) in place of the top-level one, scheme public, its label; None without one."""
+    pair = args.get(PAIR)
+    if not isinstance(pair, Mapping):
+        return None
+    return {**args, **pair, "scheme": "public", "front_end": PAIR_LABEL, MOVE: None, PAIR: None}
+
+
+def other_front_ends(args: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The Args as each front end besides the current one sees them, by the argument that adds
+    it (addressMove, publicFrontEnd)."""
+    views = ((MOVE_KEY, with_move(args)), (PAIR_KEY, with_pair(args)))
+    return [(key, view) for key, view in views if view is not None]
+
+
+# --- the health check -----------------------------------------------------------------------------
+
+READYZ = "/readyz"  # the API server's readiness path, anonymous by default (docs/config.md)
+HealthCheckProtocol = Annotated[str, Opt("tcp", choices=("tcp", "https"))]
+
 
 @declared
 class HealthCheckArgs(TypedDict):
-    """Health check of the API port (TCP). Defaults differ per cloud (docs/config.md)."""
+    """Health check of the API port. Defaults differ per cloud (docs/config.md)."""
+
+    protocol: NotRequired[HealthCheckProtocol]
+    (
+        "`tcp` (default): a TCP connect to the API port, which kURL's first-primary load "
+        "balancer preflight also passes. `https`: `GET /readyz` on the API port, healthy on "
+        "200 only, which needs the API server's anonymous access to `/readyz` (kURL leaves "
+        "it on; docs/config.md says how to check)."
+    )
 
     interval_seconds: NotRequired[int]
     """Seconds between checks of one primary."""
@@ -65,6 +101,33 @@ class HealthCheckArgs(TypedDict):
 
     unhealthy_threshold: NotRequired[int]
     """Consecutive failures before a primary is unhealthy (Azure: its probe threshold)."""
+
+
+@declared
+class ExtraPortArgs(TypedDict):
+    """One more TCP port on every front end, forwarded to the same registered primaries (e.g.
+    kotsadm's NodePort 8800)."""
+
+    name: Annotated[str, Opt(check=PortName, example="kotsadm")]
+    """Unique short name (a lowercase DNS label): its resources and outputs are named after it."""
+
+    port: Annotated[int, Opt(ge=1, le=65535, example=8800)]
+    """Port clients connect to on the load balancer (1-65535), not the API port."""
+
+    target_port: NotRequired[Annotated[int, Opt(ge=1, le=65535)]]
+    (
+        "Port on the primaries (1-65535). Default: `port`. Its health check is a TCP connect "
+        "to this port, or the API's health check when it is the API port."
+    )
+
+
+EXTRA_PORTS_MAX = 5
+ExtraPorts = Annotated[list[ExtraPortArgs], Opt(form="list of {name, port, targetPort}")]
+
+
+def target_port(extra: Mapping[str, Any]) -> int:
+    """An extra port's port on the primaries."""
+    return int(extra.get("target_port") or extra["port"])
 
 
 # --- helpers for rules --------------------------------------------------------------------------
@@ -244,6 +307,65 @@ def front_end_labels_fit_names(s: Subject[Any]) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "`extraPorts`: names and ports unique, no port the API's `port`; at most 5 (GCP's "
+    "forwarding rules and the clouds' listener quotas)."
+)
+def extra_ports_are_distinct(s: Subject[Any]) -> Iterator[Problem]:
+    extras = s.args.get("extra_ports") or []
+    if len(extras) > EXTRA_PORTS_MAX:
+        yield Problem(
+            ("extraPorts",), f"has {len(extras)} ports; at most {EXTRA_PORTS_MAX} are allowed"
+        )
+    yield from _firsts(extras, "name", "names must be unique")
+    yield from _firsts(extras, "port", "each port is forwarded once")
+    for i, extra in enumerate(extras):
+        if extra["port"] == s.args["port"]:
+            yield Problem(
+                ("extraPorts", i, "port"),
+                f"{extra['port']} is the API port ({ref('port')}); give another port",
+            )
+
+
+def _firsts(items: Sequence[Mapping[str, Any]], key: str, why: str) -> Iterator[Problem]:
+    first: dict[Any, int] = {}
+    for i, item in enumerate(items):
+        value = item[key]
+        if value in first:
+            yield Problem(
+                ("extraPorts", i, to_camel(key)),
+                f"{shown(str(value))} is also extraPorts[{first[value]}].{to_camel(key)}; {why}",
+            )
+        first.setdefault(value, i)
+
+
+@rule(
+    "`publicFrontEnd` adds a public front end beside an internal one: only with `scheme: "
+    "internal` (nodes use the internal front end), and not during an `addressMove` (finish "
+    "the move first)."
+)
+def public_front_end_pairs_an_internal_one(s: Subject[Any]) -> Iterator[Problem]:
+    if s.args.get(PAIR) is None:
+        return
+    if s.args["scheme"] != "internal":
+        yield Problem(
+            (PAIR_KEY,),
+            f"is only used with {ref('scheme')} internal: nodes use the internal front end, "
+            f"admins and CI the public one; with scheme public, remove {PAIR_KEY}",
+        )
+    if s.args.get(MOVE) is not None:
+        yield Problem(
+            (PAIR_KEY,),
+            f"cannot be added or kept during an address move ({ref(MOVE)}): finish the move "
+            f"(or add {PAIR_KEY} before it) and apply them one at a time",
+        )
+    if s.args["front_end"] == PAIR_LABEL:
+        yield Problem(
+            ("frontEnd",),
+            f"{shown(PAIR_LABEL)} is the label of the front end {PAIR_KEY} adds; use another",
+        )
+
+
 SHARED_RULES = (
     primaries_are_named_once_and_one_is_registered,
     primaries_are_different_targets,
@@ -252,6 +374,8 @@ SHARED_RULES = (
     client_cidrs_are_listed_once,
     address_move_moves_the_address,
     front_end_labels_fit_names,
+    extra_ports_are_distinct,
+    public_front_end_pairs_an_internal_one,
 )
 
 

@@ -24,6 +24,7 @@ from .common import (
     MOVE_KEY,
     PRIMARY_NAME,
     SHARED_RULES,
+    ExtraPorts,
     FrontEnd,
     HealthCheckArgs,
     MoveLabel,
@@ -218,7 +219,13 @@ class GcpKurlLbArgs(TypedDict):
             ),
         ]
     ]
-    """Regional TCP health check."""
+    """Regional health check."""
+
+    extra_ports: NotRequired[ExtraPorts]
+    (
+        "More TCP ports on every front end, forwarded to the same registered primaries, each "
+        "with its own health check (docs/config.md). At most 5."
+    )
 
     front_end: NotRequired[FrontEnd]
     (
