@@ -41,30 +41,29 @@ class FrontEnd(Generic[Args]):
 
 def front_ends(args: Mapping[str, Any]) -> list[FrontEnd[Any]]:
     """The current front end, then the one an address move adds (none when the move keeps the
-    label: the current one then also gets the move's DNS record) or the public one beside it
-    (publicFrontEnd; never both, a rule refuses that)."""
+    label: the current one then also gets the move's DNS record), then the public one beside
+    them (publicFrontEnd)."""
     label = args["front_end"]
     own = [args["dns_record"]] if args.get("dns_record") else []
+    out = [FrontEnd(label, args, current=True, next=False, dns_records=own)]
     moved = with_move(args)
-    if moved is None:
-        pair = with_pair(args)
-        current = FrontEnd(label, args, current=True, next=False, dns_records=own)
-        if pair is None:
-            return [current]
+    if moved is not None:
+        new_label = moved["front_end"] = args[MOVE]["front_end"]
+        theirs = [moved["dns_record"]] if moved.get("dns_record") else []
+        if new_label == label:
+            records = [*own, *(r for r in theirs if all(r["name"] != o["name"] for o in own))]
+            out = [FrontEnd(label, moved, current=True, next=True, dns_records=records)]
+        else:
+            out.append(FrontEnd(new_label, moved, current=False, next=True, dns_records=theirs))
+    pair = with_pair(args)
+    if pair is not None:
         theirs = [pair["dns_record"]] if pair.get("dns_record") else []
-        public = FrontEnd(
-            pair["front_end"], pair, current=False, next=False, dns_records=theirs, public=True
+        out.append(
+            FrontEnd(
+                pair["front_end"], pair, current=False, next=False, dns_records=theirs, public=True
+            )
         )
-        return [current, public]
-    new_label = moved["front_end"] = args[MOVE]["front_end"]
-    theirs = [moved["dns_record"]] if moved.get("dns_record") else []
-    if new_label == label:
-        records = [*own, *(r for r in theirs if all(r["name"] != o["name"] for o in own))]
-        return [FrontEnd(label, moved, current=True, next=True, dns_records=records)]
-    return [
-        FrontEnd(label, args, current=True, next=False, dns_records=own),
-        FrontEnd(new_label, moved, current=False, next=True, dns_records=theirs),
-    ]
+    return out
 
 
 class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):

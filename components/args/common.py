@@ -341,8 +341,8 @@ def _firsts(items: Sequence[Mapping[str, Any]], key: str, why: str) -> Iterator[
 
 @rule(
     "`publicFrontEnd` adds a public front end beside an internal one: only with `scheme: "
-    "internal` (nodes use the internal front end), and not during an `addressMove` (finish "
-    "the move first)."
+    "internal` (nodes use the internal front end; an address move keeps it internal too); "
+    "its label `public` is no other front end's."
 )
 def public_front_end_pairs_an_internal_one(s: Subject[Any]) -> Iterator[Problem]:
     if s.args.get(PAIR) is None:
@@ -353,17 +353,16 @@ def public_front_end_pairs_an_internal_one(s: Subject[Any]) -> Iterator[Problem]
             f"is only used with {ref('scheme')} internal: nodes use the internal front end, "
             f"admins and CI the public one; with scheme public, remove {PAIR_KEY}",
         )
-    if s.args.get(MOVE) is not None:
-        yield Problem(
-            (PAIR_KEY,),
-            f"cannot be added or kept during an address move ({ref(MOVE)}): finish the move "
-            f"(or add {PAIR_KEY} before it) and apply them one at a time",
-        )
-    if s.args["front_end"] == PAIR_LABEL:
-        yield Problem(
-            ("frontEnd",),
-            f"{shown(PAIR_LABEL)} is the label of the front end {PAIR_KEY} adds; use another",
-        )
+    move = s.args.get(MOVE) or {}
+    for loc, label in (
+        (("frontEnd",), s.args["front_end"]),
+        ((MOVE_KEY, "frontEnd"), move.get("front_end")),
+    ):
+        if label == PAIR_LABEL:
+            yield Problem(
+                loc,
+                f"{shown(PAIR_LABEL)} is the label of the front end {PAIR_KEY} adds; use another",
+            )
 
 
 SHARED_RULES = (
