@@ -26,6 +26,9 @@ tests/e2e/README.md):
                LB's in-place update), the outputs name the new address and the kURL flags;
                step 2, after `pulumi state unprotect` of what the engine names, plans the old
                front end's deletes only, and the address becomes the one step 1 named.
+  i. ports     on each full example stack (every option on): adding back its last extra port
+               plans creates only; registering one more primary plans exactly its
+               registrations (AWS: one per front end and port; Azure, GCP: one) (ports.py).
 Exit 0 when every step passed, 1 otherwise (the failures are listed).
 """
 
@@ -61,16 +64,10 @@ from tests.e2e.fidelity import (
     offline_preview,
 )
 from tests.e2e.moves import step_move, step_move_full
+from tests.e2e.ports import REGISTRATION_TYPES, step_ports
 
 CLOUDS = ("aws", "azure", "gcp")
 EXAMPLE_STACKS = {"aws": "dev", "azure": "azure-dev", "gcp": "gcp-dev"}
-# The resource type one registration creates, per cloud (docs/runbook.md).
-REGISTRATION_TYPES = {
-    "aws": "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-    "azure": "azure:network/networkInterfaceBackendAddressPoolAssociation:"
-    "NetworkInterfaceBackendAddressPoolAssociation",
-    "gcp": "gcp:compute/instanceGroupMembership:InstanceGroupMembership",
-}
 # Front ends the components protect (deletionProtection: true); AWS protects its NLB with the
 # NLB's own deletion-protection attribute, which only AWS enforces (the doubles do not).
 PROTECTED_TYPES = {
@@ -440,6 +437,7 @@ def main() -> int:
             )
     for cloud in clouds:
         check(f"{cloud} h. full stack: static address + DNS, address move", step_move_full, cloud)
+        check(f"{cloud} i. full stack: an extra port, one more primary", step_ports, cloud)
     weaker: list[str] = []
     for cloud in clouds:
         weaker += check(f"{cloud} d. offline preview == engine preview", step_fidelity, cloud) or []

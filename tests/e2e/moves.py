@@ -75,12 +75,19 @@ def _plan(box: Sandbox, cloud: str, allowed: str, what: str) -> list[tuple[str, 
     return found
 
 
-def _outputs(box: Sandbox) -> dict[str, Any]:
+def stack_outputs(box: Sandbox) -> dict[str, Any]:
     outputs: dict[str, Any] = box.pulumi("stack", "output", "--json").json()
     return outputs
 
 
-def _edit(box: Sandbox, stack: str, edit: Any) -> None:
+def stack_config(box: Sandbox, stack: str) -> dict[str, Any]:
+    """The stack file's config, as written."""
+    path = box.project / f"Pulumi.{stack}.yaml"
+    config: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))["config"]
+    return config
+
+
+def edit_config(box: Sandbox, stack: str, edit: Any) -> None:
     """Edit the stack file's config, as a reviewer edits it in a PR."""
     path = box.project / f"Pulumi.{stack}.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -107,24 +114,24 @@ def _unprotect_what_the_engine_names(box: Sandbox) -> list[str]:
 
 def move(box: Sandbox, cloud: str, stack: str, fields: dict[str, Any]) -> str:
     """Both steps of a move to `fields` (addressMove); the new address."""
-    before = _outputs(box)
+    before = stack_outputs(box)
     address = before["loadBalancerAddress"]
     if before.get("frontEnd") != "v1" or "nextFrontEnd" in before:
         raise E2EFailure(f"{cloud} {stack}: before a move the outputs are {before}")
 
-    _edit(box, stack, lambda c: c.update({"kurl-lb:addressMove": fields}))
+    edit_config(box, stack, lambda c: c.update({"kurl-lb:addressMove": fields}))
     created = _plan(box, cloud, "create", f"{stack} address move step 1")
     if not all("-v2-" in urn.rsplit("::", 1)[1] for op, urn in created if op == "create"):
         raise E2EFailure(f"{cloud} {stack}: step 1 creates {created}, want only v2 resources")
     box.pulumi("up", "--yes")
-    moving = _outputs(box)
+    moving = stack_outputs(box)
     new = moving.get("nextLoadBalancerAddress")
     if (
         moving.get("loadBalancerAddress") != address
         or moving.get("nextFrontEnd") != "v2"
         or not isinstance(new, str)
         or new == address
-        or moving.get("nextKurlInstallFlags") != f"ha load-balancer-address={new}"
+        or moving.get("nextKurlInstallFlags") != _flags(new, moving)
     ):
         raise E2EFailure(f"{cloud} {stack}: after step 1 the outputs are {moving}")
 
@@ -133,19 +140,25 @@ def move(box: Sandbox, cloud: str, stack: str, fields: dict[str, Any]) -> str:
         config["kurl-lb:frontEnd"] = moved.pop("frontEnd")
         config.setdefault(f"kurl-lb:{cloud}", {}).update(moved)
 
-    _edit(box, stack, promote)
+    edit_config(box, stack, promote)
     unprotected = _unprotect_what_the_engine_names(box)
     deleted = _plan(box, cloud, "delete", f"{stack} address move step 2")
     gone = {urn for op, urn in deleted if op == "delete"}
     if not set(unprotected) <= gone or any("-v2-" in u.rsplit("::", 1)[1] for u in gone):
         raise E2EFailure(f"{cloud} {stack}: unprotected {unprotected}, step 2 deletes {gone}")
     box.pulumi("up", "--yes")
-    after = _outputs(box)
+    after = stack_outputs(box)
     if after.get("loadBalancerAddress") != new or after.get("frontEnd") != "v2":
         raise E2EFailure(f"{cloud} {stack}: after step 2 the outputs are {after}, want {new}")
     if "nextFrontEnd" in after or "nextLoadBalancerAddress" in after:
         raise E2EFailure(f"{cloud} {stack}: after step 2 a move is still named: {after}")
     return str(new)
+
+
+def _flags(address: str, outputs: dict[str, Any]) -> str:
+    """kURL's flags for `address`, with the public front end's host when there is one."""
+    public = outputs.get("publicLoadBalancerHost")
+    return f"ha load-balancer-address={address}" + (f" public-address={public}" if public else "")
 
 
 def step_move(cloud: str, box: Sandbox) -> None:
@@ -163,7 +176,7 @@ def step_move_full(cloud: str) -> None:
         box.pulumi("stack", "init", stack)
         box.pulumi("up", "--yes")
         record = FULL_MOVES[cloud]["dnsRecord"]["name"]
-        first = _outputs(box)["loadBalancerAddress"]
+        first = stack_outputs(box)["loadBalancerAddress"]
         if not first.endswith(".example.com:6443"):
             raise E2EFailure(f"{stack}: loadBalancerAddress {first} is not its DNS record")
         new = move(box, cloud, stack, FULL_MOVES[cloud])
