@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import typing
 
+from pydantic.alias_generators import to_camel
+
 from .args import DECLARATIONS
 from .declare import REQUIRED, Declaration, Spec, form_of, record_specs
 from .problems import in_words
@@ -43,6 +45,107 @@ def _rules() -> list[str]:
         out += ["", f"### {d.title}", ""]
         out += [f"- {r.description}" for r in d.rules if r not in shared]
     return out
+
+
+# Records shown with their own tables above (health check, primaries).
+_TABULATED = frozenset({"health_check", "primaries"})
+
+
+def _records() -> list[str]:
+    """The fields of every other record a stack key holds (`extraPorts[]`, `dnsRecord`,
+    `addressMove`, `publicFrontEnd`), per cloud, at the stack key users write."""
+    out = ["## Records (`extraPorts[]`, `dnsRecord`, `addressMove`, `publicFrontEnd`)", ""]
+    out.append(
+        "The fields of each structured key, by its stack key. A record inside a record "
+        "(`addressMove.dnsRecord`) takes the fields of the top-level one of that name."
+    )
+    out.append("")
+    for d in DECLARATIONS.values():
+        top = {to_camel(f) for f in STACK_TABLE.top_level}
+        for spec in d.specs.values():
+            if spec.record is None or spec.name in _TABULATED:
+                continue
+            where = spec.key if spec.key in top else f"{d.cloud}.{spec.key}"
+            where += "[]" if spec.is_list else ""
+            out += [f"### {d.title}: `{where}`", "", *HEADER]
+            out += [_row(s, d) for s in record_specs(spec).values()]
+            out.append("")
+    return out
+
+
+# What the health check modes, extra ports and the public front end mean for kURL, from kURL's,
+# troubleshoot's and Kubernetes' source (docs/research/api-address.md sections 2-4).
+EXTRA_PROSE = [
+    "## Health check modes (`healthCheck.protocol`)",
+    "",
+    "- `tcp` (default): a TCP connect to the API port on each primary. kURL's first-primary "
+    "load balancer preflight (troubleshoot's `tcpLoadBalancer` collector) listens on 6443 "
+    "itself with a raw TCP listener and dials `load-balancer-address` for up to 3 minutes; a "
+    "TCP check passes against that listener, so the preflight sees the LB hairpin back.",
+    "- `https`: `GET /readyz` on the API port over TLS (the certificate is not verified), "
+    "healthy on HTTP 200 only. A primary whose API server is up but not ready (etcd not "
+    "joined, still starting) gets no new connections. During the first-primary preflight "
+    "nothing answers HTTPS, so every target is unhealthy: AWS (a target group whose every "
+    "target is unhealthy routes to all of them) and GCP (a passthrough LB with no healthy "
+    "backend distributes to all) still carry the preflight's connection; Azure's default "
+    "`noHealthyBackendsBehavior` (`AllProbedDown`) would not, see docs/azure.md for what "
+    "kurl-lb sets there. The preflight only warns when it fails.",
+    "- `/readyz` answers without credentials only while the API server admits anonymous "
+    "requests to health paths: `--anonymous-auth` is true by default and kURL does not change "
+    "it, and the default ClusterRoleBinding `system:public-info-viewer` grants "
+    "`system:unauthenticated` `get` on `/readyz`, `/livez`, `/healthz` and `/version`. When "
+    "either is off, the check gets 401 or 403, every primary is unhealthy, and the LB falls "
+    "back as above (AWS, GCP: to all targets) instead of following readiness: use `tcp` then. "
+    "To check a kURL cluster: `curl -sk https://<primary IP>:6443/readyz` prints `ok`; "
+    "`kubectl get clusterrolebinding system:public-info-viewer -o yaml` lists "
+    "`system:unauthenticated`; `sudo grep -E -- '--anonymous-auth|--authentication-config' "
+    "/etc/kubernetes/manifests/kube-apiserver.yaml` shows nothing, or `true`. With an "
+    "`AuthenticationConfiguration` (Kubernetes 1.32+), `anonymous.conditions` must list "
+    "`/readyz`.",
+    "- The policy pack refuses plain HTTP health checks and Layer-7 load balancing in front of "
+    "the API; an HTTPS `/readyz` check on the API port passes it.",
+    "",
+    "## Extra ports (`extraPorts`)",
+    "",
+    "Each extra port is served on every front end (the current one, an address move's, the "
+    "public one) and forwarded to the same registered primaries: kotsadm's NodePort 8800, or "
+    "a second port for the API (`{name: api443, port: 443, targetPort: 6443}`). Each port has "
+    "its own listener, rule or forwarding rule, and a health check of its target port (TCP, "
+    "or the API's check, protocol included, when the target port is the API port); network "
+    "rules admit the same clients and hairpin sources as the API port. Adding a port creates "
+    "its resources and replaces none; the stack outputs `extraPortAddresses` (name -> "
+    "`host:port` on the front end nodes use). What each cloud builds, and what it refuses "
+    "(GCP forwards without translating ports; Azure's rules and backend ports), is in "
+    "docs/aws.md, docs/azure.md and docs/gcp.md. On AWS registering a primary creates one "
+    "target group attachment per front end and port; on Azure and GCP one registration "
+    "serves every port.",
+    "",
+    "## Internal and public front ends (`<cloud>.publicFrontEnd`, AWS and GCP)",
+    "",
+    "With `scheme: internal`, `publicFrontEnd` adds an internet-facing front end on the same "
+    "primaries: nodes use the internal one (kURL's `load-balancer-address`), admins and CI the "
+    "public one (`publicLoadBalancerAddress`). kURL has no certificate SAN list; its one second "
+    "name is `public-address` (Installer `spec.kurl.publicAddress`), which kURL writes into the "
+    "API server's `certSANs` beside `load-balancer-address` (research in "
+    "docs/research/public-address.md). `kurlInstaller` and `kurlInstallFlags` therefore carry "
+    "the public front end's host as `publicAddress` / `public-address=`: its `dnsRecord` name, "
+    "else its IP (GCP) or the NLB's DNS name (AWS). What kURL does with it:",
+    "- It is not stored: every `install.sh` run on a primary rebuilds that primary's "
+    "certificate from that run's value. Keep it in the Installer spec (`kurlInstaller`), or "
+    "give the flag on every primary's install run; joins take the SANs from the cluster's "
+    "kubeadm-config, EKCO's certificate rotation keeps them.",
+    "- kURL releases before PR #5463 (November 2024) replace it with the VM's own public IP "
+    "when the VM has one (cloud metadata): use a newer kURL, or primaries without public IPs.",
+    "- kURL's kotsadm and registry (`publishPort`) add-ons put it into an OpenSSL `IP.n` "
+    "entry, which fails on a DNS name: with those add-ons use an IP (GCP: a public front end "
+    "without `dnsRecord`), or create the `kotsadm-tls` secret before installing.",
+    "- One name only: with a `dnsRecord`, admins use that name (the certificate does not hold "
+    "the IP or the NLB's own name).",
+    "",
+    "Azure has no "
+    "internal/public pair: an internal Azure load balancer does not hairpin (docs/azure.md).",
+    "",
+]
 
 
 def render() -> str:
@@ -125,6 +228,8 @@ def render() -> str:
         out += [f"## {d.title} settings (`{d.cloud}`)", "", *HEADER]
         out += [_row(s, d) for s in STACK_TABLE.section(d.cloud).values()]
         out.append("")
+    out += _records()
+    out += EXTRA_PROSE
     out += ["## Provider settings the components read", "", "| setting | argument | meaning |"]
     out += ["|---|---|---|"]
     for d in DECLARATIONS.values():

@@ -308,7 +308,10 @@ def form_of(spec: Spec) -> str:
     else:
         base = opt.check if opt.check is not None else _value_type(spec.declared)
         form = _derived_form(base, bounds=(opt.ge, opt.le))
-    return f"{form}, e.g. {opt.example}" if opt.example else form
+    # A scalar's form may already carry its own example: the field's replaces it.
+    if opt.example:
+        return f"{form.split(', e.g. ')[0]}, e.g. {opt.example}"
+    return form
 
 
 def _derived_form(
