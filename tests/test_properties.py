@@ -259,7 +259,28 @@ def settings_for(cloud: str) -> st.SearchStrategy[dict[str, Any]]:
 
 def health(cloud: str) -> st.SearchStrategy[dict[str, Any]]:
     keys = ["intervalSeconds", "healthyThreshold", "unhealthyThreshold"]
-    return st.fixed_dictionaries({}, optional={k: numbers for k in keys})
+    optional: dict[str, st.SearchStrategy[Any]] = {k: numbers for k in keys}
+    optional["protocol"] = st.sampled_from(["tcp", "https", "HTTPS", "http", "ssl", 1])
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+# Extra ports: names (valid, too long, capitals, duplicates), ports (the API's, out of range).
+port_names = st.sampled_from(["kotsadm", "api443", "k", "toolongname", "Kots", "-x", "kotsadm"])
+extra_port = st.fixed_dictionaries(
+    {"name": port_names, "port": st.sampled_from([8800, 443, 6443, 0, 65536, "8800", 30000])},
+    optional={"targetPort": st.sampled_from([8800, 6443, 443, 30880, 0, 70000])},
+)
+extra_ports = st.lists(extra_port, max_size=6)
+valid_extra_ports = st.lists(
+    st.fixed_dictionaries(
+        {
+            "name": st.sampled_from(["kotsadm", "api443", "metrics", "k"]),
+            "port": st.integers(1, 65535),
+        }
+    ),
+    max_size=3,
+    unique_by=(lambda e: e["name"], lambda e: e["port"]),
+).filter(lambda ports: all(e["port"] != 6443 for e in ports))
 
 
 def configs(cloud: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -275,6 +296,7 @@ def configs(cloud: str) -> st.SearchStrategy[dict[str, Any]]:
         "kurl-lb:primaries": primaries(cloud),
         f"kurl-lb:{cloud}": settings_for(cloud),
         "kurl-lb:healthCheck": health(cloud),
+        "kurl-lb:extraPorts": extra_ports,
         "kurl-lb:cloud": st.sampled_from([cloud, "oci", ""]),
     }
     # Mostly the key's own shape, sometimes any value at all.
@@ -323,6 +345,10 @@ def near_valid(cloud: str) -> st.SearchStrategy[dict[str, Any]]:
             st.one_of(label, nasty_text), st.one_of(label, st.text(max_size=5)), max_size=5
         ),
         "kurl-lb:deletionProtection": st.booleans(),
+        "kurl-lb:extraPorts": valid_extra_ports,
+        "kurl-lb:healthCheck": st.fixed_dictionaries(
+            {}, optional={"protocol": st.sampled_from(["tcp", "https"])}
+        ),
     }
     changes = st.fixed_dictionaries({}, optional=keys)
     return st.builds(lambda c: {**copy.deepcopy(BASES[cloud]), **c}, changes)
