@@ -413,6 +413,9 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         )
         shared = bool(self.extra_ports) and scheme == "INTERNAL"
 
+        scheme_word = "internal" if scheme == "INTERNAL" else "public"
+        needs = ref(PAIR_KEY) if fe.public else f"{ref('scheme')} {scheme_word}"
+
         def check(resolved: list[Any]) -> str:
             found, shown_ref, ours = resolved
             kind = found.address_type or "EXTERNAL"  # GCP's default
@@ -421,9 +424,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
                 problems.append(
                     Problem(
                         loc,
-                        f"{shown(shown_ref)} is an {kind} address; {ref('scheme')} "
-                        f"{'internal' if scheme == 'INTERNAL' else 'public'} needs an {scheme} "
-                        "one",
+                        f"{shown(shown_ref)} is an {kind} address; {needs} needs an {scheme} one",
                     )
                 )
             elif scheme == "INTERNAL" and not _same_subnetwork(ours, found.subnetwork or ""):
