@@ -508,3 +508,23 @@ def test_a_tier_mismatch_of_the_public_address_names_its_tier(gcp_dev: dict[str,
     message = failing(internal(gcp_dev, **{"gcp.publicFrontEnd": pair}))
     assert "publicFrontEnd.address" in message
     assert "publicFrontEnd.networkTier is STANDARD" in message
+
+
+def test_a_secret_public_front_end_stays_secret() -> None:
+    import hashlib
+
+    pair = {
+        "address": "kurl-api",
+        "allowed_client_cidrs": ["198.51.100.0/24"],
+        "dns_record": {"managed_zone": "kurl-example-com", "name": "admin.kurl.example.com"},
+    }
+    graph = build({**ARGS, "public_front_end": pair, "secret_args": ["publicFrontEnd"]})
+    assert graph.outputs["publicLoadBalancerHost"] == {"secret": "admin.kurl.example.com"}
+    # Named by a digest of the record's name: a URN is never secret.
+    digest = hashlib.sha256(b"admin.kurl.example.com").hexdigest()[:12]
+    record_set = graph.by_name(f"kurl-public-dns-{digest}").inputs
+    assert record_set["name"] == {"secret": "admin.kurl.example.com."}
+    assert not [r.urn for r in graph.resources if "example.com" in r.urn]
+    firewall = graph.by_name("kurl-public-allow-api").inputs
+    assert firewall["sourceRanges"] == {"secret": [*EXTERNAL_PROBERS, "198.51.100.0/24"]}
+    assert graph.by_name("kurl-public-fr").inputs["networkTier"] == {"secret": "PREMIUM"}
