@@ -24,7 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
-from .args.common import other_front_ends
+from .args.common import PAIR, PAIR_KEY, other_front_ends
 from .declare import (
     SECRET_ARGS,
     Declaration,
@@ -358,6 +358,11 @@ def _relocated(
     value: in `key` (addressMove, publicFrontEnd) for a field it gives, else the field itself,
     saying it is that front end's problem."""
     keys = frozenset(str(loc[1]) for loc in other.given if len(loc) == 2 and loc[0] == key)
+    if key == PAIR_KEY:
+        # Every field the public front end's record declares is its own (given or defaulted,
+        # never the internal front end's): a problem with one names the record's key.
+        record = specs(other.decl.args)[PAIR].declared
+        keys |= {spec.key for spec in specs(record).values()}
     seen = {(p.loc, p.message) for p in found}
     out = []
     for p in problems:

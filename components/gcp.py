@@ -7,10 +7,11 @@ from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
+from pydantic.alias_generators import to_camel
 
 from .args import GCP, GcpKurlLbArgs
-from .args.common import MOVE_KEY
-from .args.gcp import GCP_API, health_check_timeout
+from .args.common import PAIR_KEY, READYZ
+from .args.gcp import GCP_API, SHARED_VIP, health_check_timeout
 from .base import FrontEnd, KurlLoadBalancer
 from .checked import SECRET_SHOWN, map_input
 from .kurl import nodeport_alias_script
@@ -45,12 +46,14 @@ def _same_subnetwork(given: str, looked_up: str) -> bool:
 @dataclass(frozen=True)
 class GcpFrontEnd:
     """One front end's resources: the address it serves (None when a reserved one is given),
-    the forwarding rule to the shared backend service, the DNS records naming it, its IP."""
+    the forwarding rule to its scheme's backend service, the DNS records naming it, its IP, and
+    each extra port's forwarding rule on that IP."""
 
     address: gcp.compute.Address | None
     forwarding_rule: gcp.compute.ForwardingRule
     dns_records: dict[str, gcp.dns.RecordSet]  # by record name
     ip: pulumi.Output[str]
+    port_rules: dict[str, gcp.compute.ForwardingRule]  # one per extra port, by its name
 
 
 class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbArgs]):
@@ -117,7 +120,6 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         self.dns_records: dict[str, gcp.dns.RecordSet]
         self.firewall: gcp.compute.Firewall
         a = self.args
-        region = a["region"]
         internal = a["scheme"] == "internal"
         scheme = "INTERNAL" if internal else "EXTERNAL"
         sec = self.secret_if  # values derived from secretArgs stay secret
@@ -126,16 +128,18 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         subnetwork = sec("subnetwork", a["subnetwork"]) if internal else None
 
         hc = a["health_check"]
-        self.health_check = gcp.compute.RegionHealthCheck(
-            f"{name}-hc",
-            region=region,
-            check_interval_sec=sec("healthCheck", hc["interval_seconds"]),
-            timeout_sec=sec("healthCheck", health_check_timeout(hc)),
-            healthy_threshold=sec("healthCheck", hc["healthy_threshold"]),
-            unhealthy_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
-            tcp_health_check=gcp.compute.RegionHealthCheckTcpHealthCheckArgs(port=port),
-            opts=self._child(),
-        )
+        https = hc.get("protocol", "tcp") == "https"
+        self.health_check = self._health_check(f"{name}-hc", port, https)
+        # Each extra port has its own TCP check of its port (GCP: `targetPort` is `port`, never
+        # the API port), so a kotsadm that is down takes no primary out of the API's rotation.
+        extras: list[Mapping[str, Any]] = list(a.get("extra_ports") or [])
+        self.extra_ports = extras
+        self.port_health_checks: dict[str, gcp.compute.RegionHealthCheck] = {
+            e["name"]: self._health_check(
+                f"{name}-hc-{e['name']}", sec("extraPorts", e["port"]), https=False
+            )
+            for e in extras
+        }
 
         # One unmanaged group per zone of any listed primary: registering a primary later only
         # adds a membership and never touches the backend service.
@@ -164,55 +168,164 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
                 opts=self._child(),
             )
 
-        self.backend_service = gcp.compute.RegionBackendService(
-            f"{name}-backend",
-            region=region,
-            # Both default wrongly for a passthrough NLB (INTERNAL, HTTP): always explicit.
-            protocol="TCP",
-            load_balancing_scheme=sec("scheme", scheme),
-            health_checks=self.health_check.id,
-            backends=[
-                gcp.compute.RegionBackendServiceBackendArgs(
-                    group=group.self_link, balancing_mode="CONNECTION"
+        # A backend service has one health check: one per port and scheme, each over the same
+        # instance groups (a group may back several passthrough backend services, all in
+        # CONNECTION mode). Keyed by (scheme, extra port name or None for the API).
+        schemes = [(scheme, name, sec("scheme", scheme))]
+        pair = next((f for f in self.front_ends if f.public), None)
+        if pair is not None:
+            schemes.append(("EXTERNAL", pair.prefix(name), "EXTERNAL"))
+        self.backend_services: dict[tuple[str, str | None], gcp.compute.RegionBackendService] = {}
+        for kind, prefix, wire in schemes:
+            self.backend_services[(kind, None)] = self._backend(
+                f"{prefix}-backend", kind, wire, self.health_check, network
+            )
+            for e in extras:
+                self.backend_services[(kind, e["name"])] = self._backend(
+                    f"{prefix}-backend-{e['name']}",
+                    kind,
+                    wire,
+                    self.port_health_checks[e["name"]],
+                    network,
                 )
-                for group in self.instance_groups.values()
-            ],
-            network=network if internal else None,
-            connection_draining_timeout_sec=CONNECTION_DRAINING_SECONDS,
-            opts=self._child(),
-        )
+        self.backend_service = self.backend_services[(scheme, None)]
 
-        self.firewall = gcp.compute.Firewall(
-            f"{name}-allow-api",
-            network=network,
-            direction="INGRESS",
-            allows=[
-                gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[sec("port", str(a["port"]))])
-            ],
-            source_ranges=self._sources(scheme),
-            target_tags=sec("targetTags", list(a["target_tags"])),
-            description="kURL API: load balancer health checks and clients (kurl-lb)",
-            opts=self._child(),
-        )
+        # Ingress for the probers of each scheme and its clients, per port (passthrough keeps
+        # client IPs); hairpinned traffic is delivered locally and never reaches them.
+        self.firewalls: dict[tuple[str, str | None], gcp.compute.Firewall] = {}
+        for kind, prefix, _ in schemes:
+            if kind == scheme and prefix == name:
+                sources = self._sources(scheme)
+            else:
+                assert pair is not None
+                sources = self._sources(
+                    kind, pair.args["allowed_client_cidrs"], clients_key=PAIR_KEY
+                )
+            self.firewalls[(kind, None)] = self._firewall(
+                f"{prefix}-allow-api",
+                sec("port", str(a["port"])),
+                sources,
+                "kURL API: load balancer health checks and clients (kurl-lb)",
+                network,
+            )
+            for e in extras:
+                self.firewalls[(kind, e["name"])] = self._firewall(
+                    f"{prefix}-allow-port-{e['name']}",
+                    sec("extraPorts", str(e["port"])),
+                    sources,
+                    f"kURL extra port {e['name']}: load balancer health checks and clients "
+                    "(kurl-lb)",
+                    network,
+                )
+        self.firewall = self.firewalls[(scheme, None)]
 
-        # Every front end: its address (created or looked up), its forwarding rule to the one
-        # backend service, its DNS records. Several forwarding rules may reference one
-        # passthrough backend service, so both front ends of a move serve the same primaries.
+        # Every front end: its address (created or looked up), its forwarding rules (the API's
+        # and one per extra port, all on its IP) to its scheme's backend services, its DNS
+        # records. Several forwarding rules may reference one passthrough backend service, so
+        # both front ends of a move serve the same primaries; the public front end has its own
+        # EXTERNAL backend services over the same groups.
         self.front_end_parts: dict[str, GcpFrontEnd] = {}
         for fe in self.front_ends:
-            self.front_end_parts[fe.label] = self._front_end(name, fe, scheme, subnetwork)
+            fe_scheme = "EXTERNAL" if fe.public else scheme
+            self.front_end_parts[fe.label] = self._front_end(
+                name, fe, fe_scheme, None if fe.public else subnetwork
+            )
         current = next(f for f in self.front_ends if f.current)
         parts = self.front_end_parts[current.label]
         self.address = parts.address
         self.forwarding_rule = parts.forwarding_rule
         self.dns_records = parts.dns_records
         ips = {label: p.ip for label, p in self.front_end_parts.items()}
-        # Hairpinned NodePort traffic needs every IP nodes may be reached at as a local alias.
+        # Hairpinned NodePort traffic needs every IP nodes may be reached at as a local alias
+        # (the public front end's too: the guest agent routes it locally as well).
         others = [ip for label, ip in ips.items() if label != current.label]
         self.node_port_alias_script = nodeport_alias_script(ips[current.label], others)
         self._finish(ips)
 
+    # --- shared parts -----------------------------------------------------------------------
+
+    def _health_check(
+        self, logical: str, port: pulumi.Input[int], https: bool
+    ) -> gcp.compute.RegionHealthCheck:
+        """A regional health check with the stack's interval and thresholds: a TCP connect to
+        `port`, or (`https`) `GET /readyz` over TLS, healthy on HTTP 200 only."""
+        a = self.args
+        hc = a["health_check"]
+        sec = self.secret_if
+        probe: dict[str, Any] = (
+            {
+                "https_health_check": gcp.compute.RegionHealthCheckHttpsHealthCheckArgs(
+                    port=port, request_path=sec("healthCheck", READYZ)
+                )
+            }
+            if https
+            else {"tcp_health_check": gcp.compute.RegionHealthCheckTcpHealthCheckArgs(port=port)}
+        )
+        return gcp.compute.RegionHealthCheck(
+            logical,
+            region=a["region"],
+            check_interval_sec=sec("healthCheck", hc["interval_seconds"]),
+            timeout_sec=sec("healthCheck", health_check_timeout(hc)),
+            healthy_threshold=sec("healthCheck", hc["healthy_threshold"]),
+            unhealthy_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
+            **probe,
+            opts=self._child(),
+        )
+
+    def _backend(
+        self,
+        logical: str,
+        scheme: str,
+        wire: pulumi.Input[str],
+        health_check: gcp.compute.RegionHealthCheck,
+        network: pulumi.Input[str],
+    ) -> gcp.compute.RegionBackendService:
+        return gcp.compute.RegionBackendService(
+            logical,
+            region=self.args["region"],
+            # Both default wrongly for a passthrough NLB (INTERNAL, HTTP): always explicit.
+            protocol="TCP",
+            load_balancing_scheme=wire,
+            health_checks=health_check.id,
+            backends=[
+                gcp.compute.RegionBackendServiceBackendArgs(
+                    group=group.self_link, balancing_mode="CONNECTION"
+                )
+                for group in self.instance_groups.values()
+            ],
+            network=network if scheme == "INTERNAL" else None,
+            connection_draining_timeout_sec=CONNECTION_DRAINING_SECONDS,
+            opts=self._child(),
+        )
+
+    def _firewall(
+        self,
+        logical: str,
+        port: pulumi.Input[str],
+        sources: pulumi.Input[list[str]],
+        description: str,
+        network: pulumi.Input[str],
+    ) -> gcp.compute.Firewall:
+        return gcp.compute.Firewall(
+            logical,
+            network=network,
+            direction="INGRESS",
+            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[port])],
+            source_ranges=sources,
+            target_tags=self.secret_if("targetTags", list(self.args["target_tags"])),
+            description=description,
+            opts=self._child(),
+        )
+
     # --- front ends -------------------------------------------------------------------------
+
+    def _key(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> str:
+        """The argument `fe`'s `field` comes from (secretArgs' word): publicFrontEnd for the
+        public front end, else the move's or the field's own."""
+        return PAIR_KEY if fe.public else self.field_argument(fe, field)
+
+    def _loc(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> Loc:
+        return (PAIR_KEY, to_camel(field)) if fe.public else self.field_loc(fe, field)
 
     def _front_end(
         self, name: str, fe: FrontEnd[GcpKurlLbArgs], scheme: str, subnetwork: Any
@@ -221,15 +334,16 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         prefix = fe.prefix(name)
         internal = scheme == "INTERNAL"
         sec = self.secret_if
-        tier_key = self.field_argument(fe, "network_tier")
+        tier_key = self._key(fe, "network_tier")
         tier = None if internal else sec(tier_key, a["network_tier"])
+        wire = "EXTERNAL" if fe.public else sec("scheme", scheme)
         protect = self.args["deletion_protection"]
         address = None
         if a.get("address") is None:
             address = gcp.compute.Address(
                 f"{prefix}-ip",
                 region=a["region"],
-                address_type=sec("scheme", scheme),
+                address_type=wire,
                 # Internal addresses are always PREMIUM and live on the subnetwork.
                 network_tier=tier,
                 subnetwork=subnetwork,
@@ -239,25 +353,38 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
             ip: pulumi.Output[str] = address.address
         else:
             ip = self._given_address(fe, scheme, subnetwork)
-        forwarding_rule = gcp.compute.ForwardingRule(
-            f"{prefix}-fr",
-            region=a["region"],
-            ip_address=ip,
-            ip_protocol="TCP",
-            ports=[sec("port", str(a["port"]))],
-            load_balancing_scheme=sec("scheme", scheme),
-            backend_service=self.backend_service.id,
-            network_tier=tier,
-            network=sec("network", a["network"]) if internal else None,
-            subnetwork=subnetwork,
-            labels=sec("tags", self._labels()),
-            opts=self._child(protect=protect),
-        )
+
+        def rule(
+            logical: str, port: pulumi.Input[str], key: str | None
+        ) -> gcp.compute.ForwardingRule:
+            return gcp.compute.ForwardingRule(
+                logical,
+                region=a["region"],
+                ip_address=ip,
+                ip_protocol="TCP",
+                ports=[port],
+                load_balancing_scheme=wire,
+                backend_service=self.backend_services[(scheme, key)].id,
+                network_tier=tier,
+                network=sec("network", a["network"]) if internal else None,
+                subnetwork=subnetwork,
+                labels=sec("tags", self._labels()),
+                opts=self._child(protect=protect),
+            )
+
+        forwarding_rule = rule(f"{prefix}-fr", sec("port", str(a["port"])), None)
+        # One forwarding rule per extra port on the same IP: adding a port only creates.
+        port_rules = {
+            e["name"]: rule(
+                f"{prefix}-fr-{e['name']}", sec("extraPorts", str(e["port"])), e["name"]
+            )
+            for e in self.extra_ports
+        }
         records = {
             record["name"]: self._dns_record(prefix, fe, record, ip, internal)
             for record in fe.dns_records
         }
-        return GcpFrontEnd(address, forwarding_rule, records, ip)
+        return GcpFrontEnd(address, forwarding_rule, records, ip, port_rules)
 
     def _fail(self, problems: list[Problem]) -> None:
         if problems:
@@ -270,8 +397,8 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         what this load balancer needs (else the forwarding rule fails, naming the key)."""
         a = fe.args
         sec = self.secret_if
-        key = self.field_argument(fe, "address")
-        loc = self.field_loc(fe, "address")
+        key = self._key(fe, "address")
+        loc = self._loc(fe, "address")
         given = a["address"]
         lookup = gcp.compute.get_address_output(
             name=sec(key, map_input(given, lambda r: r.rsplit("/", 1)[-1])),
@@ -280,8 +407,14 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         tier = a["network_tier"]
-        moved_tier = self.field_loc(fe, "network_tier")[0] == MOVE_KEY
-        tier_name = f"{ref(MOVE_KEY)}.networkTier" if moved_tier else ref("network_tier")
+        tier_loc = self._loc(fe, "network_tier")
+        tier_name = (
+            f"{ref(str(tier_loc[0]))}.networkTier" if len(tier_loc) > 1 else ref("network_tier")
+        )
+        shared = bool(self.extra_ports) and scheme == "INTERNAL"
+
+        scheme_word = "internal" if scheme == "INTERNAL" else "public"
+        needs = ref(PAIR_KEY) if fe.public else f"{ref('scheme')} {scheme_word}"
 
         def check(resolved: list[Any]) -> str:
             found, shown_ref, ours = resolved
@@ -291,9 +424,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
                 problems.append(
                     Problem(
                         loc,
-                        f"{shown(shown_ref)} is an {kind} address; {ref('scheme')} "
-                        f"{'internal' if scheme == 'INTERNAL' else 'public'} needs an {scheme} "
-                        "one",
+                        f"{shown(shown_ref)} is an {kind} address; {needs} needs an {scheme} one",
                     )
                 )
             elif scheme == "INTERNAL" and not _same_subnetwork(ours, found.subnetwork or ""):
@@ -303,6 +434,16 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
                         f"{shown(shown_ref)} is in subnetwork {shown(found.subnetwork)}, not in "
                         f"{ref('subnetwork')} {shown(ours)}; allowed: an INTERNAL address of "
                         "the load balancer's subnetwork",
+                    )
+                )
+            elif shared and (found.purpose or "GCE_ENDPOINT") != SHARED_VIP:
+                problems.append(
+                    Problem(
+                        loc,
+                        f"{shown(shown_ref)} is a {found.purpose or 'GCE_ENDPOINT'} address; "
+                        f"{ref('extra_ports')} put one more forwarding rule per port on its IP, "
+                        f"which an INTERNAL address allows only with purpose {SHARED_VIP}; "
+                        f"allowed: an INTERNAL address reserved with --purpose {SHARED_VIP}",
                     )
                 )
             elif scheme == "EXTERNAL" and (found.network_tier or "PREMIUM") != tier:
@@ -329,8 +470,10 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
     ) -> gcp.dns.RecordSet:
         """An A record for the front end's IP, in a zone whose DNS name holds the record's
         name (checked when the zone is looked up: the record fails, naming the key)."""
-        own = self.record_argument(record) == "dnsRecord"
-        loc: Loc = ("dnsRecord", "name") if own else (MOVE_KEY, "dnsRecord", "name")
+        argument = self.record_argument(record)
+        loc: Loc = (
+            ("dnsRecord", "name") if argument == "dnsRecord" else (argument, "dnsRecord", "name")
+        )
         sec = self.record_sec
         fqdn = record["name"]
         named = SECRET_SHOWN if self.record_secret(record) else shown(fqdn)
@@ -392,16 +535,32 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         stack = "".join(c if c in allowed else "-" for c in pulumi.get_stack().lower())
         return self._tags(stack=stack[:63])
 
-    def _sources(self, scheme: str) -> pulumi.Input[list[str]]:
-        """Health-check probers of the scheme, and the clients (passthrough keeps their IPs).
+    def record_argument(self, record: Mapping[str, Any]) -> str:
+        """As the base's, and `publicFrontEnd` for the public front end's record (its name is
+        no other record's: a rule says so)."""
+        pair = self.args.get("public_front_end")
+        theirs = pair.get("dns_record") if pair else None
+        if theirs is not None and record["name"] == theirs["name"]:
+            return PAIR_KEY
+        return super().record_argument(record)
+
+    def _sources(
+        self,
+        scheme: str,
+        clients: Any = None,
+        clients_key: str = "allowedClientCidrs",
+    ) -> pulumi.Input[list[str]]:
+        """Health-check probers of the scheme, and the clients (passthrough keeps their IPs):
+        `allowedClientCidrs`, or `clients` (the public front end's, from `clients_key`).
 
         Hairpinned traffic never reaches the firewall: the guest agent delivers it locally.
         """
         a = self.args
         probers = HEALTH_CHECK_RANGES[scheme]
-        if a["allowed_client_cidrs"] is not None:
-            clients = self.secret_if("allowedClientCidrs", list(a["allowed_client_cidrs"]))
-            return map_input(clients, lambda cs: [*probers, *(c for c in cs if c not in probers)])
+        given = clients if clients is not None else a["allowed_client_cidrs"]
+        if given is not None:
+            listed = self.secret_if(clients_key, list(given))
+            return map_input(listed, lambda cs: [*probers, *(c for c in cs if c not in probers)])
         # Internal default (the Args check requires the list for external LBs): the subnetwork.
         subnetwork = a["subnetwork"]
         assert subnetwork is not None

@@ -22,6 +22,8 @@ from ..scalars import (
 )
 from .common import (
     MOVE_KEY,
+    PAIR_KEY,
+    PAIR_LABEL,
     PRIMARY_NAME,
     SHARED_RULES,
     ExtraPorts,
@@ -31,6 +33,7 @@ from .common import (
     TagRules,
     by_mode,
     check_tags,
+    target_port,
 )
 
 GCP_LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
@@ -125,6 +128,40 @@ class GcpAddressMoveArgs(TypedDict):
     """As `dnsRecord`, for the new front end."""
 
 
+ClientCidrs = Annotated[
+    list[pulumi.Input[str]],
+    Opt(check=list[IPv4Cidr], example="[10.0.0.0/16, 203.0.113.7/32]", min_length=1),
+]
+
+
+@declared
+class GcpPublicFrontEndArgs(TypedDict):
+    """The external passthrough front end beside the internal one (`scheme: internal`): admins
+    and CI reach the API through it, nodes keep the internal one (docs/gcp.md)."""
+
+    address: NotRequired[Address]
+    (
+        "An existing reserved EXTERNAL regional address (name or self link, in `region`, in "
+        "`networkTier`) for its forwarding rules, instead of the one kurl-lb creates. Deleting "
+        "the stack leaves it."
+    )
+
+    network_tier: NotRequired[NetworkTier]
+    """Tier of its address and forwarding rules: `PREMIUM` (default) or `STANDARD`."""
+
+    allowed_client_cidrs: NotRequired[ClientCidrs]
+    (
+        "IPv4 CIDR blocks that may reach the API through the public front end (required: never "
+        "silently `0.0.0.0/0`)."
+    )
+
+    dns_record: NotRequired[DnsRecord]
+    (
+        "A Cloud DNS A record for its IP, with another name than `dnsRecord`: "
+        "`publicLoadBalancerHost` and kURL's `public-address` then carry its name."
+    )
+
+
 @declared
 class GcpKurlLbArgs(TypedDict):
     """Arguments of GcpKurlLb: a GCP passthrough Network Load Balancer for a kURL control plane."""
@@ -152,12 +189,7 @@ class GcpKurlLbArgs(TypedDict):
     port: NotRequired[Annotated[int, Opt(6443, ge=1, le=65535)]]
     """API port on the load balancer and the primaries (1-65535). Default 6443."""
 
-    allowed_client_cidrs: NotRequired[
-        Annotated[
-            list[pulumi.Input[str]],
-            Opt(check=list[IPv4Cidr], example="[10.0.0.0/16, 203.0.113.7/32]", min_length=1),
-        ]
-    ]
+    allowed_client_cidrs: NotRequired[ClientCidrs]
     (
         "IPv4 CIDR blocks that may reach the API through the load balancer. Required for an "
         "external load balancer; an internal one defaults to the subnetwork's range."
@@ -224,7 +256,16 @@ class GcpKurlLbArgs(TypedDict):
     extra_ports: NotRequired[ExtraPorts]
     (
         "More TCP ports on every front end, forwarded to the same registered primaries, each "
-        "with its own health check (docs/config.md). At most 5."
+        "with its own forwarding rule, backend service and TCP health check (docs/gcp.md). At "
+        "most 5. GCP does not translate ports: `targetPort` is `port`. An internal front end "
+        "needs `address` with purpose SHARED_LOADBALANCER_VIP (its forwarding rules share it)."
+    )
+
+    public_front_end: NotRequired[GcpPublicFrontEndArgs]
+    (
+        "With `scheme: internal`: an external passthrough front end beside the internal one, "
+        "to the same instance groups (its own EXTERNAL backend services and firewall rules). "
+        "Nodes use the internal front end; kURL's `public-address` is this one's host."
     )
 
     front_end: NotRequired[FrontEnd]
@@ -276,6 +317,8 @@ def zones_are_in_the_region(s: Gcp) -> Iterator[Problem]:
     "external load balancers."
 )
 def internal_lb_has_a_subnetwork(s: Gcp) -> Iterator[Problem]:
+    if s.args["front_end"] == PAIR_LABEL:
+        return  # the public front end beside an internal one: the subnetwork is the internal one's
     yield from by_mode(
         "scheme",
         s.args["scheme"],
@@ -358,6 +401,62 @@ def new_front_end_has_its_own_address(s: Gcp) -> Iterator[Problem]:
                 (MOVE_KEY, "dnsRecord", "name"),
                 f"{shown(new['name'])} is {ref('dns_record')} name of the front end nodes use; "
                 "the new front end needs another name",
+            )
+
+
+# An internal IP several forwarding rules share (GCP, "Internal passthrough Network Load Balancer
+# forwarding rules that use a common IP address"): reserved with this purpose.
+SHARED_VIP = "SHARED_LOADBALANCER_VIP"
+
+
+@rule(
+    "`extraPorts` on GCP: `targetPort` is `port` (passthrough load balancers deliver packets "
+    "to the port clients connect to); on an internal load balancer `address` is required, "
+    "reserved with purpose SHARED_LOADBALANCER_VIP, because each extra port is one more "
+    "forwarding rule on the front end's IP."
+)
+def extra_ports_fit_passthrough(s: Gcp) -> Iterator[Problem]:
+    extras = s.args.get("extra_ports") or []
+    for i, extra in enumerate(extras):
+        if target_port(extra) != extra["port"]:
+            yield Problem(
+                ("extraPorts", i, "targetPort"),
+                f"{target_port(extra)} is not extraPorts[{i}].port {extra['port']}: GCP "
+                "passthrough load balancers do not translate ports (packets reach the primaries "
+                f"on the port clients connect to); allowed: {extra['port']}, or leave "
+                "targetPort out",
+            )
+    if extras and s.args["scheme"] == "internal" and s.args.get("address") is None:
+        yield Problem(
+            ("address",),
+            "is required with extraPorts on an internal load balancer: each extra port is one "
+            "more forwarding rule on the front end's IP, and internal forwarding rules share an "
+            f"IP only when it is reserved with purpose {SHARED_VIP} (an address kurl-lb "
+            "creates cannot take that purpose later without a new IP); reserve one with "
+            "`gcloud compute addresses create <name> --region <region> --subnet <subnetwork> "
+            f"--purpose {SHARED_VIP}`; allowed: reserved regional address name or self link",
+        )
+
+
+@rule(
+    "`publicFrontEnd.dnsRecord` has another name than `dnsRecord` and `addressMove.dnsRecord`: "
+    "one zone holds one A record of a name."
+)
+def public_front_end_has_its_own_record(s: Gcp) -> Iterator[Problem]:
+    pair = s.args.get("public_front_end")
+    record = pair.get("dns_record") if pair else None
+    if record is None:
+        return
+    move = s.args.get("address_move")
+    for key, other in (
+        ("dnsRecord", s.args.get("dns_record")),
+        (f"{MOVE_KEY}.dnsRecord", move.get("dns_record") if move else None),
+    ):
+        if other is not None and other["name"] == record["name"]:
+            yield Problem(
+                (PAIR_KEY, "dnsRecord", "name"),
+                f"{shown(record['name'])} is also {key}.name; the public front end needs a "
+                "record of another name",
             )
 
 
@@ -445,6 +544,8 @@ GCP = Declaration(
         internal_lb_has_a_subnetwork,
         address_is_in_the_region,
         new_front_end_has_its_own_address,
+        extra_ports_fit_passthrough,
+        public_front_end_has_its_own_record,
         tags_are_labels,
         gcp_names_are_rfc1035,
         instances_are_in_their_zone,

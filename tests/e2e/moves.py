@@ -45,12 +45,15 @@ FULL_MOVES: dict[str, dict[str, Any]] = {
             "ttl": 60,
         },
     },
+    # gcp-full is internal with publicFrontEnd and extraPorts: a new internal front end (its
+    # SHARED_LOADBALANCER_VIP address answered by offline/invokes/gcp-full.yaml, its record in
+    # the private zone); the public front end stays as it is.
     "gcp": {
         "frontEnd": "v2",
-        "address": "projects/kurl-dev-project/regions/us-central1/addresses/kurl-api-v2",
+        "address": "projects/kurl-dev-project/regions/us-central1/addresses/kurl-api-internal-v2",
         "dnsRecord": {
-            "managedZone": "kurl-example-com",
-            "name": "api2.kurl.example.com",
+            "managedZone": "kurl-internal",
+            "name": "api2.internal.kurl.example.com",
             "ttl": 60,
         },
     },
@@ -110,6 +113,13 @@ def _unprotect_what_the_engine_names(box: Sandbox) -> list[str]:
             box.pulumi("state", "unprotect", urn, "--yes")
             done.append(urn)
     raise E2EFailure(f"step 2's preview still refuses after unprotecting {done}")
+
+
+def _flags(address: str, outputs: dict[str, Any]) -> str:
+    """kURL's install flags for `address`, with the public front end's host when the stack has
+    one (publicFrontEnd: it stays through a move)."""
+    public = outputs.get("publicLoadBalancerHost")
+    return f"ha load-balancer-address={address}" + (f" public-address={public}" if public else "")
 
 
 def move(box: Sandbox, cloud: str, stack: str, fields: dict[str, Any]) -> str:
