@@ -165,12 +165,6 @@ def move(box: Sandbox, cloud: str, stack: str, fields: dict[str, Any]) -> str:
     return str(new)
 
 
-def _flags(address: str, outputs: dict[str, Any]) -> str:
-    """kURL's flags for `address`, with the public front end's host when there is one."""
-    public = outputs.get("publicLoadBalancerHost")
-    return f"ha load-balancer-address={address}" + (f" public-address={public}" if public else "")
-
-
 def step_move(cloud: str, box: Sandbox) -> None:
     """The README's stack (prod) moves to a second front end with the same options."""
     move(box, cloud, "prod", {"frontEnd": "v2"})
