@@ -1,7 +1,7 @@
 """AzureKurlLb: a public Standard Azure Load Balancer in front of kURL primaries (kURL page,
 Azure section)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -331,7 +331,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
             load_distribution="Default",
         )
 
-    def _nsg_ports(self, extras: list[Mapping[str, Any]]) -> dict[str, Any]:
+    def _nsg_ports(self, extras: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """The NSG rule's destination ports and description: the API port alone (as before
         extraPorts existed), or with extra ports the API port and each target port."""
         sec = self.secret_if

@@ -462,17 +462,14 @@ def port_fits_a_rule(s: Azure) -> Iterator[Problem]:
         )
 
 
-# Why a second load-balancing rule cannot reuse a backend port here: Azure refuses two rules on
-# one backend pool and backend port unless they use floating IP (RulesUseSameBackendPortProtocol-
-# AndPool), which delivers to the frontend IP, so the primaries hold that IP on their loopback; a
-# primary's own call to the front end then never leaves it and reaches the front end's port on the
-# primary itself, not the target port.
-FLOATING_WHY = (
-    "Azure refuses two load-balancing rules on one backend pool and backend port unless they "
-    "use floating IP, which delivers to the frontend IP: the primaries then hold that IP on "
-    "their loopback, and a primary's own call to the front end stays on the primary, at the "
-    "front end's port, where nothing listens"
-)
+def _floating_why(port: int, target: int) -> str:
+    """Why an extra port cannot reuse a backend port another rule on the pool has."""
+    return (
+        "Azure refuses two load-balancing rules on one backend pool and backend port unless "
+        "they use floating IP, which delivers to the frontend IP: the primaries would then hold "
+        f"that IP on their loopback, and a primary's own call to the front end on {port} would "
+        f"stay on the primary, at port {port} instead of {target}"
+    )
 
 
 @rule(
@@ -503,15 +500,14 @@ def extra_ports_have_their_own_backend_ports(s: Azure) -> Iterator[Problem]:
             yield Problem(
                 at,
                 f"{target} is the API port ({ref('port')}), which the API's rule already "
-                f"forwards to: {FLOATING_WHY} ({port}, not {target}); allowed: another port "
-                f"than {api}, e.g. targetPort {port} (or leave it out) with the service "
-                f"listening on {port}",
+                f"forwards to: {_floating_why(port, target)}; allowed: a targetPort other than "
+                f"{api}, e.g. {port} (or leave it out) with the service listening there",
             )
         elif target in first:
             yield Problem(
                 at,
-                f"{target} is also extraPorts[{first[target]}].targetPort: {FLOATING_WHY}; "
-                "allowed: a targetPort no other extra port has",
+                f"{target} is also extraPorts[{first[target]}].targetPort: "
+                f"{_floating_why(port, target)}; allowed: a targetPort no other extra port has",
             )
         elif new_label is not None and target != port:
             yield Problem(
