@@ -1,7 +1,7 @@
 """AzureKurlLb: a public Standard Azure Load Balancer in front of kURL primaries (kURL page,
 Azure section)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_camel
 
 from .args import AZURE, AzureKurlLbArgs
 from .args.azure import address_source
-from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY
+from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, READYZ, target_port
 from .base import FrontEnd, KurlLoadBalancer
 from .checked import map_input
 from .problems import ArgsError, Problem, shown
@@ -24,6 +24,10 @@ FRONTEND = "api-frontend"
 POOL = "primaries"
 PROBE = "api-probe"
 RULE = "api"
+# An extra port `<port name>` (extraPorts) has the rule `port-<port name>` on each front end
+# (`port-<port name>.<label>` on a front end labelled other than v1: port names and labels are
+# DNS labels without dots, so no two front ends' names meet) and the probe `port-<port name>`.
+EXTRA = "port"
 
 
 def frontend_name(label: str) -> str:
@@ -32,6 +36,15 @@ def frontend_name(label: str) -> str:
 
 def rule_name(label: str) -> str:
     return RULE if label == DEFAULT_FRONT_END else f"{RULE}-{label}"
+
+
+def extra_rule_name(port_name: str, label: str) -> str:
+    own = f"{EXTRA}-{port_name}"
+    return own if label == DEFAULT_FRONT_END else f"{own}.{label}"
+
+
+def extra_probe_name(port_name: str) -> str:
+    return f"{EXTRA}-{port_name}"
 
 
 def azure_region(location: str | None) -> str:
@@ -176,7 +189,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         # /32 (docs/azure.md); the current front end's rule is left as it is.
         floating = {f.label: f.next and not f.current for f in self.front_ends}
 
-        hc = a["health_check"]
+        extras = list(a.get("extra_ports") or [])
         self.load_balancer = network.LoadBalancer(
             f"{name}-lb",
             load_balancer_name=lb_name,
@@ -190,34 +203,28 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
                 for p in parts
             ],
             backend_address_pools=[self._pool()],
-            probes=[
-                network.ProbeArgs(
-                    name=PROBE,
-                    protocol="Tcp",
-                    port=port,
-                    interval_in_seconds=sec("healthCheck", hc["interval_seconds"]),
-                    # probeThreshold is what Azure honours; numberOfProbes is kept equal to it
-                    # for API versions and tools that still read it.
-                    probe_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
-                    number_of_probes=sec("healthCheck", hc["unhealthy_threshold"]),
-                )
-            ],
+            probes=[self._api_probe(port), *(self._extra_probe(e) for e in extras)],
             load_balancing_rules=[
-                network.LoadBalancingRuleArgs(
-                    name=p.rule,
-                    protocol="Tcp",
-                    frontend_port=port,
-                    backend_port=port,
-                    frontend_ip_configuration=ref_("frontendIPConfigurations", p.frontend),
-                    backend_address_pool=ref_("backendAddressPools", POOL),
-                    probe=ref_("probes", PROBE),
-                    # The portal's "Outbound and inbound use the same IP": a primary's own call to
-                    # the frontend is SNATed to the frontend IP, so hairpinned flows come back.
-                    disable_outbound_snat=False,
-                    enable_floating_ip=floating[p.label],
-                    load_distribution="Default",
-                )
-                for p in parts
+                *(
+                    self._rule(p.rule, p.frontend, port, port, PROBE, floating[p.label], ref_)
+                    for p in parts
+                ),
+                # Each extra port: one more rule per front end on the same pool, its own probe.
+                # Its backend port is no other rule's (a rule refuses the API port and shared
+                # target ports) but a move's new front end's, which floats as its API rule does.
+                *(
+                    self._rule(
+                        extra_rule_name(e["name"], p.label),
+                        p.frontend,
+                        sec("extraPorts", e["port"]),
+                        sec("extraPorts", target_port(e)),
+                        extra_probe_name(e["name"]),
+                        floating[p.label],
+                        ref_,
+                    )
+                    for e in extras
+                    for p in parts
+                ),
             ],
             tags=tags,
             opts=self._child(protect=protect),
@@ -247,8 +254,9 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
                 ).apply(lambda got: [*got[0], *(str(ip) for ip in got[1:] if ip)]),
                 source_port_range="*",
                 destination_address_prefix="*",
-                destination_port_range=sec("port", str(a["port"])),
-                description="kURL API through the load balancer (kurl-lb)",
+                # The ports on the primaries (the NSG sees flows after the load balancer's
+                # translation): the API port, and each extra port's target port.
+                **self._nsg_ports(extras),
                 opts=self._child(),
             )
 
@@ -259,6 +267,87 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
             self.parts[added[0].label].ip_address if added else None
         )
         self._finish({label: p.host for label, p in self.parts.items()})
+
+    # --- probes, rules, NSG ports --------------------------------------------------------------
+
+    def _api_probe(self, port: pulumi.Input[int]) -> network.ProbeArgs:
+        """The API's probe: TCP, or with `healthCheck.protocol: https` HTTPS `GET /readyz`
+        (healthy on 200 only) with `noHealthyBackendsBehavior: AllProbedUp`. kURL's first-primary
+        preflight listens on the API port with a raw TCP listener and dials the load balancer;
+        an HTTPS probe marks that primary down, and Azure's default (`AllProbedDown`) would then
+        send no new flows. With AllProbedUp every primary still gets new flows while all are
+        probed down, so the preflight (and the first install) passes; once any primary answers
+        200, the probe decides again (docs/azure.md)."""
+        hc, sec = self.args["health_check"], self.secret_if
+        https = hc.get("protocol") == "https"
+        return network.ProbeArgs(
+            name=PROBE,
+            protocol="Https" if https else "Tcp",
+            port=port,
+            request_path=sec("healthCheck", READYZ) if https else None,
+            no_healthy_backends_behavior=sec("healthCheck", "AllProbedUp") if https else None,
+            interval_in_seconds=sec("healthCheck", hc["interval_seconds"]),
+            # probeThreshold is what Azure honours; numberOfProbes is kept equal to it for API
+            # versions and tools that still read it.
+            probe_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
+            number_of_probes=sec("healthCheck", hc["unhealthy_threshold"]),
+        )
+
+    def _extra_probe(self, extra: Mapping[str, Any]) -> network.ProbeArgs:
+        """An extra port's probe: a TCP connect to its target port (never the API port, which
+        a rule refuses on Azure), with the API probe's interval and threshold."""
+        hc, sec = self.args["health_check"], self.secret_if
+        return network.ProbeArgs(
+            name=extra_probe_name(extra["name"]),
+            protocol="Tcp",
+            port=sec("extraPorts", target_port(extra)),
+            interval_in_seconds=sec("healthCheck", hc["interval_seconds"]),
+            probe_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
+            number_of_probes=sec("healthCheck", hc["unhealthy_threshold"]),
+        )
+
+    @staticmethod
+    def _rule(
+        name: str,
+        frontend: str,
+        frontend_port: pulumi.Input[int],
+        backend_port: pulumi.Input[int],
+        probe: str,
+        floating: bool,
+        ref_: Any,
+    ) -> network.LoadBalancingRuleArgs:
+        return network.LoadBalancingRuleArgs(
+            name=name,
+            protocol="Tcp",
+            frontend_port=frontend_port,
+            backend_port=backend_port,
+            frontend_ip_configuration=ref_("frontendIPConfigurations", frontend),
+            backend_address_pool=ref_("backendAddressPools", POOL),
+            probe=ref_("probes", probe),
+            # The portal's "Outbound and inbound use the same IP": a primary's own call to the
+            # frontend is SNATed to the frontend IP, so hairpinned flows come back.
+            disable_outbound_snat=False,
+            enable_floating_ip=floating,
+            load_distribution="Default",
+        )
+
+    def _nsg_ports(self, extras: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The NSG rule's destination ports and description: the API port alone (as before
+        extraPorts existed), or with extra ports the API port and each target port."""
+        sec = self.secret_if
+        if not extras:
+            return {
+                "destination_port_range": sec("port", str(self.args["port"])),
+                "description": "kURL API through the load balancer (kurl-lb)",
+            }
+        ports = pulumi.Output.all(
+            sec("port", str(self.args["port"])),
+            sec("extraPorts", [str(target_port(e)) for e in extras]),
+        ).apply(lambda got: [got[0], *got[1]])
+        return {
+            "destination_port_ranges": ports,
+            "description": "kURL API and extra ports through the load balancer (kurl-lb)",
+        }
 
     def extra_outputs(self) -> dict[str, pulumi.Output[Any]]:
         """During an address move to a new front end: nextFrontEndIp, the IP every primary holds

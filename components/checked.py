@@ -526,7 +526,12 @@ def check_args(decl: Declaration, name: str, args: Mapping[str, Any]) -> ArgsChe
         raise TypeError(f"args must be a dict (an Args TypedDict), not {type(args).__name__}")
     fields = specs(decl.args)
     args = _whole_numbers(args, fields)
-    problems = list(_shape_problems(args, fields, decl.args.__name__, ()))
+    problems = [
+        dataclasses.replace(p, message=decl.refused[str(p.loc[0])])
+        if len(p.loc) == 1 and str(p.loc[0]) in decl.refused
+        else p
+        for p in _shape_problems(args, fields, decl.args.__name__, ())
+    ]
     if problems:
         raise ArgsError(decl.component, name, problems, structural=True)
     return ArgsCheck(decl, name, args)

@@ -19,7 +19,7 @@ import re
 import textwrap
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, NotRequired, Required, TypeVar, Union
 
@@ -397,6 +397,10 @@ class Declaration:
     # Whether an internal LB has default clients without allowedClientCidrs (the component
     # looks them up: AWS the VPC's CIDR, GCP the subnetwork's range); else the list is required.
     internal_clients_defaulted: bool = False
+    # Keys (camelCase) other clouds have that this one refuses, each with why: reported with
+    # that reason instead of "unknown key" (Azure: `publicFrontEnd`), in the stack's cloud
+    # section or at the top level, and among the component's Args.
+    refused: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def specs(self) -> dict[str, Spec]:

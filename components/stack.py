@@ -380,12 +380,17 @@ def stack_args(
                 continue
             keys = [s.key for s in STACK_TABLE.section(cloud).values()]
             for sub, sub_value in section.items():
+                if sub in decl.refused:
+                    out.problems.append(Problem((cloud, sub), decl.refused[sub]))
+                    continue
                 if f"{cloud}.{sub}" not in fields:
                     out.problems.append(unknown((cloud, sub), ", ".join(keys)))
                     continue
                 take(f"{cloud}.{sub}", sub, sub_value)
         elif key in top:
             take(key, key, value)
+        elif key in decl.refused:
+            out.problems.append(Problem((key,), decl.refused[key]))
         else:
             out.problems.append(unknown((key,), allowed_top))
     if unreadable:

@@ -23,6 +23,7 @@ from ..scalars import (
 from .common import (
     MOVE,
     MOVE_KEY,
+    PAIR_KEY,
     PRIMARY_NAME,
     SHARED_RULES,
     ExtraPorts,
@@ -33,6 +34,7 @@ from .common import (
     by_mode,
     check_tags,
     move_keys,
+    target_port,
 )
 
 
@@ -219,12 +221,21 @@ class AzureKurlLbArgs(TypedDict):
             ),
         ]
     ]
-    """Load balancer health probe (`healthyThreshold` is not used on Azure)."""
+    (
+        "Load balancer health probe (`healthyThreshold` is not used on Azure). With `protocol: "
+        "https` the probe is HTTPS `GET /readyz` on the API port (healthy on 200 only) and sets "
+        "`noHealthyBackendsBehavior: AllProbedUp`: while every primary is probed down the load "
+        "balancer still sends new flows to all of them, so kURL's first-primary preflight (a raw "
+        "TCP listener on the API port, dialled through the load balancer) passes (docs/azure.md)."
+    )
 
     extra_ports: NotRequired[ExtraPorts]
     (
         "More TCP ports on every front end, forwarded to the same registered primaries, each "
-        "with its own health check (docs/config.md). At most 5."
+        "with its own health check (docs/config.md). At most 5. On Azure each is one more "
+        "load-balancing rule and TCP probe on the one load balancer; `targetPort` is neither the "
+        "API port nor another extra port's, and equals `port` during an address move to a new "
+        "front end (docs/azure.md)."
     )
 
     front_end: NotRequired[FrontEnd]
@@ -451,6 +462,77 @@ def port_fits_a_rule(s: Azure) -> Iterator[Problem]:
         )
 
 
+def _floating_why(port: int, target: int) -> str:
+    """Why an extra port cannot reuse a backend port another rule on the pool has."""
+    return (
+        "Azure refuses two load-balancing rules on one backend pool and backend port unless "
+        "they use floating IP, which delivers to the frontend IP: the primaries would then hold "
+        f"that IP on their loopback, and a primary's own call to the front end on {port} would "
+        f"stay on the primary, at port {port} instead of {target}"
+    )
+
+
+@rule(
+    f"`extraPorts` on Azure: each `port` at most {AZURE_PORT_MAX} (Azure load-balancing "
+    "rules); each `targetPort` neither the API `port` nor another extra port's `targetPort` "
+    "(one backend port per rule on the one backend pool without floating IP); during an "
+    "address move to a new front end, `targetPort` equals `port` (that front end's rules use "
+    "floating IP, docs/azure.md)."
+)
+def extra_ports_have_their_own_backend_ports(s: Azure) -> Iterator[Problem]:
+    extras = s.args.get("extra_ports") or []
+    api = s.args["port"]
+    move: Any = s.args.get(MOVE)
+    new_label = move["front_end"] if move and move["front_end"] != s.args["front_end"] else None
+    first: dict[int, int] = {}
+    for i, extra in enumerate(extras):
+        port, target = extra["port"], target_port(extra)
+        at = ("extraPorts", i, "targetPort")
+        if port > AZURE_PORT_MAX:
+            yield Problem(
+                ("extraPorts", i, "port"),
+                f"{port} is refused by Azure load-balancing rules (frontend ports "
+                f"1-{AZURE_PORT_MAX}); allowed: integer 1-{AZURE_PORT_MAX}",
+            )
+        if port == api:
+            continue  # the shared rule names it
+        if target == api:
+            yield Problem(
+                at,
+                f"{target} is the API port ({ref('port')}), which the API's rule already "
+                f"forwards to: {_floating_why(port, target)}; allowed: a targetPort other than "
+                f"{api}, e.g. {port} (or leave it out) with the service listening there",
+            )
+        elif target in first:
+            yield Problem(
+                at,
+                f"{target} is also extraPorts[{first[target]}].targetPort: "
+                f"{_floating_why(port, target)}; allowed: a targetPort no other extra port has",
+            )
+        elif new_label is not None and target != port:
+            yield Problem(
+                at,
+                f"{target} differs from port {port} during an address move to the new front "
+                f"end {shown(new_label)} ({ref(MOVE)}): its rules use floating IP (a second "
+                f"rule on the same backend port), so the primaries hold its IP on their "
+                f"loopback and a primary's own call to it on {port} stays on the primary, "
+                f"where nothing listens on {port}; allowed during the move: targetPort {port} "
+                "(or add this remapped port after the move)",
+            )
+        first.setdefault(target, i)
+
+
+# `publicFrontEnd` (AWS and GCP: a public front end beside an internal one) is not an Azure key.
+NO_PAIR = (
+    "is not used on Azure: Azure has no internal/public pair. An internal Azure load balancer "
+    'does not hairpin ("Outbound flow from a backend VM to a frontend of an internal Load '
+    "Balancer will fail\", Azure Load Balancer limitations), and kURL's primaries reach the API "
+    "through the load balancer, so kurl-lb builds one public Standard load balancer on Azure, "
+    "which nodes, admins and CI all use (restrict it with allowedClientCidrs). Remove "
+    'publicFrontEnd (docs/azure.md, "What hairpins on Azure")'
+)
+
+
 AZURE = Declaration(
     cloud="azure",
     component="AzureKurlLb",
@@ -466,8 +548,10 @@ AZURE = Declaration(
         new_front_end_has_its_own_public_ip,
         dns_record_is_in_its_zone,
         front_ends_have_their_own_records,
+        extra_ports_have_their_own_backend_ports,
     ),
     title="Azure",
     public_lb="a public load balancer",
     targets=_targets,
+    refused={PAIR_KEY: NO_PAIR},
 )
