@@ -176,18 +176,92 @@ def _protection(before: Graph, urn: str) -> str:
     }[protection(before, urn)]
 
 
-def address_changes(changes: list[Change], before: Graph, after: Graph) -> list[AddressChange]:
-    """Every way the plan from `before` to `after` moves the API address."""
+# The API port a stack config gives (components: `port`, default 6443). Extra ports
+# (`extraPorts`) have listeners, rules and forwarding rules of their own, never on this port, and
+# are not part of the address kURL holds.
+API_PORT_KEY = "kurl-lb:port"
+DEFAULT_API_PORT = 6443
+
+
+def api_ports(*configs: Mapping[str, str]) -> frozenset[int]:
+    """The API port of each stack config (both revisions': either one's port is the API's)."""
+    ports = set()
+    for config in configs:
+        value = config.get(API_PORT_KEY, DEFAULT_API_PORT)
+        try:
+            ports.add(int(str(value).strip().strip('"')))
+        except ValueError:
+            ports.add(DEFAULT_API_PORT)  # the program refuses such a config anyway
+    return frozenset(ports or {DEFAULT_API_PORT})
+
+
+def _port_values(resource: Any, path: str) -> list[Any]:
+    """The port(s) at `path` of a recorded resource's inputs (a top-level key, or
+    `list[i].key`)."""
+    if resource is None:
+        return []
+    head, _, rest = path.partition("[")
+    value = resource.inputs.get(head)
+    if rest:
+        index, _, key = rest.partition("]")
+        if not isinstance(value, list) or not index.isdigit() or int(index) >= len(value):
+            return []
+        item = value[int(index)]
+        value = item.get(key.lstrip(".")) if isinstance(item, dict) else None
+    if isinstance(value, dict) and "secret" in value:
+        value = value["secret"]
+    return value if isinstance(value, list) else [value]
+
+
+def _on_api_port(values: list[Any], ports: frozenset[int]) -> bool:
+    """Whether any of `values` is an API port; an unknown or unreadable value counts as one
+    (the gate never passes a change it cannot place)."""
+    for v in values:
+        try:
+            if int(str(v)) in ports:
+                return True
+        except ValueError:
+            return True
+    return not values
+
+
+# Front end resources that serve one set of ports: only those on an API port are the address.
+_PORTED_FRONT_ENDS = {_GCP_FR: "ports"}
+
+
+def _serves_api(c: Change, path: str, before: Graph, after: Graph, ports: frozenset[int]) -> bool:
+    old = next((r for r in before.resources if r.urn == c.urn), None)
+    new = next((r for r in after.resources if r.urn == c.urn), None)
+    return _on_api_port(_port_values(old, path) + _port_values(new, path), ports)
+
+
+def address_changes(
+    changes: list[Change],
+    before: Graph,
+    after: Graph,
+    ports: frozenset[int] = frozenset({DEFAULT_API_PORT}),
+) -> list[AddressChange]:
+    """Every way the plan from `before` to `after` moves the API address (`ports`: the API
+    port(s); listeners, rules and forwarding rules of other ports are not the address)."""
     found: list[AddressChange] = []
     for c in changes:
-        if c.type in FRONT_END_TYPES and c.op == REPLACE:
+        ported = _PORTED_FRONT_ENDS.get(c.type)
+        front_end = c.type in FRONT_END_TYPES and (
+            ported is None or _serves_api(c, ported, before, after, ports)
+        )
+        if front_end and c.op == REPLACE:
             detail = f", forced by {forced_by(c)}{_protection(before, c.urn)}"
             found.append(AddressChange("replace", c.name, c.type, c.urn, detail))
             continue
-        if c.type in FRONT_END_TYPES and c.op == DELETE:
+        if front_end and c.op == DELETE:
             found.append(AddressChange("delete", c.name, c.type, c.urn, _protection(before, c.urn)))
             continue
-        moved = {a.why: p for p in c.properties if (a := address_property(c.type, p))}
+        moved = {
+            a.why: p
+            for p in c.properties
+            if (a := address_property(c.type, p))
+            and (not a.port or _serves_api(c, _port_path(a.path, p), before, after, ports))
+        }
         if moved:
             detail = ", ".join(f"{p} ({why})" for why, p in moved.items())
             kind = "replace" if c.op == REPLACE else "update"
@@ -196,6 +270,16 @@ def address_changes(changes: list[Change], before: Graph, after: Graph) -> list[
     if _known(old) and _known(new) and old != new:
         found.append(AddressChange("output", ADDRESS_OUTPUT, "", "", f"goes from {old} to {new}"))
     return found
+
+
+def _port_path(pattern: str, changed: str) -> str:
+    """The port input a changed path is under: `loadBalancingRules[1].frontendPort` for the
+    pattern `loadBalancingRules[*].frontendPort`, `ports` for `ports[0]`."""
+    head, _, tail = pattern.partition("[*]")
+    if not tail:
+        return head
+    index = changed.removeprefix(head + "[").partition("]")[0]
+    return f"{head}[{index}]{tail}"
 
 
 # Provider settings a program usually leaves to the provider: no resource input carries them, so

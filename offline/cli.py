@@ -25,6 +25,7 @@ from .address import (
     FLAG,
     AddressGate,
     address_changes,
+    api_ports,
     provider_setting_changes,
     replacement_warnings,
 )
@@ -217,12 +218,11 @@ def _address_gate(
 ) -> AddressGate:
     """Every way the plan moves the API address, including provider settings no input carries
     (read from both revisions' stack files; at the revision it may not exist yet)."""
-    settings = provider_setting_changes(
-        old,
-        stack_config_at(args.program, args.stack, args.against),
-        read_stack(args.program, args.stack).config,
-    )
-    found, notes, move = judge(address_changes(changes, old, graph), changes, old, graph)
+    old_config = stack_config_at(args.program, args.stack, args.against)
+    new_config = read_stack(args.program, args.stack).config
+    settings = provider_setting_changes(old, old_config, new_config)
+    ports = api_ports(old_config, new_config)
+    found, notes, move = judge(address_changes(changes, old, graph, ports), changes, old, graph)
     return AddressGate(found + settings, args.allow_address_change, notes, move)
 
 

@@ -344,6 +344,7 @@ class AddressProperty:
     type: str
     path: str  # changed-input path; "[*]" matches any list index
     why: str
+    port: bool = False  # a port: part of the address only where it is an API port
 
     def matches(self, type_token: str, changed: str) -> bool:
         if type_token != self.type:
@@ -359,7 +360,7 @@ class AddressProperty:
 
 
 ADDRESS_PROPERTIES = (
-    AddressProperty("aws:lb/listener:Listener", "port", "the API port"),
+    AddressProperty("aws:lb/listener:Listener", "port", "the API port", port=True),
     AddressProperty(
         "azure-native:network:PublicIPAddress", "dnsSettings", "the DNS name of the public IP"
     ),
@@ -367,8 +368,11 @@ ADDRESS_PROPERTIES = (
         "azure-native:network:LoadBalancer",
         "loadBalancingRules[*].frontendPort",
         "the API port",
+        port=True,
     ),
-    AddressProperty("gcp:compute/forwardingRule:ForwardingRule", "ports", "the API port"),
+    AddressProperty(
+        "gcp:compute/forwardingRule:ForwardingRule", "ports", "the API port", port=True
+    ),
 )
 
 
