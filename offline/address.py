@@ -4,7 +4,8 @@ breaks the cluster unless the move is planned (docs/runbook.md, section 6.3).
 
 A plan moves the address when it replaces or deletes a front end (the NLB, the Azure public IP or
 load balancer, the GCP address or forwarding rule), when it updates an input that is part of the
-address in place (the listener or rule port, the public IP's DNS label), or when the known
+address in place (the API port's listener or rule port, the public IP's DNS label; extra ports'
+listeners, rules and forwarding rules are not the address), or when the known
 `loadBalancerAddress` stack output differs, or when a provider setting no input carries (the AWS
 region, the Azure location or subscription, the GCP project) changes under an existing front end.
 """
