@@ -701,7 +701,8 @@ AWS_RULES_PER_GROUP = 60
     "`name` gives names AWS accepts: the NLB and target group (`<name>-nlb-...`, "
     "`<name>-tg-...`) must not start with `internal-`, the NLB security group "
     "(`<name>-nlb-sg-...`) not with `sg-`; `allowedClientCidrs` fits one security group "
-    f"(at most {AWS_RULES_PER_GROUP - 1} blocks besides the hairpin rule)."
+    f"(at most {AWS_RULES_PER_GROUP - 1} blocks besides the hairpin rule; with `extraPorts` "
+    "each port has its own rules, so at most 60 / ports - 1)."
 )
 def aws_names_and_rules_are_accepted(s: Aws) -> Iterator[Problem]:
     for suffix, what in (("-nlb", "load balancer"), ("-tg", "target group")):
@@ -772,8 +773,8 @@ def extra_port_names_are_not_labels(s: Aws) -> Iterator[Problem]:
 
 
 @rule(
-    "`publicFrontEnd.dnsRecord` is another name than `dnsRecord` and the address move's: a "
-    "record names one NLB."
+    "`publicFrontEnd.dnsRecord` is another record than `dnsRecord` and the address move's: "
+    "another name, or the same name in another hosted zone (split-horizon DNS)."
 )
 def public_record_is_its_own(s: Aws) -> Iterator[Problem]:
     a: Any = s.args
@@ -786,11 +787,17 @@ def public_record_is_its_own(s: Aws) -> Iterator[Problem]:
         (MOVE, (a.get(MOVE) or {}).get("dns_record")),
     )
     for key, other in others:
-        if other is not None and other["name"] == record["name"]:
+        if (
+            other is not None
+            and other["name"] == record["name"]
+            and isinstance(other["zone_id"], str)
+            and other["zone_id"] == record["zone_id"]
+        ):
             yield Problem(
                 (PAIR_KEY, "dnsRecord", "name"),
-                f"{shown(record['name'])} is also the name of the record in {ref(key)}: a "
-                "record names one NLB; give the public NLB a name of its own",
+                f"{shown(record['name'])} in zone {shown(record['zone_id'])} is also the record "
+                f"in {ref(key)}: a record names one NLB; give the public NLB another name (or "
+                "the same name in another hosted zone: split-horizon DNS)",
             )
 
 
