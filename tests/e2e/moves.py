@@ -122,12 +122,15 @@ def move(box: Sandbox, cloud: str, stack: str, fields: dict[str, Any]) -> str:
     box.pulumi("up", "--yes")
     moving = _outputs(box)
     new = moving.get("nextLoadBalancerAddress")
+    # With a public front end beside (publicFrontEnd), kURL also trusts its host.
+    public = moving.get("publicLoadBalancerHost")
+    flags = f"ha load-balancer-address={new}" + (f" public-address={public}" if public else "")
     if (
         moving.get("loadBalancerAddress") != address
         or moving.get("nextFrontEnd") != "v2"
         or not isinstance(new, str)
         or new == address
-        or moving.get("nextKurlInstallFlags") != f"ha load-balancer-address={new}"
+        or moving.get("nextKurlInstallFlags") != flags
     ):
         raise E2EFailure(f"{cloud} {stack}: after step 1 the outputs are {moving}")
 
