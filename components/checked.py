@@ -175,7 +175,11 @@ def _leaf(value: Any, loc: Loc, outputs: dict[Loc, Any], *, records: bool = Fals
     if isinstance(value, (list, tuple)):
         return [_leaf(v, (*loc, i), outputs, records=records) for i, v in enumerate(value)]
     if records and isinstance(value, Mapping) and not is_output(value):
-        return {to_camel(k): _leaf(v, (*loc, to_camel(k)), outputs) for k, v in value.items()}
+        # A record in a record (addressMove.dnsRecord, publicFrontEnd.dnsRecord) is walked too.
+        return {
+            to_camel(k): _leaf(v, (*loc, to_camel(k)), outputs, records=isinstance(v, Mapping))
+            for k, v in value.items()
+        }
     if has_output(value):
         outputs[loc] = value
         return Unknown(loc)
