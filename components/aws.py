@@ -288,14 +288,19 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             return self.secret_if("healthCheck", value)
 
         https = api and hc["protocol"] == "https"
+        # The provider keeps a health check's path and matcher when they are left out (computed
+        # attributes), then refuses them on a TCP check: going back from https to tcp needs
+        # them sent empty. `protocol: tcp` given sends them so; the default (no protocol given)
+        # sends neither, as before issue 22, so that existing stacks' inputs stay as they are.
+        cleared = "" if ("healthCheck", "protocol") in self.args_check.given else None
         return aws.lb.TargetGroupHealthCheckArgs(
             enabled=True,
             protocol=sec("HTTPS") if https else "TCP",
             port="traffic-port",
             # The API server's readiness; NLBs accept 200-599 and default to 200-399, so a 3xx
-            # would pass unless the matcher says 200. A TCP check takes neither field.
-            path=sec(READYZ) if https else None,
-            matcher=sec("200") if https else None,
+            # would pass unless the matcher says 200. A TCP check takes neither.
+            path=sec(READYZ) if https else cleared,
+            matcher=sec("200") if https else cleared,
             interval=sec(hc["interval_seconds"]),
             timeout=sec(health_check_timeout(hc)),
             healthy_threshold=sec(hc["healthy_threshold"]),

@@ -220,7 +220,8 @@ def test_each_extra_port_gets_a_target_group_listener_and_attachments() -> None:
     # Target group port = targetPort; health check TCP on it, or the API's for the API port.
     assert kotsadm["port"] == 8800
     assert kotsadm["healthCheck"]["protocol"] == "TCP"
-    assert "path" not in kotsadm["healthCheck"] and "matcher" not in kotsadm["healthCheck"]
+    # No path or matcher on a TCP check (empty: healthCheck.protocol is given).
+    assert (kotsadm["healthCheck"]["path"], kotsadm["healthCheck"]["matcher"]) == ("", "")
     assert api443["port"] == 6443
     assert api443["healthCheck"] == inputs(graph, "kurl-tg")["healthCheck"]
     assert api443["healthCheck"]["path"] == "/readyz"
@@ -507,9 +508,15 @@ def test_without_the_options_every_resource_and_output_is_as_before(label: str) 
     assert json.loads(json.dumps(now, sort_keys=True, default=str)) == BEFORE[label]
 
 
-def test_tcp_given_explicitly_is_the_default() -> None:
-    explicit = run(with_changes(AWS_DEV, {"healthCheck": {"protocol": "tcp"}}))
-    assert inputs(explicit, "kurl-tg") == inputs(run(AWS_DEV), "kurl-tg")
+def test_tcp_given_explicitly_sends_an_empty_path_and_matcher() -> None:
+    """What going back from https to tcp needs (tests/test_aws_provider_ports.py); the default
+    sends neither, as before issue 22."""
+    explicit = inputs(run(with_changes(AWS_DEV, {"healthCheck": {"protocol": "tcp"}})), "kurl-tg")
+    default = inputs(run(AWS_DEV), "kurl-tg")
+    assert explicit["healthCheck"] == {**default["healthCheck"], "path": "", "matcher": ""}
+    assert {k: v for k, v in explicit.items() if k != "healthCheck"} == {
+        k: v for k, v in default.items() if k != "healthCheck"
+    }
 
 
 # --- bad inputs ---------------------------------------------------------------------------------
@@ -665,3 +672,21 @@ def test_the_same_record_name_in_another_zone_is_split_horizon() -> None:
         )
     )
     assert names(graph, RECORD) == ["kurl-dns-api.example.com", "kurl-public-dns-api.example.com"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"extraPorts": [KOTSADM]}, id="one-extra-port"),
+        pytest.param({"extraPorts": [KOTSADM, API443]}, id="two-extra-ports"),
+        pytest.param({"aws.publicFrontEnd": PAIR}, id="public-front-end"),
+        pytest.param({**PORTS, "aws.publicFrontEnd": PAIR}, id="both"),
+    ],
+)
+def test_adding_ports_or_the_public_front_end_only_creates(changes: dict[str, Any]) -> None:
+    before, after = run(AWS_DEV), run(with_changes(AWS_DEV, changes))
+    old = {(r.type, r.name): r.inputs for r in before.resources}
+    new = {(r.type, r.name): r.inputs for r in after.resources}
+    assert set(old) < set(new)
+    changed = [k for k, v in old.items() if new[k] != v and k[0] != "pulumi:pulumi:Stack"]
+    assert changed == []

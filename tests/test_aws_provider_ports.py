@@ -115,3 +115,37 @@ def test_the_provider_refuses_a_matcher_or_path_on_a_tcp_check(aws_provider: Aws
         bad = {**inputs, "healthCheck": {**inputs["healthCheck"], **extra}}
         reasons = " ".join(planned(aws_provider, TG, "kurl-tg", bad))
         assert "TCP" in reasons, reasons
+
+
+def _switch(provider: AwsProvider, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """The provider's plan for the API target group going from `before`'s health check to
+    `after`'s: "update", "replace", or its refusal."""
+    old, new = _api_target_group(before), _api_target_group(after)
+    checked_old = provider.check(TG, "kurl-tg", old)
+    checked_new = provider.check(TG, "kurl-tg", new, olds=checked_old.inputs)
+    assert checked_old.failures == [] and checked_new.failures == []
+    state = provider.created_state(TG, "kurl-tg", checked_old.inputs)
+    try:
+        return provider.diff(TG, "kurl-tg", state, checked_old.inputs, checked_new.inputs).decision
+    except grpc.RpcError as e:
+        return str(e.details())
+
+
+def test_switching_the_health_check_protocol_updates_the_target_group_in_place(
+    aws_provider: AwsProvider,
+) -> None:
+    from tests.test_aws_provider_diff import offline_decision
+
+    tcp, given_tcp = AWS_DEV, with_changes(AWS_DEV, {"healthCheck": {"protocol": "tcp"}})
+    https = with_changes(AWS_DEV, HTTPS)
+    assert _switch(aws_provider, tcp, https) == "update"
+    assert _switch(aws_provider, given_tcp, https) == "update"
+    # Back to tcp: `protocol: tcp` given sends the path and matcher empty, which the provider
+    # plans as an update; left out, the provider keeps https's (computed attributes) and
+    # refuses them on a TCP check (docs/aws.md).
+    assert _switch(aws_provider, https, given_tcp) == "update"
+    refused = _switch(aws_provider, https, tcp)
+    assert 'health_check[0].matcher" cannot be specified' in refused, refused
+    for before, after in ((tcp, https), (https, given_tcp)):
+        old, new = _api_target_group(before), _api_target_group(after)
+        assert offline_decision(TG, old, new) == "update"
