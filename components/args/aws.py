@@ -303,7 +303,11 @@ class AwsKurlNlbArgs(TypedDict):
             ),
         ]
     ]
-    """Target group health check."""
+    (
+        "Target group health check, on each target group's port. `protocol: https` is an HTTPS "
+        "`GET /readyz`, healthy on 200 only; an NLB fails open while every target is unhealthy, "
+        "so kURL's first-primary preflight (a raw TCP listener) still gets through."
+    )
 
     extra_ports: NotRequired[ExtraPorts]
     (
