@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -187,11 +189,38 @@ def test_https_health_check_gets_readyz_on_the_traffic_port_healthy_on_200_only(
     assert READYZ == "/readyz"
 
 
-def test_https_health_check_passes_the_policy_pack() -> None:
-    graph = run(with_changes(AWS_DEV, HTTPS))
-    assert inputs(graph, "kurl-tg")["healthCheck"]["protocol"] == "HTTPS"
-    # The recorded stack carries no policy verdicts; the gate's run is in test_full_stack_gate.
-    assert graph.outputs["loadBalancerAddress"] == f"{INTERNAL_HOST}:6443"
+def test_the_full_example_stack_passes_the_gate_with_every_option() -> None:
+    """Pulumi.aws-full.yaml through the offline gate as `make previews` runs it: exit 0 with no
+    policy diagnostic (an HTTPS /readyz check on the API port passes the policy pack), both
+    NLBs, every port, kURL's two names."""
+    out = subprocess.run(
+        [
+            *(sys.executable, "-m", "offline", "preview", "--strict", "--json"),
+            *("--stack", "aws-full", "--invokes", "offline/invokes/aws-full.yaml"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    preview = json.loads(out.stdout)
+    assert preview["policy"]["diagnostics"] == []
+    by_name = {r["name"]: r["inputs"] for r in preview["resources"]}
+    assert by_name["kurl-nlb"]["internal"] is True
+    assert by_name["kurl-public-nlb"]["internal"] is False
+    assert by_name["kurl-tg"]["healthCheck"]["protocol"] == "HTTPS"
+    assert by_name["kurl-public-api443-tg"]["healthCheck"]["path"] == "/readyz"
+    assert by_name["kurl-public-kotsadm-listener"]["port"] == 8800
+    outputs = preview["outputs"]
+    assert outputs["kurlInstallFlags"] == (
+        "ha load-balancer-address=api.kurl.example.com:6443 public-address=k8s.kurl.example.com"
+    )
+    assert outputs["publicExtraPortAddresses"] == {
+        "kotsadm": "k8s.kurl.example.com:8800",
+        "api443": "k8s.kurl.example.com:443",
+    }
 
 
 # --- extra ports --------------------------------------------------------------------------------
