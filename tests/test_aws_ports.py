@@ -68,7 +68,7 @@ INVOKES = {
 }
 
 
-def run(config: dict[str, Any]) -> Graph:
+def run(config: dict[str, Any], graph: Graph | None = None) -> Graph:
     """The project's program under the mock engine (tests/test_address_aws.py's `run`), with
     the public subnets' lookups answered too."""
     mocks = PreviewMocks(outputs=ADDRESS_OUTPUTS, invokes=INVOKES, preview=False)
@@ -79,6 +79,7 @@ def run(config: dict[str, Any]) -> Graph:
             stack="test",
             config=encode(config),
             mocks=mocks,
+            graph=graph,
         )
 
 
