@@ -1,5 +1,6 @@
 """AwsKurlNlb: an AWS Network Load Balancer in front of kURL primaries (kURL page, AWS section)."""
 
+import hashlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,8 +11,8 @@ import pulumi_aws as aws
 from pydantic.alias_generators import to_camel
 
 from .args import AWS, AwsKurlNlbArgs
-from .args.aws import health_check_timeout
-from .args.common import MOVE_KEY
+from .args.aws import PUBLIC_FIELDS, health_check_timeout, own_static_addresses
+from .args.common import MOVE_KEY, PAIR_KEY, READYZ, target_port
 from .base import FrontEnd, KurlLoadBalancer
 from .checked import SECRET_SHOWN, is_output, map_input
 from .problems import ArgsError, Loc, Problem, shown
@@ -41,6 +42,17 @@ def reserved_or_outside(address: str, cidr: str) -> str | None:
 
 
 @dataclass
+class AwsPortParts:
+    """One extra port of one front end: its own target group (TCP on the port on the
+    primaries), the listener on the NLB, and one attachment per registered primary."""
+
+    name: str
+    target_group: aws.lb.TargetGroup
+    listener: aws.lb.Listener
+    attachments: dict[str, aws.lb.TargetGroupAttachment] = field(default_factory=dict)
+
+
+@dataclass
 class AwsFrontEndParts:
     """One front end's resources: what clients connect to (the NLB with its listener, security
     group, Elastic IPs and DNS records) and its own target group with its attachments."""
@@ -54,6 +66,7 @@ class AwsFrontEndParts:
     elastic_ips: list[aws.ec2.Eip] = field(default_factory=list)
     dns_records: list[aws.route53.Record] = field(default_factory=list)
     registrations: dict[str, aws.lb.TargetGroupAttachment] = field(default_factory=dict)
+    ports: dict[str, AwsPortParts] = field(default_factory=dict)  # extraPorts, by name
 
 
 class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs]):
@@ -106,8 +119,10 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         super().__init__("kurl:index:AwsKurlNlb", AWS, name, args, opts)
         # Child resources (escape hatches, as attributes), those of the front end nodes use:
         # `security_group` is None when loadBalancerSecurityGroup is false; `registrations` by
-        # primary name (`attachments`). Every front end's (during an address move, two) are in
-        # `front_end_parts` by label.
+        # primary name (`attachments`): the API port's. Each extra port's attachments are in
+        # `extra_port_registrations` (port name -> primary name -> attachment). Every front
+        # end's (during an address move, with publicFrontEnd: more than one) are in
+        # `front_end_parts` by label, each extra port's in its `ports`.
         self.load_balancer: aws.lb.LoadBalancer
         self.target_group: aws.lb.TargetGroup
         self.listener: aws.lb.Listener
@@ -130,6 +145,9 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         self.elastic_ips = current.elastic_ips
         self.dns_records = current.dns_records
         self.registrations = current.registrations
+        self.extra_port_registrations: dict[str, dict[str, aws.lb.TargetGroupAttachment]] = {
+            port: parts.attachments for port, parts in current.ports.items()
+        }
         self._network_rules(name, tags)
         self._finish({label: p.load_balancer.dns_name for label, p in self.front_end_parts.items()})
 
@@ -140,19 +158,33 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
 
     # --- secrets and where a front end's values come from ----------------------------------
 
+    def field_argument(self, fe: FrontEnd[Any], field: str) -> str:
+        """As the base's, and `publicFrontEnd` for a field the public front end gives (its
+        other fields are the top level's, never the address move's)."""
+        if fe.public:
+            return PAIR_KEY if field in PUBLIC_FIELDS else to_camel(field)
+        return super().field_argument(fe, field)
+
+    def field_loc(self, fe: FrontEnd[Any], field: str, *rest: str | int) -> Loc:
+        if self.field_argument(fe, field) == PAIR_KEY:
+            return (PAIR_KEY, to_camel(field), *rest)
+        return super().field_loc(fe, field, *rest)
+
     def _sec(self, fe: FrontEnd[Any], field: str, value: Any) -> Any:
         """`value` of `fe`'s `field` (snake_case), secret when that argument is in secretArgs
-        (`addressMove` too, for a value the move gives)."""
-        if self.field_argument(fe, field) == MOVE_KEY:
-            value = self.secret_if(MOVE_KEY, value)
+        (`addressMove` or `publicFrontEnd` too, for a value the one it comes from gives)."""
+        argument = self.field_argument(fe, field)
+        if argument in (MOVE_KEY, PAIR_KEY):
+            value = self.secret_if(argument, value)
         return self.secret_if(to_camel(field), value)
 
     def _fail(self, loc: Loc, message: str) -> NoReturn:
         raise ArgsError(AWS.component, self.args_check.name, [Problem(loc, message)])
 
     def _shown(self, fe: FrontEnd[Any], field: str, value: Any) -> str:
+        argument = self.field_argument(fe, field)
         secret = to_camel(field) in self.secrets or (
-            self.field_argument(fe, field) == MOVE_KEY and MOVE_KEY in self.secrets
+            argument in (MOVE_KEY, PAIR_KEY) and argument in self.secrets
         )
         return SECRET_SHOWN if secret else shown(value)
 
@@ -203,61 +235,23 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             opts=self._child(),
         )
 
-        hc = a["health_check"]
-        sec = self.secret_if
-        target_group = aws.lb.TargetGroup(
-            f"{prefix}-tg",
-            port=port,
-            protocol="TCP",
-            target_type=sec("targetType", a["target_type"]),
-            vpc_id=vpc_id,
-            # Always explicit: an omitted value is the provider's default, and for a health check
-            # block an omitted protocol becomes HTTP (terraform-provider-aws).
-            preserve_client_ip=sec(
-                "preserveClientIp", "true" if a["preserve_client_ip"] else "false"
-            ),
-            deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
-            connection_termination=True,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                protocol="TCP",
-                port="traffic-port",
-                interval=sec("healthCheck", hc["interval_seconds"]),
-                timeout=sec("healthCheck", health_check_timeout(hc)),
-                healthy_threshold=sec("healthCheck", hc["healthy_threshold"]),
-                unhealthy_threshold=sec("healthCheck", hc["unhealthy_threshold"]),
-            ),
-            tags=tags,
-            opts=self._child(),
+        target_group, listener, registrations = self._port(
+            f"{prefix}-", fe, load_balancer, port, port, api=True, tags=tags
         )
-
-        listener = aws.lb.Listener(
-            f"{prefix}-listener",
-            load_balancer_arn=load_balancer.arn,
-            port=port,
-            protocol="TCP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
-            ],
-            tags=tags,
-            opts=self._child(),
-        )
-
-        registrations: dict[str, aws.lb.TargetGroupAttachment] = {}
-        for primary in a["primaries"]:
-            if not primary["registered"]:
-                continue
-            target = primary.get("address" if a["target_type"] == "ip" else "instance_id")
-            assert target is not None  # guaranteed by the Args check
-            registrations[primary["name"]] = aws.lb.TargetGroupAttachment(
-                f"{prefix}-target-{primary['name']}",
-                target_group_arn=target_group.arn,
-                # Held until every check across arguments passed (outputs resolve late).
-                target_id=self.args_check.gate(sec("primaries", target)),
-                port=port,
-                availability_zone=sec("primaries", primary["zone"]),
-                opts=self._child(),
+        ports: dict[str, AwsPortParts] = {}
+        for extra in a.get("extra_ports") or []:
+            on_primaries = target_port(extra)
+            group, extra_listener, attachments = self._port(
+                f"{prefix}-{extra['name']}-",
+                fe,
+                load_balancer,
+                self.secret_if("extraPorts", extra["port"]),
+                self.secret_if("extraPorts", on_primaries),
+                # The API's health check when it forwards to the API port (api443 -> 6443).
+                api=on_primaries == a["port"],
+                tags=tags,
             )
+            ports[extra["name"]] = AwsPortParts(extra["name"], group, extra_listener, attachments)
 
         records = [
             self._dns_record(prefix, fe, record, load_balancer, internal)
@@ -273,7 +267,108 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             elastic_ips=elastic_ips,
             dns_records=records,
             registrations=registrations,
+            ports=ports,
         )
+
+    def _health_check(self, api: bool) -> aws.lb.TargetGroupHealthCheckArgs:
+        """A target group's health check: the API's (`healthCheck.protocol` tcp: a TCP
+        connect; https: `GET /readyz`, healthy on 200 only), or a TCP connect (an extra port
+        forwarded elsewhere than the API port), on the target group's port, with the
+        `healthCheck` interval and thresholds either way. Protocol always explicit: in a health
+        check block an omitted protocol becomes HTTP (terraform-provider-aws).
+
+        An NLB fails open: when every target of a target group is unhealthy it routes to all
+        of them (AWS, "Health checks for Network Load Balancer target groups"). So during
+        kURL's first-primary preflight (a raw TCP listener on the API port that an https check
+        never finds healthy; docs/research/api-address.md section 3) the NLB still forwards
+        the preflight's connection, as with a TCP check."""
+        hc = self.args["health_check"]
+
+        def sec(value: Any) -> Any:
+            return self.secret_if("healthCheck", value)
+
+        https = api and hc["protocol"] == "https"
+        # The provider keeps a health check's path and matcher when they are left out (computed
+        # attributes), then refuses them on a TCP check: going back from https to tcp needs
+        # them sent empty. `protocol: tcp` given sends them so; the default (no protocol given)
+        # sends neither, as before issue 22, so that existing stacks' inputs stay as they are.
+        cleared = "" if ("healthCheck", "protocol") in self.args_check.given else None
+        return aws.lb.TargetGroupHealthCheckArgs(
+            enabled=True,
+            protocol=sec("HTTPS") if https else "TCP",
+            port="traffic-port",
+            # The API server's readiness; NLBs accept 200-599 and default to 200-399, so a 3xx
+            # would pass unless the matcher says 200. A TCP check takes neither.
+            path=sec(READYZ) if https else cleared,
+            matcher=sec("200") if https else cleared,
+            interval=sec(hc["interval_seconds"]),
+            timeout=sec(health_check_timeout(hc)),
+            healthy_threshold=sec(hc["healthy_threshold"]),
+            unhealthy_threshold=sec(hc["unhealthy_threshold"]),
+        )
+
+    def _port(
+        self,
+        names: str,
+        fe: FrontEnd[Any],
+        load_balancer: aws.lb.LoadBalancer,
+        port: pulumi.Input[int],
+        on_primaries: pulumi.Input[int],
+        *,
+        api: bool,
+        tags: Any,
+    ) -> tuple[aws.lb.TargetGroup, aws.lb.Listener, dict[str, aws.lb.TargetGroupAttachment]]:
+        """One port of a front end (names `<names>tg`, `<names>listener`,
+        `<names>target-<primary>`): a TCP target group on `on_primaries` of the same target
+        type, the listener on `port` forwarding to it, one attachment per registered primary."""
+        a = fe.args
+        sec = self.secret_if
+        target_group = aws.lb.TargetGroup(
+            f"{names}tg",
+            port=on_primaries,
+            protocol="TCP",
+            target_type=sec("targetType", a["target_type"]),
+            vpc_id=sec("vpcId", a["vpc_id"]),
+            # Always explicit: an omitted value is the provider's default, which differs by
+            # target type.
+            preserve_client_ip=sec(
+                "preserveClientIp", "true" if a["preserve_client_ip"] else "false"
+            ),
+            deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
+            connection_termination=True,
+            health_check=self._health_check(api),
+            tags=tags,
+            opts=self._child(),
+        )
+
+        listener = aws.lb.Listener(
+            f"{names}listener",
+            load_balancer_arn=load_balancer.arn,
+            port=port,
+            protocol="TCP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
+            ],
+            tags=tags,
+            opts=self._child(),
+        )
+
+        attachments: dict[str, aws.lb.TargetGroupAttachment] = {}
+        for primary in a["primaries"]:
+            if not primary["registered"]:
+                continue
+            target = primary.get("address" if a["target_type"] == "ip" else "instance_id")
+            assert target is not None  # guaranteed by the Args check
+            attachments[primary["name"]] = aws.lb.TargetGroupAttachment(
+                f"{names}target-{primary['name']}",
+                target_group_arn=target_group.arn,
+                # Held until every check across arguments passed (outputs resolve late).
+                target_id=self.args_check.gate(sec("primaries", target)),
+                port=on_primaries,
+                availability_zone=sec("primaries", primary["zone"]),
+                opts=self._child(),
+            )
+        return target_group, listener, attachments
 
     def _subnet_mappings(
         self, prefix: str, fe: FrontEnd[Any]
@@ -310,7 +405,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
                 )
                 for subnet_id, allocation in zip(subnets, allocations, strict=True)
             ]
-        if a.get("private_ipv4_addresses") is not None:
+        if own_static_addresses(a, "private_ipv4_addresses") is not None:
             return elastic_ips, [
                 aws.lb.LoadBalancerSubnetMappingArgs(
                     subnet_id=self._sec(fe, "subnet_ids", subnet_id),
@@ -365,12 +460,17 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         """An alias A record to the NLB, once the zone is looked up: its name inside the zone's
         (else the record fails, naming the key); an internal NLB in a public zone is warned
         about."""
-        arg = self.record_argument(record)
-        field_secret = self.record_secret(record)
-        loc: Loc = ("dnsRecord", "name") if arg == "dnsRecord" else (MOVE_KEY, "dnsRecord", "name")
+        if fe.public:
+            # publicFrontEnd's own record (the base knows the top level's and the move's).
+            field_secret = "dnsRecord" in self.secrets or PAIR_KEY in self.secrets
+            loc: Loc = (PAIR_KEY, "dnsRecord", "name")
+        else:
+            field_secret = self.record_secret(record)
+            arg = self.record_argument(record)
+            loc = ("dnsRecord", "name") if arg == "dnsRecord" else (MOVE_KEY, "dnsRecord", "name")
 
         def sec(value: Any) -> Any:
-            return self.record_sec(record, value)
+            return pulumi.Output.secret(value) if field_secret else value
 
         fqdn: str = record["name"]
         zone = aws.route53.get_zone_output(
@@ -401,7 +501,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         # Named by the record's name (stable across applies; a new name is a new record beside
         # the old), hashed when the name is secret: a URN is never secret.
         return aws.route53.Record(
-            f"{prefix}-dns-{self.record_name_part(record)}",
+            f"{prefix}-dns-{_name_part(record['name'], field_secret)}",
             zone_id=sec(record["zone_id"]),
             # Known at preview: the name (which replaces the record) never waits for a lookup.
             name=sec(fqdn),
@@ -475,15 +575,48 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         vpc_cidr: Callable[[], pulumi.Output[str]],
         tags: Any,
     ) -> None:
+        """The API port's rules, then each extra port's alike (named `<...>-<port name>-...`):
+        the NLB side on the port clients connect to, the target side on the port on the
+        primaries, once per port on the primaries (an extra port forwarded to the API port, or
+        to another extra port's, reuses that port's target-side rules: AWS refuses a duplicate
+        rule)."""
         a = fe.args
-        prefix = fe.prefix(name)
-        port = self.secret_if("port", a["port"])
+        api_port = a["port"]
+        ports = [_RulePort("", "kURL API", self.secret_if("port", api_port), None, True)]
+        on_primaries = {api_port}
+        for extra in a.get("extra_ports") or []:
+            target = target_port(extra)
+            ports.append(
+                _RulePort(
+                    f"{extra['name']}-",
+                    f"kURL {extra['name']} port",
+                    self.secret_if("extraPorts", extra["port"]),
+                    self.secret_if("extraPorts", target),
+                    target not in on_primaries,
+                )
+            )
+            on_primaries.add(target)
+        for port in ports:
+            self._port_rules(name, fe, parts, port, instance_sg, vpc_cidr, tags)
+
+    def _port_rules(
+        self,
+        name: str,
+        fe: FrontEnd[Any],
+        parts: AwsFrontEndParts,
+        p: "_RulePort",
+        instance_sg: pulumi.Input[str] | None,
+        vpc_cidr: Callable[[], pulumi.Output[str]],
+        tags: Any,
+    ) -> None:
+        a = fe.args
+        prefix = f"{fe.prefix(name)}-{p.tag}"
         internal = a["scheme"] == "internal"
 
         def shared(suffix: str, *values: Any) -> str:
             # A rule on the primaries' group with a known source is shared by the front ends;
             # one whose source is an output is named by its front end.
-            return f"{prefix if any(is_output(v) for v in values) else name}-{suffix}"
+            return f"{prefix if any(is_output(v) for v in values) else f'{name}-{p.tag}'}{suffix}"
 
         def clients() -> list[tuple[str, pulumi.Input[str]]]:
             """(name suffix, CIDR) of allowedClientCidrs, or of the VPC CIDR by default."""
@@ -512,10 +645,12 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
             cidr: pulumi.Input[str] | None = None,
             peer_group: pulumi.Input[str] | None = None,
             egress: bool = False,
+            target: bool = False,
         ) -> None:
             if key in self.security_group_rules:
                 return  # the other front end's, with the same source
             kind = aws.vpc.SecurityGroupEgressRule if egress else aws.vpc.SecurityGroupIngressRule
+            port = p.on_primaries if target else p.port
             self.security_group_rules[key] = kind(
                 key,
                 security_group_id=group,
@@ -529,43 +664,48 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
                 opts=self._child(),
             )
 
+        what = p.what
         if parts.security_group is not None:
             nlb_sg = parts.security_group.id
             for suffix, cidr in clients():
-                rule(f"{prefix}-clients-{suffix}", nlb_sg, "kURL API clients", cidr=cidr)
-            # Health checks and forwarded traffic leave through the NLB SG's outbound rules.
-            rule(
-                f"{prefix}-nlb-to-targets",
-                nlb_sg,
-                "kURL API targets and health checks",
-                peer_group=instance_sg,
-                cidr=None if instance_sg else vpc_cidr(),
-                egress=True,
-            )
+                rule(f"{prefix}clients-{suffix}", nlb_sg, f"{what} clients", cidr=cidr)
+            if p.target_side:
+                # Health checks and forwarded traffic leave through the NLB SG's outbound rules.
+                rule(
+                    f"{prefix}nlb-to-targets",
+                    nlb_sg,
+                    f"{what} targets and health checks",
+                    peer_group=instance_sg,
+                    cidr=None if instance_sg else vpc_cidr(),
+                    egress=True,
+                    target=True,
+                )
             for suffix, cidr in hairpin_sources():
                 rule(
-                    f"{prefix}-hairpin-{suffix}",
+                    f"{prefix}hairpin-{suffix}",
                     nlb_sg,
-                    "kURL API from primaries (hairpin)",
+                    f"{what} from primaries (hairpin)",
                     cidr=cidr,
                 )
             if instance_sg:
-                rule(
-                    f"{prefix}-primaries-from-nlb",
-                    instance_sg,
-                    "kURL API from the NLB",
-                    peer_group=nlb_sg,
-                )
+                if p.target_side:
+                    rule(
+                        f"{prefix}primaries-from-nlb",
+                        instance_sg,
+                        f"{what} from the NLB",
+                        peer_group=nlb_sg,
+                        target=True,
+                    )
                 if internal:
                     # Hairpin: a primary calling an internal NLB arrives with its own address.
                     # (A public NLB sees its public egress IP instead: hairpin-<cidr> above.)
                     rule(
-                        f"{prefix}-nlb-from-primaries",
+                        f"{prefix}nlb-from-primaries",
                         nlb_sg,
-                        "kURL API from primaries (hairpin)",
+                        f"{what} from primaries (hairpin)",
                         peer_group=instance_sg,
                     )
-        elif instance_sg:
+        elif instance_sg and p.target_side:
             # Without an NLB SG, targets see the NLB's private addresses (client IP preservation
             # off), which live in the NLB's subnets.
             for i, subnet_id in enumerate(a["subnet_ids"]):
@@ -577,25 +717,49 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
                     self._sec(
                         fe,
                         "subnet_ids",
-                        map_input(subnet_id, "kURL API from the NLB in {}".format),
+                        map_input(subnet_id, f"{what} from the NLB in {{}}".format),
                     ),
                     cidr=self._subnet_cidr(subnet_id),
+                    target=True,
                 )
             if a["preserve_client_ip"]:
                 for suffix, cidr in clients():
                     rule(
                         shared(f"primaries-from-clients-{suffix}", cidr if suffix != "vpc" else 0),
                         instance_sg,
-                        "kURL API clients",
+                        f"{what} clients",
                         cidr=cidr,
+                        target=True,
                     )
                 for suffix, cidr in hairpin_sources():
                     rule(
                         shared(f"primaries-from-hairpin-{suffix}", cidr),
                         instance_sg,
-                        "kURL API from primaries (hairpin)",
+                        f"{what} from primaries (hairpin)",
                         cidr=cidr,
+                        target=True,
                     )
+
+
+@dataclass(frozen=True)
+class _RulePort:
+    """A port as the network rules see it: the API port, or an extra port."""
+
+    tag: str  # in rule names after the front end's prefix: "" (API) or "<port name>-"
+    what: str  # in descriptions: "kURL API", "kURL kotsadm port"
+    port: Any  # on the NLB (the listener's)
+    target: Any  # on the primaries; None: the same as `port`
+    target_side: bool  # the first port forwarding to its port on the primaries
+
+    @property
+    def on_primaries(self) -> Any:
+        return self.port if self.target is None else self.target
+
+
+def _name_part(fqdn: str, secret: bool) -> str:
+    """A record's FQDN as part of a resource name: a digest when the record is secret (a URN is
+    never secret), as the base's `record_name_part`."""
+    return hashlib.sha256(fqdn.encode()).hexdigest()[:12] if secret else fqdn
 
 
 def cidr_suffix(cidr: pulumi.Input[str], index: int, what: str = "cidr") -> str:

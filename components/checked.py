@@ -175,7 +175,11 @@ def _leaf(value: Any, loc: Loc, outputs: dict[Loc, Any], *, records: bool = Fals
     if isinstance(value, (list, tuple)):
         return [_leaf(v, (*loc, i), outputs, records=records) for i, v in enumerate(value)]
     if records and isinstance(value, Mapping) and not is_output(value):
-        return {to_camel(k): _leaf(v, (*loc, to_camel(k)), outputs) for k, v in value.items()}
+        # A record in a record (addressMove.dnsRecord, publicFrontEnd.dnsRecord) is walked too.
+        return {
+            to_camel(k): _leaf(v, (*loc, to_camel(k)), outputs, records=isinstance(v, Mapping))
+            for k, v in value.items()
+        }
     if has_output(value):
         outputs[loc] = value
         return Unknown(loc)
@@ -340,29 +344,29 @@ def _name_problems(name: str) -> list[Problem]:
     return []
 
 
-def _others(subject: Subject[Any]) -> list[tuple[str, Subject[Any]]]:
+def _others(subject: Subject[Any]) -> list[tuple[str, Subject[Any], frozenset[str]]]:
     """The Args as each other front end sees them (an address move's, the public one), by the
-    argument that adds it. Every rule checks them too, so each front end is as valid as the
-    current one."""
+    argument that adds it, with the keys (camelCase) that argument decides for it: those the
+    move gives; every field the public front end's record declares, given or defaulted (its
+    record overlays them all). Every rule checks them too, so each front end is as valid as
+    the current one."""
     out = []
     for key, args in other_front_ends(subject.args):
         given = {loc[1:] for loc in subject.given if loc[:1] == (key,) and len(loc) > 1}
-        out.append((key, Subject(subject.name, args, subject.decl, subject.given | given)))
+        keys = {str(loc[1]) for loc in subject.given if len(loc) == 2 and loc[0] == key}
+        if key == PAIR_KEY:
+            keys |= {to_camel(field) for field in subject.args[PAIR]}
+        other = Subject(subject.name, args, subject.decl, subject.given | given)
+        out.append((key, other, frozenset(keys)))
     return out
 
 
 def _relocated(
-    found: list[Problem], problems: list[Problem], key: str, other: Subject[Any]
+    found: list[Problem], problems: list[Problem], key: str, keys: frozenset[str]
 ) -> list[Problem]:
-    """Problems of another front end's Args not found already, named where the user gave the
-    value: in `key` (addressMove, publicFrontEnd) for a field it gives, else the field itself,
+    """Problems of another front end's Args not found already, named where the value comes
+    from: in `key` (addressMove, publicFrontEnd) for a field in `keys`, else the field itself,
     saying it is that front end's problem."""
-    keys = frozenset(str(loc[1]) for loc in other.given if len(loc) == 2 and loc[0] == key)
-    if key == PAIR_KEY:
-        # Every field the public front end's record declares is its own (given or defaulted,
-        # never the internal front end's): a problem with one names the record's key.
-        record = specs(other.decl.args)[PAIR].declared
-        keys |= {spec.key for spec in specs(record).values()}
     seen = {(p.loc, p.message) for p in found}
     out = []
     for p in problems:
@@ -431,8 +435,8 @@ class ArgsCheck(Generic[A]):
         for rule in self.decl.rules:
             try:
                 found = list(rule.check(subject))
-                for key, other in others:
-                    found += _relocated(found, list(rule.check(other)), key, other)
+                for key, other, keys in others:
+                    found += _relocated(found, list(rule.check(other)), key, keys)
                 problems += found
             except Exception:
                 if not unknown:

@@ -584,7 +584,14 @@ def test_the_full_example_stack_passes_the_gate() -> None:
     assert out.returncode == 0, out.stderr
     preview = json.loads(out.stdout)
     names = {r["name"]: r for r in preview["resources"]}
-    assert {n for n in names if n.startswith("kurl-eip-")} == {f"kurl-eip-{s}" for s in SUBNETS}
+    # Issue 22 made it an internal NLB with private addresses; the Elastic IPs are its public
+    # front end's (publicFrontEnd), one per public subnet.
+    public_subnets = [f"subnet-0a1b2c3d4e5f607{i}" for i in (44, 55, 66)]
+    assert {n for n in names if "-eip-" in n} == {f"kurl-public-eip-{s}" for s in public_subnets}
+    assert names["kurl-nlb"]["inputs"]["subnetMappings"] == [
+        {"subnetId": s, "privateIpv4Address": a}
+        for s, a in zip(SUBNETS, ["10.0.1.5", "10.0.2.5", "10.0.3.5"], strict=True)
+    ]
     assert names["kurl-dns-api.kurl.example.com"]["inputs"]["name"] == "api.kurl.example.com"
     assert preview["outputs"]["loadBalancerAddress"] == "api.kurl.example.com:6443"
     assert preview["policy"]["diagnostics"] == []

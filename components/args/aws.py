@@ -23,9 +23,13 @@ from ..scalars import (
     VpcId,
 )
 from .common import (
+    DEFAULT_FRONT_END,
     HAIRPIN,
     MOVE,
     MOVE_KEY,
+    PAIR,
+    PAIR_KEY,
+    PAIR_LABEL,
     PRIMARY_NAME,
     SHARED_RULES,
     STACK_TAG,
@@ -171,6 +175,53 @@ class AwsAddressMoveArgs(TypedDict):
 
 
 @declared
+class AwsPublicFrontEndArgs(TypedDict):
+    """A public (internet-facing) NLB beside the internal one, on the same primaries: nodes use
+    the internal NLB, admins and CI this one (kURL's `public-address`). Its own target groups,
+    listeners, attachments and security group; IP targets with client IP preservation off, as
+    the internal NLB's. Its resources are named `<name>-public-...`."""
+
+    subnet_ids: SubnetIds
+    (
+        "Its subnets: public subnets (routed to an internet gateway), one per availability "
+        "zone. They may be the internal NLB's (AWS allows several NLBs in one subnet)."
+    )
+
+    allowed_client_cidrs: NotRequired[AllowedClientCidrs]
+    (
+        "IPv4 CIDR blocks that may reach the API through the public NLB (admins, CI): as "
+        "`allowedClientCidrs` for a public NLB, required there (never silently 0.0.0.0/0)."
+    )
+
+    hairpin_source_cidrs: NotRequired[HairpinSourceCidrs]
+    (
+        "The primaries' public egress addresses (NAT gateways' Elastic IPs or their own public "
+        "IPs): a primary reaching the public NLB arrives from them. Required unless its "
+        "`allowedClientCidrs` lists 0.0.0.0/0."
+    )
+
+    elastic_ips: NotRequired[ElasticIps]
+    """As `elasticIps`, for the public NLB (default false)."""
+
+    elastic_ip_allocation_ids: NotRequired[ElasticIpAllocationIds]
+    """As `elasticIpAllocationIds`, for the public NLB; not with its `elasticIps`."""
+
+    load_balancer_security_group: NotRequired[LoadBalancerSecurityGroup]
+    """As `loadBalancerSecurityGroup`, for the public NLB (default true)."""
+
+    dns_record: NotRequired[DnsRecord]
+    (
+        "A Route 53 alias record for the public NLB: kURL's `public-address` and "
+        "`publicLoadBalancerHost` are then its name (else the NLB's DNS name). Another name "
+        "than `dnsRecord`."
+    )
+
+
+# The front-end fields a public front end gives (its other fields are the top level's).
+PUBLIC_FIELDS = frozenset(AwsPublicFrontEndArgs.__annotations__)
+
+
+@declared
 class AwsKurlNlbArgs(TypedDict):
     """Arguments of AwsKurlNlb: an AWS Network Load Balancer for a kURL control plane."""
 
@@ -252,7 +303,11 @@ class AwsKurlNlbArgs(TypedDict):
             ),
         ]
     ]
-    """Target group health check."""
+    (
+        "Target group health check, on each target group's port. `protocol: https` is an HTTPS "
+        "`GET /readyz`, healthy on 200 only; an NLB fails open while every target is unhealthy, "
+        "so kURL's first-primary preflight (a raw TCP listener) still gets through."
+    )
 
     extra_ports: NotRequired[ExtraPorts]
     (
@@ -286,6 +341,13 @@ class AwsKurlNlbArgs(TypedDict):
         "A Route 53 alias record for the NLB: the API address is then this name, and "
         "replacing the NLB is an update of the record (alias records answer with the NLB's "
         "TTL, 60 seconds)."
+    )
+
+    public_front_end: NotRequired[AwsPublicFrontEndArgs]
+    (
+        "With `scheme: internal`: a public NLB beside the internal one, on the same primaries "
+        "(its own target groups, listeners and attachments, IP targets): nodes use the internal "
+        "NLB, admins and CI the public one, whose host kURL trusts as `public-address`."
     )
 
     front_end: NotRequired[FrontEnd]
@@ -396,6 +458,19 @@ def subnets_are_listed_once(s: Aws) -> Iterator[Problem]:
 STATIC_ADDRESSES = ("elastic_ip_allocation_ids", "private_ipv4_addresses")
 
 
+def own_static_addresses(a: Any, field: str) -> Any:
+    """A front end's `field` (one of STATIC_ADDRESSES). The public front end's view
+    (publicFrontEnd) inherits the internal NLB's `privateIpv4Addresses`, which are not its own:
+    an internet-facing NLB has public addresses only (its record does not declare the field)."""
+    if (
+        field == "private_ipv4_addresses"
+        and a["front_end"] == PAIR_LABEL
+        and a["scheme"] == "public"
+    ):
+        return None
+    return a.get(field)
+
+
 @rule(
     "Static addresses match the scheme: `elasticIps` and `elasticIpAllocationIds` (one or the "
     "other) only with `scheme: public`, `privateIpv4Addresses` only with `scheme: internal`; "
@@ -403,7 +478,8 @@ STATIC_ADDRESSES = ("elastic_ip_allocation_ids", "private_ipv4_addresses")
 )
 def static_addresses_match_the_scheme(s: Aws) -> Iterator[Problem]:
     a: Any = s.args  # read by field name from a list
-    allocations, private = a.get("elastic_ip_allocation_ids"), a.get("private_ipv4_addresses")
+    allocations = a.get("elastic_ip_allocation_ids")
+    private = own_static_addresses(a, "private_ipv4_addresses")
     if a["scheme"] == "internal":
         if a["elastic_ips"]:
             yield Problem(
@@ -432,7 +508,7 @@ def static_addresses_match_the_scheme(s: Aws) -> Iterator[Problem]:
         )
     subnets = len(a["subnet_ids"])
     for field in STATIC_ADDRESSES:
-        values = a.get(field)
+        values = own_static_addresses(a, field)
         if values is not None and len(values) != subnets:
             yield Problem(
                 (to_camel(field),),
@@ -449,7 +525,7 @@ def static_addresses_are_listed_once(s: Aws) -> Iterator[Problem]:
     a: Any = s.args  # read by field name from a list
     for field in STATIC_ADDRESSES:
         first: dict[str, int] = {}
-        for i, value in enumerate(a.get(field) or []):
+        for i, value in enumerate(own_static_addresses(a, field) or []):
             if value in first:
                 yield Problem(
                     (to_camel(field), i),
@@ -629,7 +705,8 @@ AWS_RULES_PER_GROUP = 60
     "`name` gives names AWS accepts: the NLB and target group (`<name>-nlb-...`, "
     "`<name>-tg-...`) must not start with `internal-`, the NLB security group "
     "(`<name>-nlb-sg-...`) not with `sg-`; `allowedClientCidrs` fits one security group "
-    f"(at most {AWS_RULES_PER_GROUP - 1} blocks besides the hairpin rule)."
+    f"(at most {AWS_RULES_PER_GROUP - 1} blocks besides the hairpin rule; with `extraPorts` "
+    "each port has its own rules, so at most 60 / ports - 1)."
 )
 def aws_names_and_rules_are_accepted(s: Aws) -> Iterator[Problem]:
     for suffix, what in (("-nlb", "load balancer"), ("-tg", "target group")):
@@ -646,13 +723,86 @@ def aws_names_and_rules_are_accepted(s: Aws) -> Iterator[Problem]:
             'refuses security group names starting with "sg-"; choose another name',
         )
     clients = s.args["allowed_client_cidrs"] or []
-    if len(clients) > AWS_RULES_PER_GROUP - 1:
+    ports = 1 + len(s.args.get("extra_ports") or [])
+    most = AWS_RULES_PER_GROUP // ports - 1
+    if len(clients) > most:
+        per_port = f" per port ({ports}: port and extraPorts)" if ports > 1 else ""
         yield Problem(
             ("allowedClientCidrs",),
-            f"lists {len(clients)} blocks; each is one rule of the NLB security group, which "
-            f"takes at most {AWS_RULES_PER_GROUP} inbound rules (AWS quota) with the hairpin "
-            f"rule: list at most {AWS_RULES_PER_GROUP - 1} (e.g. merge them into wider blocks)",
+            f"lists {len(clients)} blocks; each is one rule of the NLB security group"
+            f"{per_port}, which takes at most {AWS_RULES_PER_GROUP} inbound rules (AWS quota) "
+            f"with the hairpin rule: list at most {most} (e.g. merge them into wider blocks)",
         )
+
+
+# AWS: load balancer and target group names are at most 32 characters; pulumi-aws appends "-"
+# and 7 random characters to the logical name.
+AWS_NAME_MAX, AUTONAME_SUFFIX = 32, 8
+
+
+@rule(
+    "Each extra port's target group (`<name>[-<front end label>]-<port name>-tg`, on every "
+    "front end) fits AWS's 32-character names with the 8 characters pulumi-aws appends."
+)
+def extra_port_names_fit(s: Aws) -> Iterator[Problem]:
+    label = s.args["front_end"]
+    prefix = s.name if label == DEFAULT_FRONT_END else f"{s.name}-{label}"
+    room = AWS_NAME_MAX - AUTONAME_SUFFIX - len(prefix) - len("--tg")
+    for i, extra in enumerate(s.args.get("extra_ports") or []):
+        group = f"{prefix}-{extra['name']}-tg"
+        if len(group) + AUTONAME_SUFFIX > AWS_NAME_MAX:
+            yield Problem(
+                ("extraPorts", i, "name"),
+                f"{shown(extra['name'])} makes the target group name {group}-xxxxxxx, longer "
+                f"than AWS's {AWS_NAME_MAX} characters; give a name of at most {max(room, 0)} "
+                f"characters (or a shorter {ref('name')} or front end label)",
+            )
+
+
+@rule(
+    "An extra port's name is no front end's label (`frontEnd`, `addressMove.frontEnd`, "
+    "`public`): its resources are named `<name>-<port name>-...` beside `<name>-<label>-...`."
+)
+def extra_port_names_are_not_labels(s: Aws) -> Iterator[Problem]:
+    a: Any = s.args
+    labels = {a["front_end"], PAIR_LABEL, (a.get(MOVE) or {}).get("front_end")}
+    for i, extra in enumerate(a.get("extra_ports") or []):
+        if extra["name"] in labels:
+            yield Problem(
+                ("extraPorts", i, "name"),
+                f"{shown(extra['name'])} is a front end's label, and the port's resources "
+                f"(<name>-{extra['name']}-tg, ...) would take that front end's names; give "
+                "the port another name",
+            )
+
+
+@rule(
+    "`publicFrontEnd.dnsRecord` is another record than `dnsRecord` and the address move's: "
+    "another name, or the same name in another hosted zone (split-horizon DNS)."
+)
+def public_record_is_its_own(s: Aws) -> Iterator[Problem]:
+    a: Any = s.args
+    pair = a.get(PAIR) or {}
+    record = pair.get("dns_record")
+    if record is None:
+        return
+    others = (
+        ("dns_record", a.get("dns_record")),
+        (MOVE, (a.get(MOVE) or {}).get("dns_record")),
+    )
+    for key, other in others:
+        if (
+            other is not None
+            and other["name"] == record["name"]
+            and isinstance(other["zone_id"], str)
+            and other["zone_id"] == record["zone_id"]
+        ):
+            yield Problem(
+                (PAIR_KEY, "dnsRecord", "name"),
+                f"{shown(record['name'])} in zone {shown(record['zone_id'])} is also the record "
+                f"in {ref(key)}: a record names one NLB; give the public NLB another name (or "
+                "the same name in another hosted zone: split-horizon DNS)",
+            )
 
 
 AWS = Declaration(
@@ -674,6 +824,9 @@ AWS = Declaration(
         public_hairpin_sources_are_listed,
         tags_are_aws_tags,
         aws_names_and_rules_are_accepted,
+        extra_port_names_fit,
+        extra_port_names_are_not_labels,
+        public_record_is_its_own,
     ),
     title="AWS",
     public_lb="a public NLB",

@@ -31,8 +31,11 @@ SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 # current one's address or record name). The doubles answer the new address's lookup.
 FULL_MOVES: dict[str, dict[str, Any]] = {
     "aws": {
+        # A new internal NLB (the public one, publicFrontEnd, stays): its own private addresses
+        # and record, in the private zone.
         "frontEnd": "v2",
-        "dnsRecord": {"zoneId": "Z0123456789ABCDEFGHIJ", "name": "api2.kurl.example.com"},
+        "privateIpv4Addresses": ["10.0.1.6", "10.0.2.6", "10.0.3.6"],
+        "dnsRecord": {"zoneId": "Z0123456789PRIVATEZONE", "name": "api2.kurl.example.com"},
     },
     "azure": {
         "frontEnd": "v2",
