@@ -600,6 +600,15 @@ BAD = [
         ["kurl-lb:allowedClientCidrs", "per port (2: port and extraPorts)", "at most 29"],
     ),
     (
+        "pair-name-too-long",
+        {"name": "kurl-production", "aws.publicFrontEnd": PAIR},
+        [
+            'kurl-lb:aws.publicFrontEnd: "public" makes resource names start with '
+            "kurl-production-public",
+            "use a shorter name",
+        ],
+    ),
+    (
         "pair-without-subnets",
         {"aws.publicFrontEnd": {"allowedClientCidrs": ["203.0.113.0/24"]}},
         ["kurl-lb:aws.publicFrontEnd.subnetIds: is required", "allowed: list of subnet IDs"],
@@ -677,11 +686,11 @@ BAD = [
         ["kurl-lb:aws.publicFrontEnd: is only used with scheme internal"],
     ),
     (
-        "pair-name-too-long",
+        "pair-name-too-long-11",
         {"name": "abcdefghijk", "aws.publicFrontEnd": PAIR},
         [
+            'kurl-lb:aws.publicFrontEnd: "public" makes resource names start with '
             "abcdefghijk-public, longer than 16 characters",
-            "(for the front end publicFrontEnd adds)",
         ],
     ),
 ]

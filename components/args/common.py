@@ -59,13 +59,18 @@ PAIR_KEY = "publicFrontEnd"
 PAIR_LABEL = "public"
 
 
-def with_pair(args: Mapping[str, Any]) -> dict[str, Any] | None:
+class PublicView(dict[str, Any]):
+    """The Args as the public front end sees them (rules tell it from the Args by its type)."""
+
+
+def with_pair(args: Mapping[str, Any]) -> PublicView | None:
     """The Args as the public front end sees them: every field its record declares (given or
     defaulted) in place of the top-level one, scheme public, its label; None without one."""
     pair = args.get(PAIR)
     if not isinstance(pair, Mapping):
         return None
-    return {**args, **pair, "scheme": "public", "front_end": PAIR_LABEL, MOVE: None, PAIR: None}
+    fixed = {"scheme": "public", "front_end": PAIR_LABEL, MOVE: None, PAIR: None}
+    return PublicView({**args, **pair, **fixed})
 
 
 def other_front_ends(args: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -90,7 +95,8 @@ class HealthCheckArgs(TypedDict):
         "`tcp` (default): a TCP connect to the API port, which kURL's first-primary load "
         "balancer preflight also passes. `https`: `GET /readyz` on the API port, healthy on "
         "200 only, which needs the API server's anonymous access to `/readyz` (kURL leaves "
-        "it on; docs/config.md says how to check)."
+        "it on; docs/config.md says how to check). To go back from `https`, write `tcp` "
+        "(AWS keeps an HTTPS check's path and matcher when the key is only removed)."
     )
 
     interval_seconds: NotRequired[int]
@@ -294,16 +300,20 @@ def _next_label(label: str) -> str:
     f"`name`, `-` and the label fit in {NAME_MAX} characters."
 )
 def front_end_labels_fit_names(s: Subject[Any]) -> Iterator[Problem]:
+    if isinstance(s.args, PublicView):
+        return  # the public front end's label: reported once, at publicFrontEnd, below
     move = s.args.get(MOVE) or {}
     for loc, label in (
         (("frontEnd",), s.args["front_end"]),
         ((MOVE_KEY, "frontEnd"), move.get("front_end")),
+        ((PAIR_KEY,), PAIR_LABEL if s.args.get(PAIR) is not None else None),
     ):
         if label and label != DEFAULT_FRONT_END and len(s.name) + 1 + len(label) > NAME_MAX:
             yield Problem(
                 loc,
                 f"{shown(label)} makes resource names start with {s.name}-{label}, longer than "
-                f"{NAME_MAX} characters (the cloud's name limits); use a shorter label or name",
+                f"{NAME_MAX} characters (the cloud's name limits); use a shorter "
+                + ("name" if loc == (PAIR_KEY,) else "label or name"),
             )
 
 
