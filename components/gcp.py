@@ -357,6 +357,8 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         def rule(
             logical: str, port: pulumi.Input[str], key: str | None
         ) -> gcp.compute.ForwardingRule:
+            # Only the API port's rule is the address kURL holds: an extra port's is removed
+            # with its port, without unprotecting (its IP is the protected address's).
             return gcp.compute.ForwardingRule(
                 logical,
                 region=a["region"],
@@ -369,7 +371,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
                 network=sec("network", a["network"]) if internal else None,
                 subnetwork=subnetwork,
                 labels=sec("tags", self._labels()),
-                opts=self._child(protect=protect),
+                opts=self._child(protect=protect and key is None),
             )
 
         forwarding_rule = rule(f"{prefix}-fr", sec("port", str(a["port"])), None)

@@ -164,7 +164,9 @@ def test_an_extra_port_gets_its_check_backend_rule_and_firewall(gcp_dev: dict[st
         f"projects/{GCP_PROJECT}/regions/us-central1/backendServices/kurl-backend-kotsadm-a1b2c3d"
     )
     assert rule["networkTier"] == "PREMIUM"
-    assert graph.by_name("kurl-fr-kotsadm").protect is True
+    # Not the API address: removing the port deletes it without unprotecting.
+    assert graph.by_name("kurl-fr-kotsadm").protect is False
+    assert graph.by_name("kurl-fr").protect is True
     firewall = graph.by_name("kurl-allow-port-kotsadm").inputs
     assert firewall["allows"] == [{"protocol": "tcp", "ports": ["8800"]}]
     assert firewall["sourceRanges"] == [*EXTERNAL_PROBERS, "203.0.113.0/24"]
