@@ -190,10 +190,13 @@ def run_project(
     preview: bool = False,
     graph: Graph | None = None,
     secret_keys: list[str] | None = None,
+    outputs: Mapping[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = OUTPUTS,
+    invokes: Mapping[str, Callable[[pulumi.runtime.MockCallArgs], dict[str, Any]]] = INVOKES,
 ) -> Graph:
     """Run this project's __main__.py for a stack `test` with `config`; `secret_keys` are the
-    keys the engine says are secret (as PULUMI_CONFIG_SECRET_KEYS)."""
-    mocks = PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=preview)
+    keys the engine says are secret (as PULUMI_CONFIG_SECRET_KEYS); `outputs` and `invokes`
+    what the mocks compute and answer."""
+    mocks = PreviewMocks(outputs=outputs, invokes=invokes, preview=preview)
     with program_directory(PROJECT_ROOT):
         return record(
             main_program(PROJECT_ROOT),

@@ -31,6 +31,7 @@ from tests.conftest import (
     assert_rejected,
     bad_config_params,
     encode,
+    run_project,
     with_changes,
 )
 
@@ -73,16 +74,7 @@ def allocation_id(name: str) -> str:
 
 def run(config: dict[str, Any], graph: Graph | None = None) -> Graph:
     """The project's program under the mock engine, with Route 53 zones and EIPs answered."""
-    mocks = PreviewMocks(outputs=ADDRESS_OUTPUTS, invokes=ADDRESS_INVOKES, preview=False)
-    with program_directory(PROJECT_ROOT):
-        return record(
-            main_program(PROJECT_ROOT),
-            project="kurl-lb",
-            stack="test",
-            config=encode(config),
-            mocks=mocks,
-            graph=graph,
-        )
+    return run_project(config, graph=graph, outputs=ADDRESS_OUTPUTS, invokes=ADDRESS_INVOKES)
 
 
 def in_child(fn: Callable[..., T], *args: Any) -> T:

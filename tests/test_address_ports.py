@@ -10,32 +10,13 @@ import pytest
 
 from offline.address import address_changes, api_ports
 from offline.diff import diff
-from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
-from tests.conftest import (
-    AWS_DEV,
-    AZURE_DEV,
-    GCP_DEV,
-    INVOKES,
-    OUTPUTS,
-    PROJECT_ROOT,
-    encode,
-    with_changes,
-)
+from tests.conftest import AWS_DEV, AZURE_DEV, GCP_DEV, run_project, with_changes
 
 DEV = {"aws": AWS_DEV, "azure": AZURE_DEV, "gcp": GCP_DEV}
 KOTSADM = {"name": "kotsadm", "port": 8800}
 
 
-def run(config: dict[str, Any]) -> Graph:
-    mocks = PreviewMocks(outputs=OUTPUTS, invokes=INVOKES, preview=False)
-    with program_directory(PROJECT_ROOT):
-        return record(
-            main_program(PROJECT_ROOT),
-            project="kurl-lb",
-            stack="test",
-            config=encode(config),
-            mocks=mocks,
-        )
+run = run_project
 
 
 def moves(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ import pytest
 from components.args.common import READYZ
 from components.aws import AwsKurlNlb
 from components.stack import stack_args
-from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
+from offline.recorder import Graph, PreviewMocks, record
 from tests.conftest import (
     AWS_DEV,
     PROJECT_ROOT,
@@ -25,6 +25,7 @@ from tests.conftest import (
     assert_rejected,
     bad_config_params,
     encode,
+    run_project,
     with_changes,
 )
 from tests.test_address_aws import (
@@ -71,16 +72,7 @@ INVOKES = {
 def run(config: dict[str, Any], graph: Graph | None = None) -> Graph:
     """The project's program under the mock engine (tests/test_address_aws.py's `run`), with
     the public subnets' lookups answered too."""
-    mocks = PreviewMocks(outputs=ADDRESS_OUTPUTS, invokes=INVOKES, preview=False)
-    with program_directory(PROJECT_ROOT):
-        return record(
-            main_program(PROJECT_ROOT),
-            project="kurl-lb",
-            stack="test",
-            config=encode(config),
-            mocks=mocks,
-            graph=graph,
-        )
+    return run_project(config, graph=graph, outputs=ADDRESS_OUTPUTS, invokes=INVOKES)
 
 
 def component(config: dict[str, Any], **changes: Any) -> tuple[Graph, AwsKurlNlb]:
