@@ -29,7 +29,7 @@ from .address import (
     provider_setting_changes,
     replacement_warnings,
 )
-from .against import RevisionError, program_at, stack_config_at
+from .against import RevisionError, commit_of, program_at, stack_config_at
 from .escape import escape_text
 from .invokes import InvokesFileError, read_invokes
 from .limits import DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_RPCS, Caps
@@ -329,6 +329,8 @@ def _main(argv: list[str] | None) -> int:
             read_policy_config(args.policy_pack_config) if args.policy_pack_config else None
         )
         files = read_stack(args.program, args.stack)
+        if args.against:  # a revision that names no commit fails before anything starts
+            commit_of(args.program.resolve(), args.against)
         from .analyzer import PackProcess
 
         gate: PolicyGate | None = None
