@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from offline.analyzer import PolicyPackError, analyze
+from offline.analyzer import PolicyGate, PolicyPackError, analyze
 from offline.recorder import Graph
 from tests.conftest import PROJECT_ROOT
+from tests.inprocess import preview
 from tests.test_offline_preview import run_preview
 
 FOREIGN = PROJECT_ROOT / "tests" / "programs" / "aws_instance_targets"
@@ -66,6 +67,17 @@ def test_example_stacks_pass_the_gate_with_nothing_skipped(runs: Runs, stack: st
     assert result.returncode == 0, result.stdout + result.stderr
     doc = json.loads(result.stdout)
     assert doc["policy"]["diagnostics"] == []  # no mandatory, no advisory, no "can't run" note
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_gates_document_is_the_in_process_steps_byte_for_byte(
+    runs: Runs, pack: PolicyGate, stack: str
+) -> None:
+    """The gate's process (its engine, the program's own process, the pack over gRPC) gives
+    what tests/inprocess.py gives from a recording under the SDK's mock engine: the ground for
+    the tests that preview in-process."""
+    result = runs[stack].result()
+    assert result.stdout == preview(stack, pack=pack, as_json=True).stdout + "\n"
 
 
 def test_a_pack_that_fails_to_start_is_a_clear_error(tmp_path: Path) -> None:
