@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from offline import analyzer, cli
 from offline.stackfile import MAX_NODES, StackFileError, read_stack
 from tests.conftest import PROJECT_ROOT
+from tests.inprocess import record_stack
 from tests.test_offline_preview import copy_program, dev_stack_config, run_preview
 
 PROJECT = "name: kurl-lb\nruntime: python\n"
@@ -99,7 +99,7 @@ def test_text_lists_resources_in_one_stable_order() -> None:
     from offline.recorder import Graph, RecordedInvoke
     from offline.render import render_text
 
-    graph = run_graph("dev")
+    graph = record_stack("dev")
     graph.invokes = [RecordedInvoke("aws:a", {"x": 2}), RecordedInvoke("aws:a", {"x": 1})]
     graph.diagnostics = [("warning", "b"), ("warning", "a")]
     expected = render_text(graph)
@@ -109,16 +109,6 @@ def test_text_lists_resources_in_one_stable_order() -> None:
         shuffled.invokes = random.Random(seed).sample(graph.invokes, len(graph.invokes))
         shuffled.diagnostics = random.Random(seed).sample(graph.diagnostics, len(graph.diagnostics))
         assert render_text(shuffled) == expected
-
-
-def run_graph(stack: str) -> Any:
-    import time
-
-    from offline.runner import run_program
-
-    return run_program(
-        read_stack(PROJECT_ROOT, stack), PROJECT_ROOT, deadline=time.monotonic() + 120
-    )
 
 
 def test_the_gate_works_with_loopback_down() -> None:
