@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
+from offline.analyzer import PolicyGate, PolicyPackError, policy_gate
+from offline.policyconfig import read_policy_config
 from offline.recorder import UNKNOWN
 from tests.conftest import PROJECT_ROOT
+from tests.inprocess import preview
 from tests.test_offline_preview import copy_program, run_preview
 
 FOREIGN = PROJECT_ROOT / "tests" / "programs" / "aws_instance_targets"
@@ -373,15 +376,20 @@ def test_policy_pack_config_sets_enforcement_levels_like_the_cli(tmp_path: Path)
 
 
 def test_policy_pack_config_disables_and_sets_properties(tmp_path: Path) -> None:
-    # The foreign NLB serves 6443; with apiPorts [443] the pack does not judge it.
-    result = run_foreign_with_config(
-        tmp_path,
-        {
-            "aws-internal-nlb-ip-targets": {"apiPorts": [443]},
-            "aws-internal-nlb-no-client-ip-preservation": "disabled",
-        },
+    # The foreign NLB serves 6443; with apiPorts [443] the pack does not judge it. (How the
+    # gate's command line passes the file to the pack: the test above.)
+    (tmp_path / "policy.json").write_text(
+        json.dumps(
+            {
+                "aws-internal-nlb-ip-targets": {"apiPorts": [443]},
+                "aws-internal-nlb-no-client-ip-preservation": "disabled",
+            }
+        )
     )
-    assert result.returncode == 0, result.stderr
+    config = read_policy_config(tmp_path / "policy.json")
+    with policy_gate(PROJECT_ROOT / "policies", config=config) as configured:
+        result = preview("ci", program=FOREIGN, pack=configured, as_json=True)
+    assert result.code == 0, result.errors
     assert json.loads(result.stdout)["policy"]["diagnostics"] == []
 
 
@@ -390,10 +398,6 @@ def test_policy_pack_config_disables_and_sets_properties(tmp_path: Path) -> None
     [
         ({"all": "strict"}, "all: 'strict' is not an enforcement level"),
         ({"no-such-policy": "mandatory"}, "does not have: no-such-policy"),
-        (
-            {"aws-internal-nlb-ip-targets": {"apiPorts": ["6443"]}},
-            'aws-internal-nlb-ip-targets: apiPorts[0]: "6443" is not of type integer',
-        ),
         ({"api-layer4-only": 3}, "api-layer4-only: must be a string or an object"),
     ],
 )
@@ -404,6 +408,22 @@ def test_invalid_policy_pack_config_is_exit_2(
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_policy_pack_config_is_checked_against_each_policys_schema(
+    tmp_path: Path, pack: PolicyGate
+) -> None:
+    # Refused as the pack is configured, before anything is analyzed: exit 2, as the unknown
+    # policy above (the same PolicyPackError).
+    (tmp_path / "policy.json").write_text(
+        json.dumps({"aws-internal-nlb-ip-targets": {"apiPorts": ["6443"]}})
+    )
+    config = read_policy_config(tmp_path / "policy.json")
+    with pytest.raises(PolicyPackError) as info:
+        PolicyGate(pack.stub, pack.version, config)
+    assert 'aws-internal-nlb-ip-targets: apiPorts[0]: "6443" is not of type integer' in str(
+        info.value
+    )
 
 
 CHATTY_PACK = """
