@@ -465,10 +465,13 @@ def test_a_pack_writing_lots_to_stderr_does_not_block(tmp_path: Path) -> None:
     ]
 
 
-def test_the_azure_example_ships_its_lookup_results() -> None:
+def test_the_azure_example_ships_its_lookup_results(pack: PolicyGate) -> None:
     invokes = PROJECT_ROOT / "offline" / "invokes" / "azure-dev.yaml"
     result = run_preview("--stack", "azure-dev", "--json", "--invokes", str(invokes))
     assert result.returncode == 0, result.stderr
+    # The gate's engine answers lookups as the in-process recorder does (the tests below).
+    here = preview("azure-dev", pack=pack, invokes=invokes, as_json=True)
+    assert result.stdout == here.stdout + "\n"
     doc = json.loads(result.stdout)
     assert doc["lookups"] == [
         {"token": "azure-native:authorization:getClientConfig", "args": {}, "answered": True}
@@ -478,7 +481,7 @@ def test_the_azure_example_ships_its_lookup_results() -> None:
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kurl-dev-rg"
         "/providers/Microsoft.Network/loadBalancers/kurl-lb/probes/api-probe"
     )
-    text = run_preview("--stack", "azure-dev", "--invokes", str(invokes)).stdout
+    text = preview("azure-dev", pack=pack, invokes=invokes).stdout
     assert "azure-native:authorization:getClientConfig {}  (answered by --invokes)" in text
 
 
@@ -490,17 +493,15 @@ def test_the_azure_example_ships_its_lookup_results() -> None:
     ],
 )
 def test_the_dev_fixtures_answer_the_lookups_an_edited_dev_stack_makes(
-    tmp_path: Path, nlb_security_group: bool, cidrs: list[str]
+    tmp_path: Path, pack: PolicyGate, nlb_security_group: bool, cidrs: list[str]
 ) -> None:
     config = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
     del config["kurl-lb:allowedClientCidrs"]
     config["kurl-lb:aws"]["loadBalancerSecurityGroup"] = nlb_security_group
     prog = copy_program(tmp_path, "edited", config)
     invokes = PROJECT_ROOT / "offline" / "invokes" / "dev.yaml"
-    result = run_preview(
-        "--program", str(prog), "--stack", "edited", "--json", "--invokes", str(invokes)
-    )
-    assert result.returncode == 0, result.stderr
+    result = preview("edited", program=prog, pack=pack, invokes=invokes, as_json=True)
+    assert result.code == 0, result.errors
     doc = json.loads(result.stdout)
     assert doc["lookups"] and all(x["answered"] for x in doc["lookups"])
     assert cidrs == sorted(
