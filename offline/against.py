@@ -20,15 +20,21 @@ def _git(cwd: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
-@contextmanager
-def program_at(program: Path, revision: str) -> Iterator[Path]:
-    """The program directory as it was at `revision`, in a temporary git worktree."""
-    program = program.resolve()
+def commit_of(program: Path, revision: str) -> tuple[Path, str]:
+    """The top of the program's git repository and the commit `revision` names there."""
     top = Path(_git(program, "rev-parse", "--show-toplevel"))
     try:
         commit = _git(program, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     except RevisionError:
         raise RevisionError(f"--against {revision}: not a commit of {top}") from None
+    return top, commit
+
+
+@contextmanager
+def program_at(program: Path, revision: str) -> Iterator[Path]:
+    """The program directory as it was at `revision`, in a temporary git worktree."""
+    program = program.resolve()
+    top, commit = commit_of(program, revision)
     with tempfile.TemporaryDirectory(prefix="kurl-lb-against-") as tmp:
         tree = Path(tmp) / "tree"
         _git(top, "worktree", "add", "--detach", str(tree), commit)

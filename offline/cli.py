@@ -15,9 +15,10 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import sandbox
 from .address import (
@@ -29,7 +30,7 @@ from .address import (
     provider_setting_changes,
     replacement_warnings,
 )
-from .against import RevisionError, program_at, stack_config_at
+from .against import RevisionError, commit_of, program_at, stack_config_at
 from .escape import escape_text
 from .invokes import InvokesFileError, read_invokes
 from .limits import DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_RPCS, Caps
@@ -53,6 +54,7 @@ from .stackfile import (
 if TYPE_CHECKING:
     from .analyzer import PackProcess, PolicyGate, PolicyResult
     from .diff import Change
+    from .engine import Unverifiable
     from .graph import Graph
 
 # The Pulumi SDK, gRPC and the renderer are imported in main() once the policy pack has started
@@ -166,18 +168,11 @@ def _caps(args: argparse.Namespace) -> Caps:
     )
 
 
-def _graph_at(
-    program: Path,
-    stack: str,
-    revision: str,
-    *,
-    deadline: float,
-    invokes: Any,
-    caps: Caps,
-    readonly: tuple[Path, ...],
-    hidden: tuple[Path, ...],
+def graph_at(
+    program: Path, stack: str, revision: str, run: Callable[[StackFiles, Path], Graph]
 ) -> Graph:
-    """The stack's graph at a revision; empty when the stack did not exist there yet."""
+    """The stack's graph at a revision, recorded by `run(files, old_program)` (the gate: the
+    program in its own process, run_program); empty when the stack did not exist there yet."""
     from .graph import Graph
 
     with program_at(program, revision) as old_program:
@@ -198,32 +193,111 @@ def _graph_at(
         except StackFileError as exc:
             raise StackFileError(at_revision(exc)) from None
         try:
-            # A relative virtualenv is not in the temporary tree: the working tree's serves.
-            return run_program(
-                files,
-                old_program.resolve(),
-                deadline=deadline,
-                invokes=invokes,
-                venv_base=program.resolve(),
-                caps=caps,
-                readonly=readonly,
-                hidden=hidden,
-            )
+            return run(files, old_program)
         except ProgramError as exc:
             raise ProgramError(at_revision(exc, files)) from None
 
 
-def _address_gate(
-    args: argparse.Namespace, old: Graph, graph: Graph, changes: list[Change]
+def address_gate(
+    program: Path,
+    stack: str,
+    against: str,
+    old: Graph,
+    graph: Graph,
+    changes: list[Change],
+    *,
+    allowed: bool,
 ) -> AddressGate:
     """Every way the plan moves the API address, including provider settings no input carries
     (read from both revisions' stack files; at the revision it may not exist yet)."""
-    old_config = stack_config_at(args.program, args.stack, args.against)
-    new_config = read_stack(args.program, args.stack).config
+    old_config = stack_config_at(program, stack, against)
+    new_config = read_stack(program, stack).config
     settings = provider_setting_changes(old, old_config, new_config)
     ports = api_ports(old_config, new_config)
     found, notes, move = judge(address_changes(changes, old, graph, ports), changes, old, graph)
-    return AddressGate(found + settings, args.allow_address_change, notes, move)
+    return AddressGate(found + settings, allowed, notes, move)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the gate prints and returns once the plan is recorded and judged."""
+
+    stdout: str  # the preview or the --json document (without the final newline)
+    errors: list[str]  # the lines for stderr
+    code: int
+
+
+def verdict(
+    program: Path,
+    files: StackFiles,
+    graph: Graph,
+    *,
+    policy: PolicyResult | None = None,
+    unverifiable: Sequence[Unverifiable] = (),
+    old: Graph | None = None,
+    against: str | None = None,
+    allow_address_change: bool = False,
+    as_json: bool = False,
+    strict: bool = True,
+) -> Verdict:
+    """The plan (against `old`, the graph at `against`, when given), the address gate, the
+    rendering, the scrubbing of decrypted secrets and the exit code: the gate's last step, the
+    same whoever recorded the graphs."""
+    from .diff import diff
+    from .render import render_diff_text, render_json, render_text
+
+    warnings = files.warnings
+    changes = address = None
+    if old is not None:
+        assert against is not None
+        changes = diff(old, graph)
+        address = address_gate(
+            program, files.stack, against, old, graph, changes, allowed=allow_address_change
+        )
+        warnings = [*warnings, *replacement_warnings(changes)]
+    if as_json:
+        out = render_json(
+            graph,
+            warnings=warnings,
+            policy=policy,
+            changes=changes,
+            against=against,
+            gate=address,
+            unverifiable=unverifiable,
+        )
+        json.loads(out)  # one document, the gate's own
+    elif changes is not None:
+        assert against is not None
+        out = render_diff_text(
+            graph,
+            changes,
+            against,
+            warnings=warnings,
+            policy=policy,
+            gate=address,
+            unverifiable=unverifiable,
+        )
+    else:
+        out = render_text(graph, warnings=warnings, policy=policy, unverifiable=unverifiable)
+    out = scrub(out, files.plaintexts)  # a decrypted secret is never printed
+    if not as_json:
+        out = escape_text(out)  # the program's text: no terminal escapes, no CI commands
+    errors = []
+    blocked = address is not None and address.blocks
+    if blocked:
+        errors.append(
+            "error: the plan changes the API address every kURL node and certificate holds; "
+            f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)"
+        )
+    if unverifiable:
+        errors.append(
+            "error: the gate cannot see into "
+            + "; ".join(escape_text(u.describe()) for u in unverifiable)
+        )
+    code = exit_code(
+        policy, strict=strict, address_blocked=blocked, unverifiable=bool(unverifiable)
+    )
+    return Verdict(out, errors, code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,6 +331,8 @@ def _main(argv: list[str] | None) -> int:
             read_policy_config(args.policy_pack_config) if args.policy_pack_config else None
         )
         files = read_stack(args.program, args.stack)
+        if args.against:  # a revision that names no commit fails before anything starts
+            commit_of(args.program.resolve(), args.against)
         from .analyzer import PackProcess
 
         gate: PolicyGate | None = None
@@ -270,8 +346,7 @@ def _main(argv: list[str] | None) -> int:
                     gate = pack.gate(_pack_timeout(deadline), policy_config)
         # Everything the verdict needs is imported before the program runs: a module loaded
         # later could be one the program rewrote (where it can write to the checkout).
-        from .diff import diff
-        from .render import render_diff_text, render_json, render_text
+        from . import diff, render  # noqa: F401  (verdict() uses them)
 
         caps = _caps(args)
         readonly = (args.policy_pack.resolve(),)
@@ -291,15 +366,21 @@ def _main(argv: list[str] | None) -> int:
         if gate is not None:
             running.session.subscribe(gate.stream())
         old = (
-            _graph_at(
+            graph_at(
                 args.program,
                 args.stack,
                 args.against,
-                deadline=deadline,
-                invokes=invokes,
-                caps=caps,
-                readonly=readonly,
-                hidden=hidden,
+                # A relative virtualenv is not in the temporary tree: the working tree's serves.
+                lambda old_files, old_program: run_program(
+                    old_files,
+                    old_program.resolve(),
+                    deadline=deadline,
+                    invokes=invokes,
+                    venv_base=args.program.resolve(),
+                    caps=caps,
+                    readonly=readonly,
+                    hidden=hidden,
+                ),
             )
             if args.against
             else None
@@ -332,55 +413,22 @@ def _main(argv: list[str] | None) -> int:
             pack.close()
         # Whatever a program left behind (re-parented to the gate, a subreaper) ends with it.
         sandbox.kill_all(sandbox.adopted_orphans(before))
-    warnings = files.warnings
-    changes = address = None
-    if old is not None:
-        changes = diff(old, graph)
-        address = _address_gate(args, old, graph, changes)
-        warnings = [*warnings, *replacement_warnings(changes)]
-    if args.json:
-        out = render_json(
-            graph,
-            warnings=warnings,
-            policy=policy,
-            changes=changes,
-            against=args.against,
-            gate=address,
-            unverifiable=unverifiable,
-        )
-        json.loads(out)  # one document, the gate's own
-    elif changes is not None:
-        out = render_diff_text(
-            graph,
-            changes,
-            args.against,
-            warnings=warnings,
-            policy=policy,
-            gate=address,
-            unverifiable=unverifiable,
-        )
-    else:
-        out = render_text(graph, warnings=warnings, policy=policy, unverifiable=unverifiable)
-    out = scrub(out, files.plaintexts)  # a decrypted secret is never printed
-    if not args.json:
-        out = escape_text(out)  # the program's text: no terminal escapes, no CI commands
-    _write_stdout(out + "\n")  # a decrypted secret is never printed
-    blocked = address is not None and address.blocks
-    if blocked:
-        print(
-            "error: the plan changes the API address every kURL node and certificate holds; "
-            f"pass {FLAG} once the move is planned (docs/runbook.md, section 6.3)",
-            file=sys.stderr,
-        )
-    if unverifiable:
-        print(
-            "error: the gate cannot see into "
-            + "; ".join(escape_text(u.describe()) for u in unverifiable),
-            file=sys.stderr,
-        )
-    return exit_code(
-        policy, strict=args.strict, address_blocked=blocked, unverifiable=bool(unverifiable)
+    result = verdict(
+        args.program,
+        files,
+        graph,
+        policy=policy,
+        unverifiable=unverifiable,
+        old=old,
+        against=args.against,
+        allow_address_change=args.allow_address_change,
+        as_json=args.json,
+        strict=args.strict,
     )
+    _write_stdout(result.stdout + "\n")  # a decrypted secret is never printed
+    for line in result.errors:
+        print(line, file=sys.stderr)
+    return result.code
 
 
 class _PackFailed(Exception):

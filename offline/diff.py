@@ -4,6 +4,7 @@ cannot change it in place (offline.replacements)."""
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +108,34 @@ def _direct_reasons(old: RecordedResource, new: RecordedResource, paths: list[st
     return reasons
 
 
+def dependency_order(graph: Graph) -> list[str]:
+    """The graph's URNs, each after its parent and what it depends on, ties broken by URN."""
+    resources = {r.urn: r for r in graph.resources}
+    needs: dict[str, set[str]] = {}
+    users: dict[str, list[str]] = {}
+    for urn, r in resources.items():
+        deps = {
+            r.parent,
+            *r.dependencies,
+            *(u for us in r.property_dependencies.values() for u in us),
+        }
+        needs[urn] = {d for d in deps if d in resources and d != urn}
+        for d in needs[urn]:
+            users.setdefault(d, []).append(urn)
+    ready = [urn for urn, n in needs.items() if not n]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        urn = heapq.heappop(ready)
+        order.append(urn)
+        for user in users.get(urn, []):
+            needs[user].discard(urn)
+            if not needs[user]:
+                heapq.heappush(ready, user)
+    # A cycle cannot come from a program (a registration waits for what it depends on).
+    return order + sorted(set(resources) - set(order))
+
+
 def diff(before: Graph, after: Graph) -> list[Change]:
     """Creates, updates, replacements and deletes that turn `before` into `after` (the stack
     itself excluded: its outputs are not inputs)."""
@@ -144,8 +173,11 @@ def diff(before: Graph, after: Graph) -> list[Change]:
                     reasons[urn].append(reason)
                     settled = False
 
+    # Each resource after what it depends on, as the program registers them, and in one stable
+    # order where its async work could settle either way: the plan is the same on every run.
     changes: list[Change] = []
-    for urn, r in new.items():
+    for urn in dependency_order(after):
+        r = new[urn]
         if urn in created:
             changes.append(Change(CREATE, urn, r.type, r.name))
         elif paths.get(urn):
@@ -154,7 +186,11 @@ def diff(before: Graph, after: Graph) -> list[Change]:
             changes.append(
                 Change(op, urn, r.type, r.name, paths[urn], tuple(reasons[urn]), checked)
             )
-    changes += [Change(DELETE, urn, r.type, r.name) for urn, r in old.items() if urn not in new]
+    changes += [
+        Change(DELETE, urn, old[urn].type, old[urn].name)
+        for urn in dependency_order(before)
+        if urn not in new
+    ]
     return changes
 
 

@@ -44,7 +44,7 @@ from .graph import (
     resource_from_request,
     struct_to_plain,
 )
-from .invokes import fixture_matches
+from .invokes import fixture_result
 from .limits import Caps
 
 # What the SDK's mock monitor says it supports, and so what the in-process recorder's tests see:
@@ -340,14 +340,7 @@ class Monitor(resource_pb2_grpc.ResourceMonitorServicer):
             answer.fields["state"].struct_value.CopyFrom(known[1])
             return resource_pb2.ResourceInvokeResponse(**{"return": answer})
         call_args = plain(json_format.MessageToDict(args))
-        result = next(
-            (
-                f["result"]
-                for f in s.invokes
-                if f["token"] == request.tok and fixture_matches(f["args"], call_args)
-            ),
-            None,
-        )
+        result = fixture_result(s.invokes, request.tok, call_args)
         recorded = RecordedInvoke(request.tok, call_args, result is not None)
         with s.lock:
             s.graph.invokes.append(recorded)

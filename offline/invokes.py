@@ -14,6 +14,14 @@ def fixture_matches(wanted: dict[str, Any], args: dict[str, Any]) -> bool:
     return all(key in args and args[key] == value for key, value in wanted.items())
 
 
+def fixture_result(fixtures: list[dict[str, Any]], token: str, args: dict[str, Any]) -> Any:
+    """The result of the first fixture for `token` whose args are among the call's, or None."""
+    return next(
+        (f["result"] for f in fixtures if f["token"] == token and fixture_matches(f["args"], args)),
+        None,
+    )
+
+
 class InvokesFileError(Exception):
     """The --invokes file is missing or malformed (exit code 2)."""
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings
 from pulumi.runtime.config import set_all_config
@@ -39,6 +40,7 @@ from .graph import (
     resource_from_request,
     struct_to_plain,
 )
+from .invokes import fixture_result
 
 __all__ = [
     "ROOT_STACK_TYPE",
@@ -64,6 +66,8 @@ class PreviewMocks(pulumi.runtime.Mocks):
     Outputs equal the inputs; everything a provider computes (IDs, ARNs, DNS names, looked-up
     values) is unknown. With `preview=False` (an update, as tests use), `outputs` (type token ->
     callable) fills computed outputs; `invokes` (token -> callable) answers data-source lookups.
+    `fixtures` (an `--invokes` file's entries, offline.invokes) answer lookups as the gate's
+    engine answers them instead: the first matching entry, else unknown.
     """
 
     def __init__(
@@ -73,10 +77,12 @@ class PreviewMocks(pulumi.runtime.Mocks):
         invokes: Mapping[str, Callable[[pulumi.runtime.MockCallArgs], dict[str, Any]]]
         | None = None,
         preview: bool = True,
+        fixtures: list[dict[str, Any]] | None = None,
     ) -> None:
         self.outputs = outputs if outputs is not None else {}
         self.invokes = invokes if invokes is not None else {}
         self.preview = preview
+        self.fixtures = fixtures
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         state = dict(args.inputs)
@@ -133,6 +139,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def Invoke(self, request: Any) -> Any:
+        fixtures = getattr(self.mocks, "fixtures", None)
+        if fixtures is not None:
+            args = struct_to_plain(request.args)
+            result = fixture_result(fixtures, request.tok, args)
+            self.graph.invokes.append(RecordedInvoke(request.tok, args, result is not None))
+            if result is None:
+                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            found = struct_pb2.Struct()
+            found.update(result)
+            return resource_pb2.ResourceInvokeResponse(**{"return": found})
         self.graph.invokes.append(RecordedInvoke(request.tok, struct_to_plain(request.args)))
         answers = getattr(self.mocks, "answers", None)
         if answers is not None and not answers(request.tok):

@@ -17,6 +17,7 @@ import pulumi
 import pytest
 from pulumi.runtime import settings
 
+from offline.analyzer import PolicyGate, policy_gate
 from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -292,6 +293,14 @@ def azure_dev() -> dict[str, Any]:
 @pytest.fixture
 def gcp_dev() -> dict[str, Any]:
     return copy.deepcopy(GCP_DEV)
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[PolicyGate]:
+    """This project's policy pack, started once for the test module (its own process, as the
+    gate starts it), for in-process previews (tests/inprocess.py)."""
+    with policy_gate(PROJECT_ROOT / "policies") as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

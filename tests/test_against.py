@@ -1,4 +1,8 @@
-"""`python -m offline preview --against REV`: the plan diff a PR reviewer reads."""
+"""`python -m offline preview --against REV`: the plan diff a PR reviewer reads.
+
+The gate runs end to end where its process matters (a blocked plan's text, exit code and stderr,
+the same as in-process; an error in the older revision; a revision that is no commit); the other
+plans are recorded and judged in this process by the gate's own steps (tests/inprocess.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from offline.analyzer import PolicyGate
+from offline.cli import graph_at
+from offline.stackfile import StackFileError
 from tests.conftest import PROJECT_ROOT, share_venv
+from tests.inprocess import preview, record_files
 from tests.test_offline_preview import run_preview
 
 
@@ -48,11 +56,13 @@ def register_primary_2(stack_file: Path) -> None:
     stack_file.write_text(head + marker + tail.replace("registered: false", "registered: true", 1))
 
 
-def test_a_commit_registering_one_primary_shows_exactly_one_create(repo: Path) -> None:
+def test_a_commit_registering_one_primary_shows_exactly_one_create(
+    repo: Path, pack: PolicyGate
+) -> None:
     register_primary_2(repo / "Pulumi.dev.yaml")
     git(repo, "commit", "-qam", "register primary-2")
-    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
-    assert result.returncode == 0, result.stderr
+    result = preview("dev", program=repo, pack=pack, against="HEAD~1")
+    assert result.code == 0, result.errors
     out = result.stdout
     assert "against HEAD~1" in out
     rows = [line for line in out.splitlines() if line.startswith((" +", " -", " ~"))]
@@ -63,12 +73,10 @@ def test_a_commit_registering_one_primary_shows_exactly_one_create(repo: Path) -
     assert "no violations" in out  # the verdicts of the new graph follow
 
 
-def test_json_carries_the_diff(repo: Path) -> None:
+def test_json_carries_the_diff(repo: Path, pack: PolicyGate) -> None:
     register_primary_2(repo / "Pulumi.gcp-dev.yaml")
-    result = run_preview(
-        "--program", str(repo), "--stack", "gcp-dev", "--against", "HEAD", "--json"
-    )
-    assert result.returncode == 0, result.stderr
+    result = preview("gcp-dev", program=repo, pack=pack, against="HEAD", as_json=True)
+    assert result.code == 0, result.errors
     doc = json.loads(result.stdout)
     assert doc["diff"]["against"] == "HEAD"
     assert doc["diff"]["summary"] == {"create": 1, "update": 0, "replace": 0, "delete": 0}
@@ -77,26 +85,24 @@ def test_json_carries_the_diff(repo: Path) -> None:
     assert change["type"] == "gcp:compute/instanceGroupMembership:InstanceGroupMembership"
 
 
-def test_code_changes_show_as_updates_with_their_properties(repo: Path) -> None:
+def test_code_changes_show_as_updates_with_their_properties(repo: Path, pack: PolicyGate) -> None:
     aws = repo / "components" / "aws.py"
     aws.write_text(
         aws.read_text().replace(
             "DEREGISTRATION_DELAY_SECONDS = 60", "DEREGISTRATION_DELAY_SECONDS = 90"
         )
     )
-    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD")
-    assert result.returncode == 0, result.stderr
+    result = preview("dev", program=repo, pack=pack, against="HEAD")
+    assert result.code == 0, result.errors
     rows = [line for line in result.stdout.splitlines() if line.startswith(" ~")]
     assert len(rows) == 1
     assert "kurl-tg" in rows[0] and "update" in rows[0] and "deregistrationDelay" in rows[0]
 
 
-def test_a_stack_new_since_the_revision_is_all_creates(repo: Path) -> None:
+def test_a_stack_new_since_the_revision_is_all_creates(repo: Path, pack: PolicyGate) -> None:
     shutil.copy(PROJECT_ROOT / "Pulumi.azure-dev.yaml", repo / "Pulumi.azure-dev.yaml")
-    result = run_preview(
-        "--program", str(repo), "--stack", "azure-dev", "--against", "HEAD", "--json"
-    )
-    assert result.returncode == 0, result.stderr
+    result = preview("azure-dev", program=repo, pack=pack, against="HEAD", as_json=True)
+    assert result.code == 0, result.errors
     assert json.loads(result.stdout)["diff"]["summary"] == {
         "create": 7,
         "update": 0,
@@ -120,10 +126,16 @@ def switch_off_nlb_security_group(repo: Path) -> None:
     )
 
 
-def test_a_plan_that_replaces_the_nlb_is_marked_and_stops_with_exit_4(repo: Path) -> None:
+def test_a_plan_that_replaces_the_nlb_is_marked_and_stops_with_exit_4(
+    repo: Path, pack: PolicyGate
+) -> None:
     switch_off_nlb_security_group(repo)
     result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD")
     assert result.returncode == 4, result.stderr
+    # The gate's process prints what its steps give in this process (the rest of this file).
+    here = preview("dev", program=repo, pack=pack, against="HEAD")
+    assert (result.stdout, result.returncode) == (here.stdout + "\n", here.code)
+    assert all(line in result.stderr for line in here.errors)
     rows = {line.split()[2]: line for line in result.stdout.splitlines() if line.startswith(" +-")}
     assert sorted(rows) == ["kurl-listener", "kurl-nlb"]
     assert rows["kurl-nlb"].startswith(" +-  aws:lb:LoadBalancer")
@@ -141,19 +153,17 @@ def test_a_plan_that_replaces_the_nlb_is_marked_and_stops_with_exit_4(repo: Path
     assert "--allow-address-change" in result.stderr
 
 
-def test_allow_address_change_lets_a_planned_move_pass(repo: Path) -> None:
+def test_allow_address_change_lets_a_planned_move_pass(repo: Path, pack: PolicyGate) -> None:
     switch_off_nlb_security_group(repo)
-    result = run_preview(
-        "--program", str(repo), "--stack", "dev", "--against", "HEAD", "--allow-address-change"
-    )
-    assert result.returncode == 0, result.stderr
+    result = preview("dev", program=repo, pack=pack, against="HEAD", allow_address_change=True)
+    assert result.code == 0, result.errors
     assert "Allowed by --allow-address-change" in result.stdout
 
 
-def test_json_carries_replacements_and_the_gate(repo: Path) -> None:
+def test_json_carries_replacements_and_the_gate(repo: Path, pack: PolicyGate) -> None:
     switch_off_nlb_security_group(repo)
-    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD", "--json")
-    assert result.returncode == 4
+    result = preview("dev", program=repo, pack=pack, against="HEAD", as_json=True)
+    assert result.code == 4
     diff = json.loads(result.stdout)["diff"]
     assert diff["summary"] == {"create": 3, "update": 0, "replace": 2, "delete": 5}
     nlb = next(c for c in diff["changes"] if c["name"] == "kurl-nlb")
@@ -169,21 +179,19 @@ def test_json_carries_replacements_and_the_gate(repo: Path) -> None:
     assert [(c["kind"], c["name"]) for c in gate["changes"]] == [("replace", "kurl-nlb")]
 
 
-def test_registering_a_primary_keeps_the_address_and_passes(repo: Path) -> None:
+def test_registering_a_primary_keeps_the_address_and_passes(repo: Path, pack: PolicyGate) -> None:
     register_primary_2(repo / "Pulumi.gcp-dev.yaml")
-    result = run_preview(
-        "--program", str(repo), "--stack", "gcp-dev", "--against", "HEAD", "--json"
-    )
-    assert result.returncode == 0, result.stderr
+    result = preview("gcp-dev", program=repo, pack=pack, against="HEAD", as_json=True)
+    assert result.code == 0, result.errors
     gate = json.loads(result.stdout)["diff"]["apiAddress"]
     assert gate == {"changes": [], "allowed": False, "blocks": False, "notes": [], "move": None}
 
 
-def test_a_new_region_is_named_and_stops_with_exit_4(repo: Path) -> None:
+def test_a_new_region_is_named_and_stops_with_exit_4(repo: Path, pack: PolicyGate) -> None:
     stack = repo / "Pulumi.dev.yaml"
     stack.write_text(stack.read_text().replace("aws:region: us-east-1", "aws:region: us-west-2"))
-    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD")
-    assert result.returncode == 4, result.stderr
+    result = preview("dev", program=repo, pack=pack, against="HEAD")
+    assert result.code == 4, result.errors
     assert (
         "provider setting aws:region goes from us-east-1 to us-west-2, which replaces every aws "
         "resource (not shown in the plan above)"
@@ -216,8 +224,10 @@ def test_a_malformed_stack_file_in_the_older_revision_is_named_as_git_names_it(
     git(repo, "commit", "-qam", "repeated key")
     stack_file.write_text(good)
     git(repo, "commit", "-qam", "fixed")
-    result = run_preview("--program", str(repo), "--stack", "dev", "--against", "HEAD~1")
-    assert result.returncode == 2
-    assert "HEAD~1:Pulumi.dev.yaml:" in result.stderr
-    assert 'mapping key "kurl-lb:port" already defined' in result.stderr
-    assert "kurl-lb-against-" not in result.stderr  # no temporary worktree path
+    # Refused as it is read, before that revision's program runs (exit 2, as every stack file
+    # error: tests/test_gate_failures.py).
+    with pytest.raises(StackFileError) as info:
+        graph_at(repo, "dev", "HEAD~1", record_files)
+    assert "HEAD~1:Pulumi.dev.yaml:" in str(info.value)
+    assert 'mapping key "kurl-lb:port" already defined' in str(info.value)
+    assert "kurl-lb-against-" not in str(info.value)  # no temporary worktree path

@@ -29,6 +29,7 @@ from offline.recorder import Graph, PreviewMocks, main_program, program_director
 from offline.runner import run_program
 from offline.stackfile import read_stack
 from tests.conftest import PROJECT_ROOT
+from tests.inprocess import preview
 from tests.test_offline_preview import run_preview
 
 PROGRAMS = PROJECT_ROOT / "tests" / "programs"
@@ -53,11 +54,7 @@ def gate() -> Iterator[PolicyGate]:
 
 
 LOOKED_UP = str(PROGRAMS / "aws_listener_on_looked_up_lb")
-CLI_RUNS = {
-    "strict": ("--program", LOOKED_UP, "--stack", "ci"),
-    "lenient": ("--program", LOOKED_UP, "--stack", "ci", "--no-strict", "--json"),
-    "violation": ("--program", str(PROGRAMS / "aws_alb_443_to_6443"), "--stack", "ci"),
-}
+CLI_RUNS = {"strict": ("--program", LOOKED_UP, "--stack", "ci")}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,11 +63,7 @@ def own_process(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Any
     run while the in-process tests do, and each mostly waits on its child): boundary programs
     through the gate's runner, and the gate's command line."""
     selected = {i.name for i in request.session.items if i.path == request.path}
-    cli_tests = {
-        "strict": "test_unverified_exits_3_strict_and_0_with_no_strict",
-        "lenient": "test_unverified_exits_3_strict_and_0_with_no_strict",
-        "violation": "test_a_violation_wins_over_unverified_checks",
-    }
+    cli_tests = {"strict": "test_unverified_exits_3_strict_and_0_with_no_strict"}
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs: dict[str, Future[Any]] = {
             name: pool.submit(
@@ -164,24 +157,23 @@ def check_verdict(gate: PolicyGate, program: Path, graph: Graph) -> None:
 
 
 def test_unverified_exits_3_strict_and_0_with_no_strict(
-    own_process: dict[str, Future[subprocess.CompletedProcess[str]]],
+    own_process: dict[str, Future[subprocess.CompletedProcess[str]]], gate: PolicyGate
 ) -> None:
     strict = own_process["strict"].result()
     assert strict.returncode == EXIT_UNVERIFIED, strict.stdout + strict.stderr
     assert "[unverified]  aws-internal-nlb-ip-targets  (aws:lb:TargetGroup: api)" in strict.stdout
     assert "0 mandatory, 3 unverified at preview" in strict.stdout
-    lenient = own_process["lenient"].result()
-    assert lenient.returncode == 0
+    # --no-strict --json, by the gate's steps in this process (tests/inprocess.py).
+    lenient = preview("ci", program=Path(LOOKED_UP), pack=gate, strict=False, as_json=True)
+    assert lenient.code == 0
     doc = yaml.safe_load(lenient.stdout)
     assert {d["level"] for d in doc["policy"]["diagnostics"]} == {"mandatory"}
     assert all("cannot verify at preview" in d["message"] for d in doc["policy"]["diagnostics"])
 
 
-def test_a_violation_wins_over_unverified_checks(
-    own_process: dict[str, Future[subprocess.CompletedProcess[str]]],
-) -> None:
-    result = own_process["violation"].result()
-    assert result.returncode == 1
+def test_a_violation_wins_over_unverified_checks(gate: PolicyGate) -> None:
+    result = preview("ci", program=PROGRAMS / "aws_alb_443_to_6443", pack=gate)
+    assert result.code == 1
     assert "[mandatory]  api-layer4-only  (aws:lb:LoadBalancer: api)" in result.stdout
 
 

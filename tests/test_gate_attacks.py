@@ -20,7 +20,12 @@ from pathlib import Path
 import pytest
 
 from offline import sandbox
+from offline.analyzer import PolicyGate
+from offline.cli import verdict
+from offline.engine import Unverifiable
+from offline.stackfile import read_stack
 from tests.conftest import PROJECT_ROOT
+from tests.inprocess import record_files
 
 ATTACKS = PROJECT_ROOT / "tests" / "programs" / "attacks"
 NAMESPACED = sandbox.namespaced()
@@ -94,22 +99,33 @@ def test_the_monitor_is_no_mock_the_program_could_recognise(tmp_path: Path) -> N
     assert verdicts(result.stdout) == BAD_NLB_VERDICTS
 
 
-def test_a_remote_component_is_a_mandatory_cannot_verify_naming_it(tmp_path: Path) -> None:
+def test_a_remote_component_is_a_mandatory_cannot_verify_naming_it(
+    tmp_path: Path, pack: PolicyGate
+) -> None:
     prog = attack(tmp_path, "remote_component")
-    for strictness in ("--strict", "--no-strict"):  # not a check --no-strict may waive
-        result = gate(prog, "--json", strictness)
-        assert result.returncode == 3, result.stderr
-        assert "the gate cannot see into evilpkg:index:InternalNlb 'api'" in result.stderr
-        assert json.loads(result.stdout)["unverifiable"] == [
-            {
-                "urn": "urn:pulumi:ci::remote-component::evilpkg:index:InternalNlb::api",
-                "type": "evilpkg:index:InternalNlb",
-                "name": "api",
-                "reason": "a remote component: its children are registered by the provider",
-            }
-        ]
-    text = gate(prog)
-    assert text.returncode == 3
+    result = gate(prog, "--json", "--no-strict")  # not a check --no-strict may waive
+    assert result.returncode == 3, result.stderr
+    assert "the gate cannot see into evilpkg:index:InternalNlb 'api'" in result.stderr
+    found = json.loads(result.stdout)["unverifiable"]
+    assert found == [
+        {
+            "urn": "urn:pulumi:ci::remote-component::evilpkg:index:InternalNlb::api",
+            "type": "evilpkg:index:InternalNlb",
+            "name": "api",
+            "reason": "a remote component: its children are registered by the provider",
+        }
+    ]
+    # Strict and as text: the gate's last step given what its engine found (tests/inprocess.py).
+    files = read_stack(prog, "ci")
+    graph = record_files(files, prog)
+    policy = pack.analyze(graph)
+    unverifiable = [Unverifiable(u["urn"], u["type"], u["name"], u["reason"]) for u in found]
+    strict = verdict(prog, files, graph, policy=policy, unverifiable=unverifiable, as_json=True)
+    assert strict.code == 3
+    assert "the gate cannot see into evilpkg:index:InternalNlb 'api'" in "\n".join(strict.errors)
+    assert json.loads(strict.stdout)["unverifiable"] == found
+    text = verdict(prog, files, graph, policy=policy, unverifiable=unverifiable)
+    assert text.code == 3
     assert "Cannot verify at preview" in text.stdout
     assert "evilpkg:index:InternalNlb 'api'" in text.stdout
 

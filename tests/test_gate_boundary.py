@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
+from offline.analyzer import PolicyGate, PolicyPackError, policy_gate
+from offline.policyconfig import read_policy_config
 from offline.recorder import UNKNOWN
 from tests.conftest import PROJECT_ROOT
+from tests.inprocess import preview
 from tests.test_offline_preview import copy_program, run_preview
 
 FOREIGN = PROJECT_ROOT / "tests" / "programs" / "aws_instance_targets"
@@ -38,7 +41,12 @@ def program(
     return directory
 
 
-ONE_VPC = 'import pulumi_aws as aws\n\naws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")\n'
+# One VPC as the engine receives it from `aws.ec2.Vpc("vpc", cidr_block=...)`, registered without
+# the class: what these programs do to their process is the subject, and pulumi_aws.ec2 costs
+# each program process half a CPU-second to import. SDK_VPC where the SDK's classes matter.
+VPC = 'pulumi.CustomResource("aws:ec2/vpc:Vpc", "vpc", {{"cidrBlock": "{cidr}"}})\n'
+ONE_VPC = "import pulumi\n\n" + VPC.format(cidr="10.0.0.0/16")
+SDK_VPC = 'import pulumi_aws as aws\n\naws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")\n'
 
 
 def test_a_program_calling_sys_exit_0_fails_the_gate(tmp_path: Path) -> None:
@@ -114,12 +122,13 @@ def test_what_the_program_prints_goes_to_stderr_never_into_json(tmp_path: Path) 
 NEVER_RESOLVES = """
 import asyncio
 import pulumi
-import pulumi_aws as aws
 
-vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+vpc = pulumi.CustomResource("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
 never = pulumi.Output.from_input(asyncio.get_event_loop().create_future())
-aws.ec2.SecurityGroup("waits-forever", vpc_id=never)
-aws.ec2.Subnet("waits-too", vpc_id=never, cidr_block="10.0.1.0/24")
+pulumi.CustomResource("aws:ec2/securityGroup:SecurityGroup", "waits-forever", {"vpcId": never})
+pulumi.CustomResource(
+    "aws:ec2/subnet:Subnet", "waits-too", {"vpcId": never, "cidrBlock": "10.0.1.0/24"}
+)
 """
 
 
@@ -150,7 +159,7 @@ def test_a_program_that_never_returns_is_stopped_too(tmp_path: Path) -> None:
 
 
 def test_a_resource_object_where_a_value_is_expected_is_named(tmp_path: Path) -> None:
-    code = ONE_VPC.replace('aws.ec2.Vpc("vpc"', 'vpc = aws.ec2.Vpc("vpc"')
+    code = SDK_VPC.replace('aws.ec2.Vpc("vpc"', 'vpc = aws.ec2.Vpc("vpc"')
     prog = program(tmp_path, code + 'aws.ec2.SecurityGroup("sg", vpc_id=vpc)\n')
     result = run_preview("--program", str(prog), "--stack", "ci", "--timeout", "60")
     assert result.returncode == 2
@@ -218,7 +227,7 @@ def test_a_program_venv_without_the_pulumi_sdk_is_named(tmp_path: Path) -> None:
 
 
 def test_an_exception_in_an_apply_fails_the_gate_with_its_traceback(tmp_path: Path) -> None:
-    code = ONE_VPC.replace('aws.ec2.Vpc("vpc"', 'vpc = aws.ec2.Vpc("vpc"')
+    code = SDK_VPC.replace('aws.ec2.Vpc("vpc"', 'vpc = aws.ec2.Vpc("vpc"')
     code += "def late(cidr):\n    raise ValueError(f'late failure for {cidr}')\n"
     code += "vpc.cidr_block.apply(late)\n"
     prog = program(tmp_path, code)
@@ -237,10 +246,10 @@ def test_a_missing_program_venv_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_main_in_pulumi_yaml_is_honoured(tmp_path: Path) -> None:
-    code = "from helpers import NAME\nimport pulumi_aws as aws\n"
+    code = "from helpers import NAME\nimport pulumi\n"
     prog = program(
         tmp_path,
-        code + "aws.ec2.Vpc(NAME, cidr_block='10.0.0.0/16')\n",
+        code + "pulumi.CustomResource('aws:ec2/vpc:Vpc', NAME, {'cidrBlock': '10.0.0.0/16'})\n",
         project={"main": "infra/"},
         main="infra/__main__.py",
     )
@@ -373,15 +382,20 @@ def test_policy_pack_config_sets_enforcement_levels_like_the_cli(tmp_path: Path)
 
 
 def test_policy_pack_config_disables_and_sets_properties(tmp_path: Path) -> None:
-    # The foreign NLB serves 6443; with apiPorts [443] the pack does not judge it.
-    result = run_foreign_with_config(
-        tmp_path,
-        {
-            "aws-internal-nlb-ip-targets": {"apiPorts": [443]},
-            "aws-internal-nlb-no-client-ip-preservation": "disabled",
-        },
+    # The foreign NLB serves 6443; with apiPorts [443] the pack does not judge it. (How the
+    # gate's command line passes the file to the pack: the test above.)
+    (tmp_path / "policy.json").write_text(
+        json.dumps(
+            {
+                "aws-internal-nlb-ip-targets": {"apiPorts": [443]},
+                "aws-internal-nlb-no-client-ip-preservation": "disabled",
+            }
+        )
     )
-    assert result.returncode == 0, result.stderr
+    config = read_policy_config(tmp_path / "policy.json")
+    with policy_gate(PROJECT_ROOT / "policies", config=config) as configured:
+        result = preview("ci", program=FOREIGN, pack=configured, as_json=True)
+    assert result.code == 0, result.errors
     assert json.loads(result.stdout)["policy"]["diagnostics"] == []
 
 
@@ -390,10 +404,6 @@ def test_policy_pack_config_disables_and_sets_properties(tmp_path: Path) -> None
     [
         ({"all": "strict"}, "all: 'strict' is not an enforcement level"),
         ({"no-such-policy": "mandatory"}, "does not have: no-such-policy"),
-        (
-            {"aws-internal-nlb-ip-targets": {"apiPorts": ["6443"]}},
-            'aws-internal-nlb-ip-targets: apiPorts[0]: "6443" is not of type integer',
-        ),
         ({"api-layer4-only": 3}, "api-layer4-only: must be a string or an object"),
     ],
 )
@@ -404,6 +414,22 @@ def test_invalid_policy_pack_config_is_exit_2(
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_policy_pack_config_is_checked_against_each_policys_schema(
+    tmp_path: Path, pack: PolicyGate
+) -> None:
+    # Refused as the pack is configured, before anything is analyzed: exit 2, as the unknown
+    # policy above (the same PolicyPackError).
+    (tmp_path / "policy.json").write_text(
+        json.dumps({"aws-internal-nlb-ip-targets": {"apiPorts": ["6443"]}})
+    )
+    config = read_policy_config(tmp_path / "policy.json")
+    with pytest.raises(PolicyPackError) as info:
+        PolicyGate(pack.stub, pack.version, config)
+    assert 'aws-internal-nlb-ip-targets: apiPorts[0]: "6443" is not of type integer' in str(
+        info.value
+    )
 
 
 CHATTY_PACK = """
@@ -445,10 +471,13 @@ def test_a_pack_writing_lots_to_stderr_does_not_block(tmp_path: Path) -> None:
     ]
 
 
-def test_the_azure_example_ships_its_lookup_results() -> None:
+def test_the_azure_example_ships_its_lookup_results(pack: PolicyGate) -> None:
     invokes = PROJECT_ROOT / "offline" / "invokes" / "azure-dev.yaml"
     result = run_preview("--stack", "azure-dev", "--json", "--invokes", str(invokes))
     assert result.returncode == 0, result.stderr
+    # The gate's engine answers lookups as the in-process recorder does (the tests below).
+    here = preview("azure-dev", pack=pack, invokes=invokes, as_json=True)
+    assert result.stdout == here.stdout + "\n"
     doc = json.loads(result.stdout)
     assert doc["lookups"] == [
         {"token": "azure-native:authorization:getClientConfig", "args": {}, "answered": True}
@@ -458,7 +487,7 @@ def test_the_azure_example_ships_its_lookup_results() -> None:
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kurl-dev-rg"
         "/providers/Microsoft.Network/loadBalancers/kurl-lb/probes/api-probe"
     )
-    text = run_preview("--stack", "azure-dev", "--invokes", str(invokes)).stdout
+    text = preview("azure-dev", pack=pack, invokes=invokes).stdout
     assert "azure-native:authorization:getClientConfig {}  (answered by --invokes)" in text
 
 
@@ -470,17 +499,15 @@ def test_the_azure_example_ships_its_lookup_results() -> None:
     ],
 )
 def test_the_dev_fixtures_answer_the_lookups_an_edited_dev_stack_makes(
-    tmp_path: Path, nlb_security_group: bool, cidrs: list[str]
+    tmp_path: Path, pack: PolicyGate, nlb_security_group: bool, cidrs: list[str]
 ) -> None:
     config = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
     del config["kurl-lb:allowedClientCidrs"]
     config["kurl-lb:aws"]["loadBalancerSecurityGroup"] = nlb_security_group
     prog = copy_program(tmp_path, "edited", config)
     invokes = PROJECT_ROOT / "offline" / "invokes" / "dev.yaml"
-    result = run_preview(
-        "--program", str(prog), "--stack", "edited", "--json", "--invokes", str(invokes)
-    )
-    assert result.returncode == 0, result.stderr
+    result = preview("edited", program=prog, pack=pack, invokes=invokes, as_json=True)
+    assert result.code == 0, result.errors
     doc = json.loads(result.stdout)
     assert doc["lookups"] and all(x["answered"] for x in doc["lookups"])
     assert cidrs == sorted(
@@ -611,7 +638,9 @@ def test_engine_side_transforms_run_through_the_callbacks_service(tmp_path: Path
 def test_a_duplicate_urn_fails_as_the_engine_fails_it(tmp_path: Path) -> None:
     # Two registrations cannot share a URN: the engine refuses the second (exit 2), so a
     # program cannot register a compliant twin beside what it hides either.
-    code = ONE_VPC + 'aws.ec2.Vpc("vpc", cidr_block="10.1.0.0/16")\n'
+    code = (
+        ONE_VPC + 'pulumi.CustomResource("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.1.0.0/16"})\n'
+    )
     prog = program(tmp_path, code)
     result = run_preview("--program", str(prog), "--stack", "ci", "--json")
     assert result.returncode == 2

@@ -1,4 +1,6 @@
-"""`python -m offline preview` end to end, as a newcomer and a PR pipeline run it."""
+"""`python -m offline preview` as a newcomer and a PR pipeline run it: end to end where the
+gate's process matters (the dev stack's plan, the same in-process; exit codes; the program's own
+interpreter), the rest of its output from the gate's steps in this process (tests/inprocess.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
+from offline.analyzer import PolicyGate
 from offline.recorder import UNKNOWN
 from offline.stackfile import SECRET_PLACEHOLDER, read_stack
 from tests.conftest import PROJECT_ROOT, share_venv
+from tests.inprocess import preview
 
 
 def run_preview(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
@@ -45,9 +49,11 @@ def dev_stack_config() -> dict[str, Any]:
     return yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
 
 
-def test_dev_preview_shows_the_plan() -> None:
+def test_dev_preview_shows_the_plan(pack: PolicyGate) -> None:
     result = run_preview("--stack", "dev")
     assert result.returncode == 0, result.stderr
+    # What the gate's steps give in this process (the in-process tests below), byte for byte.
+    assert result.stdout == preview("dev", pack=pack).stdout + "\n"
     out = result.stdout
     assert " +   pulumi:pulumi:Stack" in out and "kurl-lb-dev" in out
     for line in (
@@ -71,9 +77,9 @@ def test_dev_preview_shows_the_plan() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_json_has_the_design_shape() -> None:
-    result = run_preview("--stack", "dev", "--json")
-    assert result.returncode == 0, result.stderr
+def test_json_has_the_design_shape(pack: PolicyGate) -> None:
+    result = preview("dev", pack=pack, as_json=True)
+    assert result.code == 0, result.errors
     doc = json.loads(result.stdout)
     assert {"project", "stack", "resources", "outputs", "policy"} <= set(doc)
     assert (doc["project"], doc["stack"]) == ("kurl-lb", "dev")
@@ -129,7 +135,7 @@ def test_program_error_exits_2_with_a_traceback(tmp_path: Path) -> None:
     assert "ValueError: boom" in result.stderr
 
 
-def test_secure_values_are_reported_not_crashed_on(tmp_path: Path) -> None:
+def test_secure_values_are_reported_not_crashed_on(tmp_path: Path, pack: PolicyGate) -> None:
     config = dev_stack_config()
     config["kurl-lb:tags"]["owner"] = {"secure": "v1:abc:def"}
     config["app:token"] = {"secure": "v1:xyz"}
@@ -138,8 +144,8 @@ def test_secure_values_are_reported_not_crashed_on(tmp_path: Path) -> None:
     assert files.config["app:token"] == SECRET_PLACEHOLDER
     assert json.loads(files.config["kurl-lb:tags"])["owner"] == SECRET_PLACEHOLDER
     assert sorted(files.secret_keys) == ["app:token", "kurl-lb:tags"]
-    result = run_preview("--program", str(program), "--stack", "secret")
-    assert result.returncode == 0, result.stderr
+    result = preview("secret", program=program, pack=pack)
+    assert result.code == 0, result.errors
     assert "kurl-lb:tags.owner is a secret the offline preview cannot decrypt" in result.stdout
     assert "app:token is a secret the offline preview cannot decrypt" in result.stdout
 
@@ -228,17 +234,17 @@ PLANS = {
 
 
 @pytest.mark.parametrize("stack", sorted(PLANS))
-def test_example_stack_preview_shows_the_plan(stack: str) -> None:
-    result = run_preview("--stack", stack)
-    assert result.returncode == 0, result.stderr
+def test_example_stack_preview_shows_the_plan(stack: str, pack: PolicyGate) -> None:
+    result = preview(stack, pack=pack)
+    assert result.code == 0, result.errors
     for fragment in PLANS[stack]:
         assert fragment in result.stdout, fragment
 
 
 def test_urns_are_the_engines_whole_qualified_type_without_the_stack() -> None:
     """`make e2e` found the SDK mock's URNs differ from the engine's for the stack's children."""
-    result = run_preview("--stack", "dev", "--json", "--no-policy")
-    assert result.returncode == 0, result.stderr
+    result = preview("dev", as_json=True)
+    assert result.code == 0, result.errors
     resources = {r["name"]: r for r in json.loads(result.stdout)["resources"]}
     component = "urn:pulumi:dev::kurl-lb::kurl:index:AwsKurlNlb::kurl"
     assert resources["kurl"]["urn"] == component
@@ -257,8 +263,8 @@ def test_non_ascii_values_are_shown_as_written_in_text(tmp_path: Path) -> None:
     (program / "Pulumi.utf.yaml").write_text(
         yaml.safe_dump({"config": config}, allow_unicode=True), encoding="utf-8"
     )
-    result = run_preview("--program", str(program), "--stack", "utf", "--no-policy")
-    assert result.returncode == 0, result.stderr
+    result = preview("utf", program=program)
+    assert result.code == 0, result.errors
     assert '"owner": "Zoë Müller"' in result.stdout
     assert "\\u00eb" not in result.stdout
 
@@ -267,7 +273,7 @@ def test_the_json_reference_documents_the_unknown_sentinel() -> None:
     """--json shows unknowns as the engine's sentinel: docs/architecture.md names it exactly."""
     reference = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
     assert f'`"{UNKNOWN}"`' in reference
-    doc = json.loads(run_preview("--stack", "dev", "--json", "--no-policy").stdout)
+    doc = json.loads(preview("dev", as_json=True).stdout)
     assert doc["outputs"]["kurlInstallFlags"] == UNKNOWN
 
 

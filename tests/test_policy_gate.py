@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from offline.analyzer import PolicyPackError, analyze
+from offline.analyzer import PolicyGate, PolicyPackError, analyze
 from offline.recorder import Graph
 from tests.conftest import PROJECT_ROOT
+from tests.inprocess import preview
 from tests.test_offline_preview import run_preview
 
 FOREIGN = PROJECT_ROOT / "tests" / "programs" / "aws_instance_targets"
 STACKS = ["dev", "azure-dev", "gcp-dev"]
 RUNS: dict[str, tuple[str, ...]] = {
     "text": ("--program", str(FOREIGN), "--stack", "ci"),
-    "json": ("--program", str(FOREIGN), "--stack", "ci", "--json"),
     **{stack: ("--stack", stack, "--json") for stack in STACKS},
+    "gcp-dev again": ("--stack", "gcp-dev", "--json"),
 }
 Runs = dict[str, Future[subprocess.CompletedProcess[str]]]
 
@@ -45,9 +46,9 @@ def test_foreign_program_with_instance_targets_fails_the_gate(runs: Runs) -> Non
     assert "[mandatory]  aws-internal-nlb-no-client-ip-preservation" in out
 
 
-def test_gate_verdicts_are_in_the_json_document(runs: Runs) -> None:
-    result = runs["json"].result()
-    assert result.returncode == 1
+def test_gate_verdicts_are_in_the_json_document(pack: PolicyGate) -> None:
+    result = preview("ci", program=FOREIGN, pack=pack, as_json=True)
+    assert result.code == 1
     doc = json.loads(result.stdout)
     assert doc["policy"]["pack"] == "kurl-lb"
     assert doc["policy"]["version"] == "0.1.0"
@@ -66,6 +67,23 @@ def test_example_stacks_pass_the_gate_with_nothing_skipped(runs: Runs, stack: st
     assert result.returncode == 0, result.stdout + result.stderr
     doc = json.loads(result.stdout)
     assert doc["policy"]["diagnostics"] == []  # no mandatory, no advisory, no "can't run" note
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_gates_document_is_the_in_process_steps_byte_for_byte(
+    runs: Runs, pack: PolicyGate, stack: str
+) -> None:
+    """The gate's process (its engine, the program's own process, the pack over gRPC) gives
+    what tests/inprocess.py gives from a recording under the SDK's mock engine: the ground for
+    the tests that preview in-process."""
+    result = runs[stack].result()
+    assert result.stdout == preview(stack, pack=pack, as_json=True).stdout + "\n"
+
+
+def test_json_is_byte_identical_across_runs(runs: Runs) -> None:
+    first, second = runs["gcp-dev"].result(), runs["gcp-dev again"].result()
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
 
 
 def test_a_pack_that_fails_to_start_is_a_clear_error(tmp_path: Path) -> None:

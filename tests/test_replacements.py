@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import importlib
 import inspect
 import re
@@ -86,7 +87,10 @@ def test_front_ends_and_address_inputs_are_covered_by_the_tables() -> None:
         assert a.path.partition("[")[0] in sdk_inputs(a.type)
 
 
+@functools.cache
 def graphs(cloud: str) -> Graph:
+    """The cloud's dev stack as a preview, recorded once per process (collection needs it for
+    the parameters, the tests again; none changes it: they change copies)."""
     return run_project(copy.deepcopy(CLOUDS[cloud]), preview=True)
 
 
@@ -277,8 +281,7 @@ def test_a_type_no_table_covers_is_an_update_that_says_it_was_not_checked() -> N
 
 
 # Config changes, through the real components: (changes, expected plan, address moves?).
-# The plan lists (op, resource name); compared as a set of rows, since the diff follows the new
-# graph's registration order, which varies with when the SDK resolves outputs.
+# The plan lists (op, resource name), compared as a set of rows.
 ConfigCase = tuple[str, str, dict[str, Any], list[tuple[str, str]], bool]
 NLB_REPLACED = [(REPLACE, "kurl-nlb"), (REPLACE, "kurl-listener")]
 CONFIG_CASES: list[ConfigCase] = [
