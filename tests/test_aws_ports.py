@@ -214,6 +214,17 @@ def test_the_full_example_stack_passes_the_gate_with_every_option() -> None:
         "kotsadm": "k8s.kurl.example.com:8800",
         "api443": "k8s.kurl.example.com:443",
     }
+    # Issue 21's address options (one gate run for both issues): the internal NLB's private
+    # addresses, the public front end's Elastic IPs, one per public subnet, the record as the
+    # API address.
+    public_subnets = [f"subnet-0a1b2c3d4e5f607{i}" for i in (44, 55, 66)]
+    assert {n for n in by_name if "-eip-" in n} == {f"kurl-public-eip-{s}" for s in public_subnets}
+    assert by_name["kurl-nlb"]["subnetMappings"] == [
+        {"subnetId": s, "privateIpv4Address": a}
+        for s, a in zip(SUBNETS, ["10.0.1.5", "10.0.2.5", "10.0.3.5"], strict=True)
+    ]
+    assert by_name["kurl-dns-api.kurl.example.com"]["name"] == "api.kurl.example.com"
+    assert outputs["loadBalancerAddress"] == "api.kurl.example.com:6443"
 
 
 # --- extra ports --------------------------------------------------------------------------------
