@@ -549,19 +549,6 @@ def _duplicates(graph: Graph) -> list[str]:
     return [urn for urn, n in Counter(r.urn for r in graph.resources).items() if n > 1]
 
 
-def _known_rule_name_collision(config: dict[str, Any], graph: Graph) -> bool:
-    """The GCP bug of test_a_front_end_label_and_a_port_name_never_make_one_rule_name: only
-    forwarding rules share URNs, and an address move adds a second non-public front end."""
-    duplicates = _duplicates(graph)
-    move = config.get("kurl-lb:addressMove") or {}
-    return (
-        bool(duplicates)
-        and all(f"${RULE}::" in urn for urn in duplicates)
-        and move.get("frontEnd", config.get("kurl-lb:frontEnd", "v1"))
-        != config.get("kurl-lb:frontEnd", "v1")
-    )
-
-
 def test_the_full_render_is_clean_deterministic_and_follows_gcp() -> None:
     @_settings(RENDER_SHARE)
     @given(st.one_of(configs(), near_valid(), near_valid()))
@@ -578,8 +565,6 @@ def test_the_full_render_is_clean_deterministic_and_follows_gcp() -> None:
             assert lines and all(LOOKED_UP.match(line) for line in lines), result
             return
         graph: Graph = result
-        if _known_rule_name_collision(config, graph):
-            return  # the xfailed bug below; every other property holds without it
         assert not _duplicates(graph), "duplicate URNs"
         check_gcp(config, graph)
         again = run(encoded(config, text=True))
@@ -593,14 +578,10 @@ def test_the_full_render_is_clean_deterministic_and_follows_gcp() -> None:
         check()
 
 
-# BUG (components/gcp.py naming, not fixed here): a front end's forwarding rules are named
-# `<prefix>-fr` and `<prefix>-fr-<port name>`, with `<prefix>` `<name>` for v1 and
-# `<name>-<label>` for any other label. An address move to the label `fr` beside v1, with an
-# extra port named `fr`, names two forwarding rules `kurl-fr-fr` (v1's port rule for `fr` on
-# 8800 and the new front end's API rule on 6443): the loader accepts the config, the mock engine
-# records both, and `pulumi preview` stops with the engine's "Duplicate resource URN" instead of
-# a config error naming the key. So do `fr` with the ports `x` and `fr-x` (`kurl-fr-fr-x`), and
-# any label `fr`/`fr-...` or `<label>-fr...` pairs of two non-public front ends.
+# A front end's forwarding rules are `<prefix>-fr` and `<prefix>-fr-<port name>` (`<prefix>`:
+# `<name>` for v1, `<name>-<label>` for any other): an address move to the label `fr` with an
+# extra port named `fr` would name two rules `kurl-fr-fr`. Found by this file's render property;
+# the rule forwarding_rule_names_are_unique refuses it, naming the port.
 COLLISION = with_changes(
     GCP_DEV,
     {"extraPorts": [{"name": "fr", "port": 8800}], "addressMove": {"frontEnd": "fr"}},
@@ -609,17 +590,8 @@ COLLISION = with_changes(
 
 def test_a_front_end_label_and_a_port_name_never_make_one_rule_name() -> None:
     kind, result = in_child(_render, COLLISION)
-    if kind == "refused":  # fixed by a rule: it names one of the two keys
-        message, types = result
-        assert_good_message(message)
-        assert types == ["pulumi:pulumi:Stack"]
-        assert "kurl-lb:addressMove.frontEnd" in message or "kurl-lb:extraPorts" in message
-        return
-    assert kind == "ok", result
-    graph: Graph = result
-    if _duplicates(graph):
-        pytest.xfail(
-            "GCP bug: addressMove.frontEnd 'fr' and extraPorts[0].name 'fr' both make the "
-            f"forwarding rule 'kurl-fr-fr' (duplicate URNs {_duplicates(graph)})"
-        )
-    assert len({r.name for r in graph.of_type(RULE)}) == 4
+    assert kind == "refused", result
+    message, types = result
+    assert_good_message(message)
+    assert types == ["pulumi:pulumi:Stack"]
+    assert "kurl-lb:extraPorts[0].name: makes two forwarding rules named kurl-fr-fr" in message

@@ -21,7 +21,10 @@ from ..scalars import (
     IPv4Cidr,
 )
 from .common import (
+    DEFAULT_FRONT_END,
+    MOVE,
     MOVE_KEY,
+    PAIR,
     PAIR_KEY,
     PAIR_LABEL,
     PRIMARY_NAME,
@@ -534,6 +537,53 @@ def instances_are_in_their_zone(s: Gcp) -> Iterator[Problem]:
         first.setdefault(tag, i)
 
 
+def forwarding_rule_names(
+    name: str, labels: list[str], ports: list[str]
+) -> list[tuple[str, str, str | None]]:
+    """Every forwarding rule's name (label, name, port name or None for the API's), as
+    components/gcp.py names them: `<prefix>-fr` and `<prefix>-fr-<port name>` per front end,
+    `<prefix>` `<name>` for the default label and `<name>-<label>` for any other."""
+    out: list[tuple[str, str, str | None]] = []
+    for label in labels:
+        prefix = name if label == DEFAULT_FRONT_END else f"{name}-{label}"
+        out.append((label, f"{prefix}-fr", None))
+        out += [(label, f"{prefix}-fr-{p}", p) for p in ports]
+    return out
+
+
+@rule(
+    "No two forwarding rules get one name: a front end's label and an extra port's name "
+    "never combine into another front end's rule name (`<name>-<label>-fr` and "
+    "`<name>-fr-<port name>`)."
+)
+def forwarding_rule_names_are_unique(s: Gcp) -> Iterator[Problem]:
+    a: Any = s.args
+    labels = [a["front_end"]]
+    move = a.get(MOVE) or {}
+    if move.get("front_end") and move["front_end"] != a["front_end"]:
+        labels.append(move["front_end"])
+    if a.get(PAIR) is not None:
+        labels.append(PAIR_LABEL)
+    ports = [e["name"] for e in a.get("extra_ports") or []]
+    first: dict[str, tuple[str, str | None]] = {}
+    for label, rule_name, port in forwarding_rule_names(s.name, labels, ports):
+        if rule_name not in first:
+            first[rule_name] = (label, port)
+            continue
+        other_label, other_port = first[rule_name]
+        which = port if port is not None else other_port
+        loc = (
+            ("extraPorts", ports.index(which), "name")
+            if which is not None
+            else ((MOVE_KEY, "frontEnd") if label == move.get("front_end") else ("frontEnd",))
+        )
+        yield Problem(
+            loc,
+            f"makes two forwarding rules named {rule_name} (front ends {shown(other_label)} "
+            f"and {shown(label)}); give the port or the front end another name",
+        )
+
+
 GCP = Declaration(
     cloud="gcp",
     component="GcpKurlLb",
@@ -545,6 +595,7 @@ GCP = Declaration(
         address_is_in_the_region,
         new_front_end_has_its_own_address,
         extra_ports_fit_passthrough,
+        forwarding_rule_names_are_unique,
         public_front_end_has_its_own_record,
         tags_are_labels,
         gcp_names_are_rfc1035,
