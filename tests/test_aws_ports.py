@@ -586,6 +586,15 @@ BAD = [
         ["kurl-lb:extraPorts[0].name", '"v2" is a front end\'s label'],
     ),
     (
+        "port-name-makes-the-moves-label",
+        {
+            "frontEnd": "v2",
+            "extraPorts": [{"name": "x", "port": 8800}],
+            "addressMove": {"frontEnd": "v2-x"},
+        },
+        ["kurl-lb:extraPorts[0].name", '"x" is a front end\'s label, or makes one'],
+    ),
+    (
         "port-target-group-name-too-long",
         {"name": "abcdefghijklmnop", "extraPorts": [{"name": "kotsadm", "port": 8800}]},
         [

@@ -765,14 +765,17 @@ def extra_port_names_fit(s: Aws) -> Iterator[Problem]:
 )
 def extra_port_names_are_not_labels(s: Aws) -> Iterator[Problem]:
     a: Any = s.args
-    labels = {a["front_end"], PAIR_LABEL, (a.get(MOVE) or {}).get("front_end")}
+    labels = {a["front_end"], PAIR_LABEL, (a.get(MOVE) or {}).get("front_end")} - {None}
+    # A front end's prefix and a port name make another front end's prefix: `v2` and `x`
+    # name `<name>-v2-x-tg` as the front end `v2-x` names its API target group.
+    prefixes = {s.name if label == DEFAULT_FRONT_END else f"{s.name}-{label}" for label in labels}
     for i, extra in enumerate(a.get("extra_ports") or []):
-        if extra["name"] in labels:
+        if extra["name"] in labels or any(f"{p}-{extra['name']}" in prefixes for p in prefixes):
             yield Problem(
                 ("extraPorts", i, "name"),
-                f"{shown(extra['name'])} is a front end's label, and the port's resources "
-                f"(<name>-{extra['name']}-tg, ...) would take that front end's names; give "
-                "the port another name",
+                f"{shown(extra['name'])} is a front end's label, or makes one with another "
+                f"label, and the port's resources (<prefix>-{extra['name']}-tg, ...) would take "
+                "that front end's names; give the port another name",
             )
 
 
