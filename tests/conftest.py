@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import copy
 import json
+import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import pytest
@@ -183,6 +184,17 @@ def encode(config: dict[str, Any]) -> dict[str, str]:
         else:
             out[key] = str(value)
     return out
+
+
+T = TypeVar("T")
+
+
+def in_child(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a forked child: a run failing inside an output leaves futures holding the
+    error alive in this process until an unrelated later compile() fails (CPython 3.11: "AST
+    constructor recursion depth mismatch")."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        return pool.apply(fn, args)
 
 
 def run_project(

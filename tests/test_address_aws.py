@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import multiprocessing
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pulumi
@@ -28,6 +26,7 @@ from tests.conftest import (
     assert_rejected,
     bad_config_params,
     encode,
+    in_child,
     run_project,
     with_changes,
 )
@@ -72,14 +71,6 @@ def allocation_id(name: str) -> str:
 def run(config: dict[str, Any], graph: Graph | None = None) -> Graph:
     """The project's program under the mock engine, with Route 53 zones and EIPs answered."""
     return run_project(config, graph=graph, outputs=ADDRESS_OUTPUTS, invokes=ADDRESS_INVOKES)
-
-
-def in_child(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` in a forked child: a run failing inside an output leaves futures holding the
-    error alive in this process until an unrelated later compile() fails (CPython 3.11: "AST
-    constructor recursion depth mismatch"; tests/test_address_gcp.py does the same)."""
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        return pool.apply(fn, args)
 
 
 def _failure(config: dict[str, Any]) -> str:

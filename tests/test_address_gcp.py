@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
-import multiprocessing
 import os
 import subprocess
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from tests.conftest import (
     assert_rejected,
     bad_config_params,
     encode,
+    in_child,
     with_changes,
 )
 from tests.test_gcp import _netns_or_skip
@@ -122,8 +122,7 @@ def failing(config: dict[str, Any]) -> str:
     a run failing inside an output leaves futures that hold the error alive in this process
     until an unrelated later compile() (CPython 3.11: "AST constructor recursion depth
     mismatch")."""
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        return pool.apply(_failure, (config,))
+    return in_child(_failure, config)
 
 
 def full(base: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -370,6 +371,20 @@ def encoded(config: dict[str, Any], text: bool = False) -> dict[str, Any]:
 # --- properties of messages ---------------------------------------------------------------------
 
 LINE = re.compile(r"  - (kurl-lb:|aws:|azure:|azure-native:|gcp:|\.\.\. and )")
+
+
+def render_outcome(run: Callable[..., Graph], config: dict[str, Any]) -> tuple[str, Any]:
+    """One render of `config` (as the CLI passes it) by `run(config, graph=...)`: ("ok", the
+    graph), ("refused", the message and the types registered) or ("failed", the message of a
+    deploy-time check that failed a resource). Run it in a forked child (conftest.in_child)."""
+    graph = Graph(project="kurl-lb", stack="test")
+    try:
+        run(encoded(config, text=True), graph=graph)
+    except pulumi.RunError as exc:
+        return "refused", (str(exc), [r.type for r in graph.resources])
+    except Exception as exc:
+        return "failed", str(exc)
+    return "ok", graph
 
 
 def assert_good_message(message: str) -> None:

@@ -10,7 +10,6 @@ import ipaddress
 import json
 from typing import Any
 
-import pulumi
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,8 +18,8 @@ from components.aws import reserved_or_outside
 from components.problems import ConfigError
 from components.stack import check_stack
 from offline.recorder import Graph
-from tests.conftest import AWS_DEV, SUBNET_CIDRS
-from tests.test_address_aws import PRIVATE_ZONE, PUBLIC_ZONE, ZONES, in_child, run
+from tests.conftest import AWS_DEV, SUBNET_CIDRS, in_child
+from tests.test_address_aws import PRIVATE_ZONE, PUBLIC_ZONE, ZONES, run
 from tests.test_properties import (
     RENDER_SHARE,
     _settings,
@@ -28,6 +27,7 @@ from tests.test_properties import (
     assert_good_message,
     encoded,
     provider,
+    render_outcome,
     shape,
 )
 
@@ -182,17 +182,7 @@ def check_addresses(graph: Graph, config: dict[str, Any]) -> None:
 
 
 def _render(config: dict[str, Any]) -> tuple[str, Any]:
-    """One render (run in a forked child, tests/test_address_aws.py `in_child`): ("ok", the
-    graph), ("refused", the message, the types registered) or ("failed", the message of a
-    deploy-time check that failed a resource)."""
-    graph = Graph(project="kurl-lb", stack="test")
-    try:
-        run(encoded(config, text=True), graph=graph)
-    except pulumi.RunError as exc:
-        return "refused", (str(exc), [r.type for r in graph.resources])
-    except Exception as exc:
-        return "failed", str(exc)
-    return "ok", graph
+    return render_outcome(run, config)  # a top-level function: in_child pickles it
 
 
 def test_the_full_render_is_clean_deterministic_and_follows_aws() -> None:

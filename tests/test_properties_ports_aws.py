@@ -9,15 +9,14 @@ import copy
 import json
 from typing import Any
 
-import pulumi
 from hypothesis import given
 from hypothesis import strategies as st
 
 from components.problems import ConfigError
 from components.stack import check_stack
 from offline.recorder import Graph
-from tests.conftest import AWS_DEV, SUBNET_CIDRS
-from tests.test_address_aws import PRIVATE_ZONE, PUBLIC_ZONE, in_child
+from tests.conftest import AWS_DEV, SUBNET_CIDRS, in_child
+from tests.test_address_aws import PRIVATE_ZONE, PUBLIC_ZONE
 from tests.test_aws_ports import PUBLIC_SUBNETS, run
 from tests.test_properties import (
     RENDER_SHARE,
@@ -26,6 +25,7 @@ from tests.test_properties import (
     assert_good_message,
     encoded,
     provider,
+    render_outcome,
     shape,
 )
 
@@ -169,16 +169,7 @@ def check_ports(graph: Graph) -> None:
 
 
 def _render(config: dict[str, Any]) -> tuple[str, Any]:
-    """One render, as tests/test_properties_address_aws.py's: ("ok", the graph), ("refused",
-    the message and the types registered) or ("failed", a deploy-time check's message)."""
-    graph = Graph(project="kurl-lb", stack="test")
-    try:
-        graph = run(encoded(config, text=True), graph=graph)
-    except pulumi.RunError as exc:
-        return "refused", (str(exc), [r.type for r in graph.resources])
-    except Exception as exc:
-        return "failed", str(exc)
-    return "ok", graph
+    return render_outcome(run, config)  # a top-level function: in_child pickles it
 
 
 def test_the_full_render_is_clean_deterministic_and_follows_aws() -> None:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import copy
 import json
-import multiprocessing
 import re
 from collections import Counter
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pulumi
 import pytest
@@ -27,7 +25,7 @@ from components.problems import ConfigError
 from components.stack import check_stack
 from offline.recorder import Graph
 from tests import conftest
-from tests.conftest import GCP_DEV, GCP_IP, GCP_PROJECT, with_changes
+from tests.conftest import GCP_DEV, GCP_IP, GCP_PROJECT, in_child, with_changes
 from tests.test_address_gcp import RESERVED, SUBNET, run
 from tests.test_gcp_ports import (
     ADDRESS,
@@ -49,6 +47,7 @@ from tests.test_properties import (
     assert_good_message,
     encoded,
     provider,
+    render_outcome,
     shape,
 )
 
@@ -514,28 +513,8 @@ ADDRESS_OUTPUTS = conftest.OUTPUTS[ADDRESS]  # the shared mock, before the patch
 LABEL_IPS = {"-public-ip": "34.120.0.30", "-v2-ip": "34.120.0.20", "-fr-ip": "34.120.0.40"}
 
 
-T = TypeVar("T")
-
-
-def in_child(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` in a forked child, as tests/test_address_aws.py's `in_child` (not imported:
-    mypy would check that module too): a run failing inside an output leaves futures holding
-    the error alive in this process until an unrelated later compile() fails."""
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        return pool.apply(fn, args)
-
-
 def _render(config: dict[str, Any]) -> tuple[str, Any]:
-    """One render, as tests/test_properties_ports_aws.py's: ("ok", the graph), ("refused",
-    the message and the types registered) or ("failed", a deploy-time check's message)."""
-    graph = Graph(project="kurl-lb", stack="test")
-    try:
-        graph = run(encoded(config, text=True), graph=graph)
-    except pulumi.RunError as exc:
-        return "refused", (str(exc), [r.type for r in graph.resources])
-    except Exception as exc:
-        return "failed", str(exc)
-    return "ok", graph
+    return render_outcome(run, config)  # a top-level function: in_child pickles it
 
 
 # The keys a deploy-time check names: a looked-up address of the wrong type, subnetwork,
