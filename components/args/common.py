@@ -139,16 +139,19 @@ def target_port(extra: Mapping[str, Any]) -> int:
 # --- helpers for rules --------------------------------------------------------------------------
 
 
-def duplicates(values: Sequence[tuple[int, str | None]], key: str, why: str) -> Iterator[Problem]:
-    """Primaries (index, value of `key`) whose value an earlier primary already has."""
+def duplicates(
+    values: Sequence[tuple[int, str | None]], key: str, why: str, owner: str = "primaries"
+) -> Iterator[Problem]:
+    """Items of the list `owner` (index, value of `key`) whose value an earlier item already
+    has."""
     first: dict[str, int] = {}
     for i, value in values:
         if value is None:
             continue
         if value in first:
             yield Problem(
-                ("primaries", i, key),
-                f"{shown(value)} is also primaries[{first[value]}].{key}; {why}",
+                (owner, i, key),
+                f"{shown(value)} is also {owner}[{first[value]}].{key}; {why}",
             )
         first.setdefault(value, i)
 
@@ -327,26 +330,15 @@ def extra_ports_are_distinct(s: Subject[Any]) -> Iterator[Problem]:
         yield Problem(
             ("extraPorts",), f"has {len(extras)} ports; at most {EXTRA_PORTS_MAX} are allowed"
         )
-    yield from _firsts(extras, "name", "names must be unique")
-    yield from _firsts(extras, "port", "each port is forwarded once")
+    for key, why in (("name", "names must be unique"), ("port", "each port is forwarded once")):
+        values = [(i, str(e[key])) for i, e in enumerate(extras)]
+        yield from duplicates(values, key, why, owner="extraPorts")
     for i, extra in enumerate(extras):
         if extra["port"] == s.args["port"]:
             yield Problem(
                 ("extraPorts", i, "port"),
                 f"{extra['port']} is the API port ({ref('port')}); give another port",
             )
-
-
-def _firsts(items: Sequence[Mapping[str, Any]], key: str, why: str) -> Iterator[Problem]:
-    first: dict[Any, int] = {}
-    for i, item in enumerate(items):
-        value = item[key]
-        if value in first:
-            yield Problem(
-                ("extraPorts", i, to_camel(key)),
-                f"{shown(str(value))} is also extraPorts[{first[value]}].{to_camel(key)}; {why}",
-            )
-        first.setdefault(value, i)
 
 
 @rule(
