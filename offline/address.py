@@ -230,10 +230,13 @@ def _on_api_port(values: list[Any], ports: frozenset[int]) -> bool:
 _PORTED_FRONT_ENDS = {_GCP_FR: "ports"}
 
 
-def _serves_api(c: Change, path: str, before: Graph, after: Graph, ports: frozenset[int]) -> bool:
-    old = next((r for r in before.resources if r.urn == c.urn), None)
-    new = next((r for r in after.resources if r.urn == c.urn), None)
-    return _on_api_port(_port_values(old, path) + _port_values(new, path), ports)
+def _serves_api(
+    c: Change, path: str, graphs: tuple[dict[str, Any], dict[str, Any]], ports: frozenset[int]
+) -> bool:
+    """Whether the changed resource's port at `path`, before or after, is an API port
+    (`graphs`: the resources of both revisions by URN)."""
+    values = [v for by_urn in graphs for v in _port_values(by_urn.get(c.urn), path)]
+    return _on_api_port(values, ports)
 
 
 def address_changes(
@@ -245,10 +248,11 @@ def address_changes(
     """Every way the plan from `before` to `after` moves the API address (`ports`: the API
     port(s); listeners, rules and forwarding rules of other ports are not the address)."""
     found: list[AddressChange] = []
+    graphs = ({r.urn: r for r in before.resources}, {r.urn: r for r in after.resources})
     for c in changes:
         ported = _PORTED_FRONT_ENDS.get(c.type)
         front_end = c.type in FRONT_END_TYPES and (
-            ported is None or _serves_api(c, ported, before, after, ports)
+            ported is None or _serves_api(c, ported, graphs, ports)
         )
         if front_end and c.op == REPLACE:
             detail = f", forced by {forced_by(c)}{_protection(before, c.urn)}"
@@ -261,7 +265,7 @@ def address_changes(
             a.why: p
             for p in c.properties
             if (a := address_property(c.type, p))
-            and (not a.port or _serves_api(c, _port_path(a.path, p), before, after, ports))
+            and (not a.port or _serves_api(c, _port_path(a.path, p), graphs, ports))
         }
         if moved:
             detail = ", ".join(f"{p} ({why})" for why, p in moved.items())
