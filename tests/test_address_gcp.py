@@ -452,6 +452,9 @@ def build(args: dict[str, Any]) -> Graph:
         pulumi.export("loadBalancerAddress", lb.load_balancer_address)
         pulumi.export("nextFrontEnd", lb.next_front_end)
         pulumi.export("nextLoadBalancerAddress", lb.next_load_balancer_address)
+        pulumi.export("publicLoadBalancerHost", lb.public_load_balancer_host)
+        pulumi.export("extraPortAddresses", lb.extra_port_addresses)
+        pulumi.export("publicExtraPortAddresses", lb.public_extra_port_addresses)
         pulumi.export("nodePortAliasScript", lb.node_port_alias_script)
 
     mocks = PreviewMocks(outputs=OUTPUTS, invokes=LOOKUPS, preview=False)

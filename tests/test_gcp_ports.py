@@ -7,12 +7,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pulumi
 import pytest
 
 from offline.address import address_changes
 from offline.diff import CREATE, DELETE, diff
-from offline.recorder import Graph, PreviewMocks, record
+from offline.recorder import Graph
 from tests.conftest import (
     DELETE as REMOVE,
 )
@@ -20,11 +19,10 @@ from tests.conftest import (
     GCP_API,
     GCP_IP,
     GCP_PROJECT,
-    OUTPUTS,
     assert_rejected,
     with_changes,
 )
-from tests.test_address_gcp import LOOKUPS, RESERVED, SUBNET, failing, run
+from tests.test_address_gcp import RESERVED, SUBNET, build, failing, run
 
 HC = "gcp:compute/regionHealthCheck:RegionHealthCheck"
 BACKEND = "gcp:compute/regionBackendService:RegionBackendService"
@@ -207,24 +205,6 @@ ARGS: dict[str, Any] = {
     "address": "kurl-shared",
 }
 TWO_PORTS = [{"name": "kotsadm", "port": 8800}, {"name": "api2", "port": 443}]
-
-
-def build(args: dict[str, Any]) -> Graph:
-    from components.gcp import GcpKurlLb
-
-    def program() -> None:
-        lb = GcpKurlLb("kurl", copy.deepcopy(args))  # type: ignore[arg-type]
-        pulumi.export("loadBalancerAddress", lb.load_balancer_address)
-        pulumi.export("frontEnd", lb.front_end)
-        pulumi.export("nextFrontEnd", lb.next_front_end)
-        pulumi.export("nextLoadBalancerAddress", lb.next_load_balancer_address)
-        pulumi.export("publicLoadBalancerHost", lb.public_load_balancer_host)
-        pulumi.export("extraPortAddresses", lb.extra_port_addresses)
-        pulumi.export("publicExtraPortAddresses", lb.public_extra_port_addresses)
-        pulumi.export("nodePortAliasScript", lb.node_port_alias_script)
-
-    mocks = PreviewMocks(outputs=OUTPUTS, invokes=LOOKUPS, preview=False)
-    return record(program, project="kurl-lb", stack="test", config={}, mocks=mocks)
 
 
 def test_adding_ports_only_creates() -> None:
