@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from pydantic.alias_generators import to_camel
 
 from .args import AWS, AwsKurlNlbArgs
-from .args.aws import PUBLIC_FIELDS, health_check_timeout, own_static_addresses
+from .args.aws import health_check_timeout, own_static_addresses
 from .args.common import MOVE_KEY, PAIR_KEY, READYZ, target_port
 from .base import FrontEnd, KurlLoadBalancer
 from .checked import SECRET_SHOWN, is_output, map_input
@@ -157,18 +157,6 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         return self.registrations
 
     # --- secrets and where a front end's values come from ----------------------------------
-
-    def field_argument(self, fe: FrontEnd[Any], field: str) -> str:
-        """As the base's, and `publicFrontEnd` for a field the public front end gives (its
-        other fields are the top level's, never the address move's)."""
-        if fe.public:
-            return PAIR_KEY if field in PUBLIC_FIELDS else to_camel(field)
-        return super().field_argument(fe, field)
-
-    def field_loc(self, fe: FrontEnd[Any], field: str, *rest: str | int) -> Loc:
-        if self.field_argument(fe, field) == PAIR_KEY:
-            return (PAIR_KEY, to_camel(field), *rest)
-        return super().field_loc(fe, field, *rest)
 
     def _sec(self, fe: FrontEnd[Any], field: str, value: Any) -> Any:
         """`value` of `fe`'s `field` (snake_case), secret when that argument is in secretArgs

@@ -11,7 +11,7 @@ import pulumi
 from pydantic.alias_generators import to_camel
 
 from .args import STACK_TAG
-from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, PAIR_KEY, with_move, with_pair
+from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, PAIR, PAIR_KEY, with_move, with_pair
 from .checked import ArgsCheck, check_args, map_input
 from .declare import Declaration
 from .problems import Loc
@@ -141,17 +141,22 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
 
     def field_argument(self, fe: FrontEnd[Any], field: str) -> str:
         """The argument `fe`'s `field` (snake_case) comes from, as secretArgs names it:
-        `addressMove` when the move gives it to the front end it adds, else the field's own
-        (camelCase)."""
+        `publicFrontEnd` for a field the public front end's record declares (given or
+        defaulted: never the top level's), `addressMove` when the move gives it to the front
+        end it adds, else the field's own (camelCase)."""
+        if fe.public:
+            pair: Mapping[str, Any] = self.args.get(PAIR) or {}
+            return PAIR_KEY if field in pair else to_camel(field)
         move: Mapping[str, Any] = self.args.get(MOVE) or {}
         moved = not fe.current and move.get(field) is not None
         return MOVE_KEY if moved else to_camel(field)
 
     def field_loc(self, fe: FrontEnd[Any], field: str, *rest: str | int) -> Loc:
         """Where the user gave `fe`'s `field`, as problems name it: at the top level, or in
-        addressMove."""
+        addressMove or publicFrontEnd."""
         key: Loc = (to_camel(field), *rest)
-        return (MOVE_KEY, *key) if self.field_argument(fe, field) == MOVE_KEY else key
+        argument = self.field_argument(fe, field)
+        return (argument, *key) if argument in (MOVE_KEY, PAIR_KEY) else key
 
     # --- a front end's DNS records --------------------------------------------------------------
 

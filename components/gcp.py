@@ -7,7 +7,6 @@ from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
-from pydantic.alias_generators import to_camel
 
 from .args import GCP, GcpKurlLbArgs
 from .args.common import PAIR_KEY, READYZ
@@ -319,14 +318,6 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
 
     # --- front ends -------------------------------------------------------------------------
 
-    def _key(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> str:
-        """The argument `fe`'s `field` comes from (secretArgs' word): publicFrontEnd for the
-        public front end, else the move's or the field's own."""
-        return PAIR_KEY if fe.public else self.field_argument(fe, field)
-
-    def _loc(self, fe: FrontEnd[GcpKurlLbArgs], field: str) -> Loc:
-        return (PAIR_KEY, to_camel(field)) if fe.public else self.field_loc(fe, field)
-
     def _front_end(
         self, name: str, fe: FrontEnd[GcpKurlLbArgs], scheme: str, subnetwork: Any
     ) -> GcpFrontEnd:
@@ -334,7 +325,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         prefix = fe.prefix(name)
         internal = scheme == "INTERNAL"
         sec = self.secret_if
-        tier_key = self._key(fe, "network_tier")
+        tier_key = self.field_argument(fe, "network_tier")
         tier = None if internal else sec(tier_key, a["network_tier"])
         wire = "EXTERNAL" if fe.public else sec("scheme", scheme)
         protect = self.args["deletion_protection"]
@@ -399,8 +390,8 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         what this load balancer needs (else the forwarding rule fails, naming the key)."""
         a = fe.args
         sec = self.secret_if
-        key = self._key(fe, "address")
-        loc = self._loc(fe, "address")
+        key = self.field_argument(fe, "address")
+        loc = self.field_loc(fe, "address")
         given = a["address"]
         lookup = gcp.compute.get_address_output(
             name=sec(key, map_input(given, lambda r: r.rsplit("/", 1)[-1])),
@@ -409,7 +400,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         tier = a["network_tier"]
-        tier_loc = self._loc(fe, "network_tier")
+        tier_loc = self.field_loc(fe, "network_tier")
         tier_name = (
             f"{ref(str(tier_loc[0]))}.networkTier" if len(tier_loc) > 1 else ref("network_tier")
         )

@@ -217,10 +217,6 @@ class AwsPublicFrontEndArgs(TypedDict):
     )
 
 
-# The front-end fields a public front end gives (its other fields are the top level's).
-PUBLIC_FIELDS = frozenset(AwsPublicFrontEndArgs.__annotations__)
-
-
 @declared
 class AwsKurlNlbArgs(TypedDict):
     """Arguments of AwsKurlNlb: an AWS Network Load Balancer for a kURL control plane."""
