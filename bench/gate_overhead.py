@@ -6,6 +6,10 @@ resources), then times, in fresh interpreters, interleaved, median of REPEAT run
 - bare: the program alone under the SDK's mock engine, run the way the language host runs it
   (`run_in_stack`, the SDK's MockMonitor answering every registration with its inputs), config
   handed over already encoded, as the engine hands it: the SDK's in-process floor;
+- null: the program under the SDK's standard runtime, started as the gate starts it, against
+  `bench/nullengine` (Go: answers every call with the least work and records nothing): the floor
+  of any out-of-process engine, the gate's and Pulumi's own included, since the program's own
+  gRPC client work is spent whoever serves it. Built with `go` when it is on PATH, else skipped;
 - render: `python -m offline preview --json --no-policy`: the gate reading the stack, serving the
   engine the program runs against (the SDK's standard runtime, in its own namespaces where the
   platform allows), recording and rendering;
@@ -13,12 +17,13 @@ resources), then times, in fresh interpreters, interleaved, median of REPEAT run
 
 It prints, measured in this same run, in wall time and in CPU time of the whole process tree
 (steadier on a shared machine: the gate's own process, the program's and the pack's all count):
-render/bare (target 1.10), gate/render (target 1.15: the pack's start and its analysis overlap the
+render/bare (target 1.10), null/bare (what render/bare cannot go under), render/null (the gate's
+own serving and recording), gate/render (target 1.15: the pack's start and its analysis overlap the
 program's run) and gate/no-op-pack (the pack's own cost). `--baseline DIR` times another
 checkout's gate (e.g. `git worktree add /tmp/main main`) on the same program in the same run and
 prints its ratios beside these.
 
-    .venv/bin/python -m bench.gate_overhead [--baseline DIR]     (or: make bench)
+    .venv/bin/python -m bench.gate_overhead [--baseline DIR] [--repeat N]     (or: make bench)
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from pathlib import Path
 
 import yaml
 
+from offline.runner import EXEC, PARALLEL, program_env
 from offline.stackfile import read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +95,26 @@ finally:
               open(out, "w"))
 """
 
+# The program started as offline/runner.py starts it (its interpreter, the SDK's exec script,
+# PULUMI_CONFIG), minus the sandbox, against a fresh null engine; the engine's CPU counts too.
+NULL = """
+import json, os, subprocess, sys, tempfile, time
+engine, spec = sys.argv[1], json.load(open(sys.argv[2]))
+with tempfile.TemporaryDirectory() as tmp:
+    socket = os.path.join(tmp, "engine.sock")
+    server = subprocess.Popen([engine, socket, spec["project"], spec["stack"]])
+    while not os.path.exists(socket):
+        assert server.poll() is None, "nullengine did not start"
+        time.sleep(0.005)
+    address = "unix:" + socket
+    program = subprocess.run(
+        [*spec["command"][:3], "--monitor", address, "--engine", address, *spec["command"][3:]],
+        env=spec["env"], cwd=spec["dir"], stdout=subprocess.DEVNULL)
+    server.kill()
+    server.wait()
+sys.exit(program.returncode)
+"""
+
 NOOP_PACK = """
 from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
 
@@ -127,6 +153,19 @@ def build(work: Path) -> tuple[Path, Path]:
     return program, pack
 
 
+def null_engine(work: Path) -> Path | None:
+    """bench/nullengine built into `work`, or None without `go` on PATH."""
+    go = shutil.which("go")
+    if go is None:
+        print("go is not on PATH: the null-engine floor is skipped", file=sys.stderr)
+        return None
+    binary = work / "nullengine"
+    subprocess.run(
+        [go, "build", "-o", str(binary), "."], cwd=ROOT / "bench" / "nullengine", check=True
+    )
+    return binary
+
+
 def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the whole process tree: gate, program, pack)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -145,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline", type=Path, help="another checkout whose gate to time in the same run"
     )
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs of each, interleaved")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kurl-lb-bench-") as tmp:
         program, noop = build(Path(tmp))
@@ -162,11 +202,36 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
         )
+        engine = null_engine(Path(tmp))
+        null_spec = Path(tmp) / "null.json"
+        null_spec.write_text(
+            json.dumps(
+                {
+                    "project": files.project,
+                    "stack": "big",
+                    "dir": str(program),
+                    "env": program_env(files),
+                    "command": [
+                        str(program / ".venv" / "bin" / "python"),
+                        *("-u", str(EXEC)),
+                        *("--project", files.project, "--stack", "big", "--pwd", str(program)),
+                        *("--dry_run", "true", "--parallel", str(PARALLEL)),
+                        *("--organization", "organization", "--root_directory", str(program)),
+                        str(program),
+                    ],
+                }
+            )
+        )
         preview = [sys.executable, "-m", "offline", "preview", "--program", str(program)]
         preview += ["--stack", "big", "--json"]
         # (name, command, the checkout it runs in)
         commands = [
             ("bare", [sys.executable, "-c", BARE, str(spec)], ROOT),
+            *(
+                [("null", [sys.executable, "-c", NULL, str(engine), str(null_spec)], ROOT)]
+                if engine is not None
+                else []
+            ),
             ("render", [*preview, "--no-policy"], ROOT),
             ("gate", [*preview, "--policy-pack", str(ROOT / "policies")], ROOT),
             ("noop", [*preview, "--policy-pack", str(noop)], ROOT),
@@ -185,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         splits: list[dict[str, float]] = []
         walls: dict[str, list[float]] = {name: [] for name, _, _ in commands}
         cpus: dict[str, list[float]] = {name: [] for name, _, _ in commands}
-        for _ in range(REPEAT):
+        for _ in range(args.repeat):
             for name, command, cwd in commands:
                 took, used = timed(command, cwd=cwd)
                 walls[name].append(took)
@@ -196,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu = {name: statistics.median(runs) for name, runs in cpus.items()}
     labels = {
         "bare": "bare program, SDK mock engine",
+        "null": "null engine (Go, records nothing)",
         "render": "gate render (--no-policy)",
         "gate": "gate + kurl-lb pack",
         "noop": "gate + no-op pack",
@@ -203,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "base-gate": "baseline gate + its pack",
         "split": "gate render, in-process (CPU split below)",
     }
-    print(f"{PRIMARIES} registered primaries ({expected} resources), median of {REPEAT} runs")
+    print(f"{PRIMARIES} registered primaries ({expected} resources), median of {args.repeat} runs")
     print(f"  {'':<44} {'wall':>7} {'CPU':>7}")
     for name in wall:
         print(f"  {labels[name]:<44} {wall[name]:6.2f}s {cpu[name]:6.2f}s")
@@ -224,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         "(the SDK's own RPC client work: the floor of render / bare)"
     )
     ratio("render / bare", "render", "bare", RENDER_TARGET)
+    if "null" in wall:
+        ratio("null / bare", "null", "bare")
+        ratio("render / null", "render", "null")
     ratio("gate / render", "gate", "render", GATE_TARGET)
     ratio("gate / no-op-pack", "gate", "noop")
     if args.baseline is not None:
