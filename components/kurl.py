@@ -53,9 +53,10 @@ ALIAS_SCRIPT = Path(__file__).with_name("scripts") / "nodeport-alias.sh"
 def nodeport_alias_script(
     load_balancer_ip: pulumi.Input[str], other_ips: Sequence[pulumi.Input[str]] = ()
 ) -> pulumi.Output[str]:
-    """Shell script for every node: the LB IP as a /32 alias, persisted by a systemd unit; during
-    an address move `other_ips` (the other front ends' IPs) too, so that NodePorts work through
-    every front end. Aliases an earlier run added for IPs no longer listed are removed."""
+    """Shell script for every node: the LB IP as a /32 alias, persisted by a systemd unit, and
+    `other_ips` too (the other front ends' IPs: an address move's, the public front end's), so
+    that NodePorts work through every front end. Aliases an earlier run added for IPs no longer
+    listed are removed."""
     template = ALIAS_SCRIPT.read_text()
 
     def fill(ips: list[str]) -> str:

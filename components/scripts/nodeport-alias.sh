@@ -5,9 +5,10 @@
 # listen. With the LB IP on the NIC, kube-proxy's rules match it. (kURL: Public Cloud Load
 # Balancing, GCP.) Run as root on every node; running it again changes nothing.
 #
-# During an address move OTHER_IPS holds the other front end's IP: both are aliased, so NodePorts
-# work through either. An IP an earlier run aliased that is no longer listed (the old front end,
-# once the move is done) is removed: it may later belong to someone else's load balancer.
+# OTHER_IPS holds the other front ends' IPs (an address move's, the public front end's): all are
+# aliased, so NodePorts work through each. An IP an earlier run aliased that is no longer listed
+# (the old front end, once a move is done) is removed: it may later belong to someone else's
+# load balancer.
 #
 # components/kurl.py fills in the placeholders below (the stack output nodePortAliasScript).
 # KURL_LB_IFACE and KURL_LB_UNIT_DIR override the detected interface and /etc/systemd/system.
