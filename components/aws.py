@@ -1,6 +1,5 @@
 """AwsKurlNlb: an AWS Network Load Balancer in front of kURL primaries (kURL page, AWS section)."""
 
-import hashlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -448,14 +447,8 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         """An alias A record to the NLB, once the zone is looked up: its name inside the zone's
         (else the record fails, naming the key); an internal NLB in a public zone is warned
         about."""
-        if fe.public:
-            # publicFrontEnd's own record (the base knows the top level's and the move's).
-            field_secret = "dnsRecord" in self.secrets or PAIR_KEY in self.secrets
-            loc: Loc = (PAIR_KEY, "dnsRecord", "name")
-        else:
-            field_secret = self.record_secret(record)
-            arg = self.record_argument(record)
-            loc = ("dnsRecord", "name") if arg == "dnsRecord" else (MOVE_KEY, "dnsRecord", "name")
+        field_secret = self.record_secret(fe, record)
+        loc = self.record_loc(fe, record, "name")
 
         def sec(value: Any) -> Any:
             return pulumi.Output.secret(value) if field_secret else value
@@ -489,7 +482,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         # Named by the record's name (stable across applies; a new name is a new record beside
         # the old), hashed when the name is secret: a URN is never secret.
         return aws.route53.Record(
-            f"{prefix}-dns-{_name_part(record['name'], field_secret)}",
+            f"{prefix}-dns-{self.record_name_part(fe, record)}",
             zone_id=sec(record["zone_id"]),
             # Known at preview: the name (which replaces the record) never waits for a lookup.
             name=sec(fqdn),
@@ -742,12 +735,6 @@ class _RulePort:
     @property
     def on_primaries(self) -> Any:
         return self.port if self.target is None else self.target
-
-
-def _name_part(fqdn: str, secret: bool) -> str:
-    """A record's FQDN as part of a resource name: a digest when the record is secret (a URN is
-    never secret), as the base's `record_name_part`."""
-    return hashlib.sha256(fqdn.encode()).hexdigest()[:12] if secret else fqdn
 
 
 def cidr_suffix(cidr: pulumi.Input[str], index: int, what: str = "cidr") -> str:

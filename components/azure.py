@@ -472,34 +472,32 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         public IP's current address, so the record follows the IP."""
         part = self.parts[fe.label]
         for record in fe.dns_records:
-            arg = self.record_argument(record)
             own = record.get("resource_group_name")
-            rg = self.record_sec(record, own) if own is not None else default_rg
-            zone = self._checked_zone(record, arg, rg)
+            rg = self.record_sec(fe, record, own) if own is not None else default_rg
+            zone = self._checked_zone(fe, record, rg)
             part.dns_records.append(
                 dns.RecordSet(
-                    f"{fe.prefix(name)}-dns-{self.record_name_part(record)}",
+                    f"{fe.prefix(name)}-dns-{self.record_name_part(fe, record)}",
                     zone_name=zone,
-                    relative_record_set_name=self.record_sec(record, relative_name(record)),
+                    relative_record_set_name=self.record_sec(fe, record, relative_name(record)),
                     record_type="A",
                     resource_group_name=rg,
                     target_resource=dns.SubResourceArgs(id=part.public_ip_id),
-                    ttl=self.record_sec(record, record["ttl"]),
+                    ttl=self.record_sec(fe, record, record["ttl"]),
                     metadata={"kurl-lb-front-end": fe.label},
                     opts=self._child(),
                 )
             )
 
     def _checked_zone(
-        self, record: Mapping[str, Any], arg: str, rg: pulumi.Input[str]
+        self, fe: FrontEnd[Any], record: Mapping[str, Any], rg: pulumi.Input[str]
     ) -> pulumi.Input[str]:
         """The record's zone name, once a lookup found the zone public: a legacy private zone
         (`zoneType: Private`) answers only inside its VNets, not every client of the API. A
         problem fails the record naming the key; a preview passes the name as given (the check
         still fails a preview whose lookup is answered: the SDK awaits every output)."""
-        zone_name = self.record_sec(record, record["zone_name"])
-        own: tuple[str, ...] = ("dnsRecord", "zoneName")
-        where = own if arg == "dnsRecord" else (MOVE_KEY, *own)
+        zone_name = self.record_sec(fe, record, record["zone_name"])
+        where = self.record_loc(fe, record, "zoneName")
         found = dns.get_zone_output(
             resource_group_name=rg,
             zone_name=zone_name,

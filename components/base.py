@@ -160,27 +160,42 @@ class KurlLoadBalancer(pulumi.ComponentResource, Generic[Registration, Args]):
 
     # --- a front end's DNS records --------------------------------------------------------------
 
-    def record_argument(self, record: Mapping[str, Any]) -> str:
-        """The argument a DNS record comes from, as secretArgs and problems name it:
-        `dnsRecord` for the top-level one, `addressMove` for the one a move adds."""
+    def record_argument(self, fe: FrontEnd[Any], record: Mapping[str, Any]) -> str:
+        """The argument a front end's DNS record comes from, as secretArgs and problems name it:
+        `dnsRecord` for the current front end's, `addressMove` for the one a move adds,
+        `publicFrontEnd` for the public front end's. A move that keeps the label gives the
+        current front end both records; their names tell them apart (they differ: a rule)."""
+        if fe.public:
+            return PAIR_KEY
+        if not fe.next:
+            return "dnsRecord"
         own = self.args.get("dns_record")
-        return "dnsRecord" if own is not None and record["name"] == own["name"] else MOVE_KEY
+        mine = fe.current and own is not None and record["name"] == own["name"]
+        return "dnsRecord" if mine else MOVE_KEY
 
-    def record_secret(self, record: Mapping[str, Any]) -> bool:
+    def record_loc(self, fe: FrontEnd[Any], record: Mapping[str, Any], *key: str) -> Loc:
+        """Where the user gave a record's `key`, as problems name it: `dnsRecord.<key>`, or
+        under addressMove or publicFrontEnd."""
+        argument = self.record_argument(fe, record)
+        return ("dnsRecord", *key) if argument == "dnsRecord" else (argument, "dnsRecord", *key)
+
+    def record_secret(self, fe: FrontEnd[Any], record: Mapping[str, Any]) -> bool:
         """Whether a record's values are secret: `dnsRecord` in secretArgs makes every record
-        secret (a move's too), `addressMove` the move's."""
-        return "dnsRecord" in self.secrets or self.record_argument(record) in self.secrets
+        secret (a move's and the public front end's too), the record's own argument its own."""
+        return "dnsRecord" in self.secrets or self.record_argument(fe, record) in self.secrets
 
-    def record_sec(self, record: Mapping[str, Any], value: Any) -> Any:
+    def record_sec(self, fe: FrontEnd[Any], record: Mapping[str, Any], value: Any) -> Any:
         """`value` of `record`, secret when the record is."""
-        return pulumi.Output.secret(value) if self.record_secret(record) else value
+        return pulumi.Output.secret(value) if self.record_secret(fe, record) else value
 
-    def record_name_part(self, record: Mapping[str, Any]) -> str:
+    def record_name_part(self, fe: FrontEnd[Any], record: Mapping[str, Any]) -> str:
         """A record's FQDN as part of a resource name: a digest when the record is secret (a
         URN is never secret)."""
         fqdn = str(record["name"])
         return (
-            hashlib.sha256(fqdn.encode()).hexdigest()[:12] if self.record_secret(record) else fqdn
+            hashlib.sha256(fqdn.encode()).hexdigest()[:12]
+            if self.record_secret(fe, record)
+            else fqdn
         )
 
     def _output(self, arg: str, value: list[str]) -> pulumi.Output[list[str]]:

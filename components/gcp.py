@@ -14,7 +14,7 @@ from .args.gcp import GCP_API, SHARED_VIP, health_check_timeout
 from .base import FrontEnd, KurlLoadBalancer
 from .checked import SECRET_SHOWN, map_input
 from .kurl import nodeport_alias_script
-from .problems import ArgsError, Loc, Problem, ref, shown
+from .problems import ArgsError, Problem, ref, shown
 
 # Google's health-check probers, by load balancer kind (firewall rules must admit them).
 HEALTH_CHECK_RANGES = {
@@ -463,15 +463,15 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
     ) -> gcp.dns.RecordSet:
         """An A record for the front end's IP, in a zone whose DNS name holds the record's
         name (checked when the zone is looked up: the record fails, naming the key)."""
-        argument = self.record_argument(record)
-        loc: Loc = (
-            ("dnsRecord", "name") if argument == "dnsRecord" else (argument, "dnsRecord", "name")
-        )
-        sec = self.record_sec
+        loc = self.record_loc(fe, record, "name")
+
+        def sec(value: Any) -> Any:
+            return self.record_sec(fe, record, value)
+
         fqdn = record["name"]
-        named = SECRET_SHOWN if self.record_secret(record) else shown(fqdn)
+        named = SECRET_SHOWN if self.record_secret(fe, record) else shown(fqdn)
         zone = gcp.dns.get_managed_zone_output(
-            name=sec(record, record["managed_zone"]),
+            name=sec(record["managed_zone"]),
             project=record.get("project"),
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
@@ -504,11 +504,11 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
 
         # Named by the record's name, hashed when it is secret: a URN is never secret.
         return gcp.dns.RecordSet(
-            f"{prefix}-dns-{self.record_name_part(record)}",
-            managed_zone=sec(record, record["managed_zone"]),
-            name=sec(record, f"{fqdn}."),
+            f"{prefix}-dns-{self.record_name_part(fe, record)}",
+            managed_zone=sec(record["managed_zone"]),
+            name=sec(f"{fqdn}."),
             type="A",
-            ttl=sec(record, record["ttl"]),
+            ttl=sec(record["ttl"]),
             rrdatas=pulumi.Output.all(zone.dns_name, zone.visibility, ip).apply(check),
             project=record.get("project"),
             opts=self._child(),
@@ -527,15 +527,6 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         allowed = "abcdefghijklmnopqrstuvwxyz0123456789-_"  # ASCII: isalnum() admits any script
         stack = "".join(c if c in allowed else "-" for c in pulumi.get_stack().lower())
         return self._tags(stack=stack[:63])
-
-    def record_argument(self, record: Mapping[str, Any]) -> str:
-        """As the base's, and `publicFrontEnd` for the public front end's record (its name is
-        no other record's: a rule says so)."""
-        pair = self.args.get("public_front_end")
-        theirs = pair.get("dns_record") if pair else None
-        if theirs is not None and record["name"] == theirs["name"]:
-            return PAIR_KEY
-        return super().record_argument(record)
 
     def _sources(
         self,
