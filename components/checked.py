@@ -36,7 +36,7 @@ from .declare import (
     record_specs,
     specs,
 )
-from .problems import ArgsError, Loc, Problem, shown
+from .problems import ArgsError, Loc, Problem, shown, within
 from .scalars import ResourcePrefix, Scalar
 
 SECRET_SHOWN = "[secret]"
@@ -372,6 +372,8 @@ def _relocated(
     for p in problems:
         if (p.loc, p.message) in seen:
             continue
+        # A key the message names is that front end's too when `key` decides it.
+        p = dataclasses.replace(p, message=within(p.message, key, keys))
         if p.loc and p.loc[0] in keys:
             out.append(dataclasses.replace(p, loc=(key, *p.loc)))
         else:

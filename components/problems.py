@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +73,17 @@ Words = Callable[[str, bool], str]
 def in_words(text: str, words: Words) -> str:
     """`text` with the keys it names through `ref` in the reader's words."""
     return _REF.sub(lambda m: words(m[1] or m[2], m[2] is not None), text)
+
+
+def within(text: str, argument: str, keys: Collection[str]) -> str:
+    """`text` with the keys in `keys` it names through `ref` named inside `argument` (keys an
+    address move or the public front end decides: `publicFrontEnd.hairpinSourceCidrs`)."""
+
+    def inside(m: re.Match[str]) -> str:
+        key, mark = (m[1], "\x1f") if m[1] is not None else (m[2], "\x1e")
+        return f"{mark}{argument}.{key}{mark}" if key.split(".")[0] in keys else m[0]
+
+    return _REF.sub(inside, text)
 
 
 def args_words(key: str, full: bool) -> str:

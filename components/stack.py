@@ -86,7 +86,8 @@ class StackTable:
         def words(key: str, full: bool) -> str:
             if key in provider:
                 return provider[key]
-            stack_key = f"{cloud}.{key}" if key in section else key
+            head = key.split(".")[0]  # a path inside a record: `publicFrontEnd.subnetIds`
+            stack_key = f"{cloud}.{key}" if head in section else key
             return f"{NAMESPACE}:{stack_key}" if full else stack_key
 
         return words

@@ -633,7 +633,11 @@ BAD = [
     (
         "pair-without-clients",
         {"aws.publicFrontEnd": {k: v for k, v in PAIR.items() if k != "allowedClientCidrs"}},
-        ["kurl-lb:aws.publicFrontEnd.allowedClientCidrs: is required for a public NLB"],
+        [
+            "kurl-lb:aws.publicFrontEnd.allowedClientCidrs: is required for a public NLB",
+            # The hint names the public front end's own list, not the internal one's.
+            "public IPs go in aws.publicFrontEnd.hairpinSourceCidrs)",
+        ],
     ),
     (
         "pair-without-hairpin-sources",

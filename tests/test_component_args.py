@@ -75,6 +75,17 @@ def test_rules_across_fields_say_what_the_stack_config_says_on_the_args_paths() 
     assert '  - targetType: "instance" cannot be used with scheme internal' in str(err.value)
 
 
+def test_a_public_front_end_problem_names_the_public_front_end_s_own_keys() -> None:
+    pair = {"subnet_ids": ["subnet-0a1b2c3d4e5f60744"], "hairpin_source_cidrs": ["198.51.100.7/32"]}
+    with pytest.raises(ArgsError) as err:
+        run(lambda: AwsKurlNlb("api", aws_args(public_front_end=pair)))
+    assert (
+        "  - publicFrontEnd.allowedClientCidrs: is required for a public NLB (it is never silently "
+        "0.0.0.0/0): list your clients (the primaries' NAT gateway or own public IPs go in "
+        "publicFrontEnd.hairpinSourceCidrs)"
+    ) in str(err.value)
+
+
 def test_missing_required_args_are_named() -> None:
     args = aws_args()
     del args["vpc_id"]
