@@ -12,10 +12,10 @@ from pydantic.alias_generators import to_camel
 
 from .args import AZURE, AzureKurlLbArgs
 from .args.azure import address_source
-from .args.common import DEFAULT_FRONT_END, MOVE, MOVE_KEY, READYZ, target_port
+from .args.common import DEFAULT_FRONT_END, MOVE_KEY, READYZ, target_port
 from .base import FrontEnd, KurlLoadBalancer
 from .checked import map_input
-from .problems import ArgsError, Problem, shown
+from .problems import ArgsError, Loc, Problem, shown
 
 # Names of the LB's sub-resources; rule -> frontend/pool/probe references are built from them.
 # A front end labelled other than v1 has its own frontend and rule: `api-frontend-<label>`,
@@ -367,17 +367,20 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         lb_id: pulumi.Output[str],
     ) -> AzureFrontEnd:
         sec = self.secret_if
-        given = self._move_keys(fe)
-        pip_id, label = address_source(fe.args, given)
+        sources = ("public_ip_id", "domain_name_label")
+        moved = [f for f in sources if self.field_argument(fe, f) == MOVE_KEY]
+        pip_id, label = address_source(
+            fe.args, None if fe.current else frozenset(map(to_camel, moved))
+        )
         frontend = frontend_name(fe.label)
         if pip_id is not None:
-            where = (MOVE_KEY, "publicIpId") if given is not None else ("publicIpId",)
-            arg = MOVE_KEY if given is not None else "publicIpId"
+            arg = self.field_argument(fe, "public_ip_id")
+            where = self.field_loc(fe, "public_ip_id")
             ip_id, ip, given_host = self._given_ip(sec(arg, pip_id), where, frontend, lb_id)
             return AzureFrontEnd(
                 fe.label, None, ip_id, ip, given_host, frontend, rule_name(fe.label)
             )
-        arg = MOVE_KEY if given is not None and "domainNameLabel" in given else "domainNameLabel"
+        arg = self.field_argument(fe, "domain_name_label")
         pip = network.PublicIPAddress(
             f"{fe.prefix(name)}-pip",
             resource_group_name=rg,
@@ -402,18 +405,10 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         )
         return AzureFrontEnd(fe.label, pip, pip.id, ip, host, frontend, rule_name(fe.label))
 
-    def _move_keys(self, fe: FrontEnd[Any]) -> frozenset[str] | None:
-        """The keys the address move gives (camelCase) for the front end it adds; None for the
-        current front end."""
-        if fe.current:
-            return None
-        move: Any = self.args.get(MOVE) or {}
-        return frozenset(to_camel(k) for k, v in move.items() if v is not None)
-
     def _given_ip(
         self,
         pip_id: pulumi.Input[str],
-        where: tuple[str, ...],
+        where: Loc,
         frontend: str,
         lb_id: pulumi.Output[str],
     ) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
@@ -449,7 +444,7 @@ class AzureKurlLb(KurlLoadBalancer[pulumi.CustomResource, AzureKurlLbArgs]):
         )
         return ip_id, ip, host
 
-    def _check_ip(self, found: Any, where: tuple[str, ...], frontend_id: str, location: Any) -> Any:
+    def _check_ip(self, found: Any, where: Loc, frontend_id: str, location: Any) -> Any:
         """`found` (the looked-up public IP) when a Standard load balancer's frontend can use
         it, else raise naming the key."""
         why = ip_problems(found, frontend_id, location)
