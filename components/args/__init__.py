@@ -13,10 +13,30 @@ declared in.
 """
 
 from ..declare import Declaration
-from .aws import AWS, AwsKurlNlbArgs, AwsPrimaryArgs
-from .azure import AZURE, AzureKurlLbArgs, AzurePrimaryArgs
-from .common import STACK_TAG, HealthCheckArgs
-from .gcp import GCP, GcpKurlLbArgs, GcpPrimaryArgs
+from .aws import (
+    AWS,
+    AwsAddressMoveArgs,
+    AwsDnsRecordArgs,
+    AwsKurlNlbArgs,
+    AwsPrimaryArgs,
+    AwsPublicFrontEndArgs,
+)
+from .azure import (
+    AZURE,
+    AzureAddressMoveArgs,
+    AzureDnsRecordArgs,
+    AzureKurlLbArgs,
+    AzurePrimaryArgs,
+)
+from .common import STACK_TAG, ExtraPortArgs, HealthCheckArgs
+from .gcp import (
+    GCP,
+    GcpAddressMoveArgs,
+    GcpDnsRecordArgs,
+    GcpKurlLbArgs,
+    GcpPrimaryArgs,
+    GcpPublicFrontEndArgs,
+)
 
 DECLARATIONS: dict[str, Declaration] = {d.cloud: d for d in (AWS, AZURE, GCP)}
 
@@ -26,11 +46,20 @@ __all__ = [
     "DECLARATIONS",
     "GCP",
     "STACK_TAG",
+    "AwsAddressMoveArgs",
+    "AwsDnsRecordArgs",
     "AwsKurlNlbArgs",
     "AwsPrimaryArgs",
+    "AwsPublicFrontEndArgs",
+    "AzureAddressMoveArgs",
+    "AzureDnsRecordArgs",
     "AzureKurlLbArgs",
     "AzurePrimaryArgs",
+    "ExtraPortArgs",
+    "GcpAddressMoveArgs",
+    "GcpDnsRecordArgs",
     "GcpKurlLbArgs",
     "GcpPrimaryArgs",
+    "GcpPublicFrontEndArgs",
     "HealthCheckArgs",
 ]
