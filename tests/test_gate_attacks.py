@@ -148,22 +148,28 @@ def test_rewriting_the_pack_while_judged_changes_nothing(tmp_path: Path) -> None
 @pytest.mark.skipif(not NAMESPACED, reason="needs the PID namespace (unshare) to hide the gate")
 def test_sigstop_to_every_visible_process_does_not_outlast_the_deadline(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = gate(attack(tmp_path, "stops_every_process"), "--timeout", "8")
-    assert time.monotonic() - started < 8 + 15
+    result = gate(attack(tmp_path, "stops_every_process"), "--no-policy", "--timeout", "5")
+    assert time.monotonic() - started < 5 + 15
     assert result.returncode == 2
     assert "did not finish before the deadline (--timeout)" in result.stderr
+    # It had stopped everything it could see before the deadline: it was in its last loop.
+    assert 'stops_every_process/__main__.py", line 19 in <module>' in result.stderr
 
 
 def test_a_flood_of_tiny_calls_is_refused_at_the_rpc_cap(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = gate(attack(tmp_path, "log_flood"), "--max-rpcs", "2000", "--timeout", "60")
+    result = gate(
+        attack(tmp_path, "log_flood"), "--no-policy", "--max-rpcs", "2000", "--timeout", "60"
+    )
     assert time.monotonic() - started < 45
     assert result.returncode == 2
     assert "refused: the program made more than 2000 engine calls (--max-rpcs)" in result.stderr
 
 
 def test_one_message_over_the_size_cap_is_refused_naming_it(tmp_path: Path) -> None:
-    result = gate(attack(tmp_path, "one_huge_message"), "--max-message-bytes", "1000000")
+    result = gate(
+        attack(tmp_path, "one_huge_message"), "--no-policy", "--max-message-bytes", "1000000"
+    )
     assert result.returncode == 2
     assert "refused: a single engine call exceeds 1000000 bytes (--max-message-bytes)" in (
         result.stderr
@@ -171,7 +177,9 @@ def test_one_message_over_the_size_cap_is_refused_naming_it(tmp_path: Path) -> N
 
 
 def test_registrations_adding_up_past_the_memory_cap_are_refused(tmp_path: Path) -> None:
-    result = gate(attack(tmp_path, "many_large_registrations"), "--max-memory", "2000000")
+    result = gate(
+        attack(tmp_path, "many_large_registrations"), "--no-policy", "--max-memory", "2000000"
+    )
     assert result.returncode == 2
     assert "exceeds 2000000 bytes (--max-memory)" in result.stderr
 
