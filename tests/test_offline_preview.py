@@ -112,7 +112,7 @@ def test_invalid_config_exits_2_with_the_message_and_no_traceback(tmp_path: Path
     config = dev_stack_config()
     config["kurl-lb:aws"]["targetType"] = "instance"
     program = copy_program(tmp_path, "bad", config)
-    result = run_preview("--program", str(program), "--stack", "bad")
+    result = run_preview("--program", str(program), "--stack", "bad", "--no-policy")
     assert result.returncode == 2
     assert "kurl-lb:aws.targetType" in result.stderr
     assert "hairpinning" in result.stderr
@@ -130,7 +130,7 @@ def test_program_error_exits_2_with_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
     (tmp_path / "Pulumi.x.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text("raise ValueError('boom')\n")
-    result = run_preview("--program", str(tmp_path), "--stack", "x")
+    result = run_preview("--program", str(tmp_path), "--stack", "x", "--no-policy")
     assert result.returncode == 2
     assert "ValueError: boom" in result.stderr
 
