@@ -11,6 +11,8 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -119,10 +121,6 @@ def test_what_the_program_prints_goes_to_stderr_never_into_json(tmp_path: Path) 
     assert '{"not": "the gate"}' in result.stderr and "to stderr" in result.stderr
 
 
-# Long enough for a program's process to start and register under a loaded machine (well under
-# a second alone); each deadline test asserts it got as far as it ever would before the deadline.
-DEADLINE = 5
-
 NEVER_RESOLVES = """
 import asyncio
 import pulumi
@@ -134,36 +132,44 @@ pulumi.CustomResource(
     "aws:ec2/subnet:Subnet", "waits-too", {"vpcId": never, "cidrBlock": "10.0.1.0/24"}
 )
 """
+NEVER_RETURNS = ONE_VPC + "import time\nwhile True:\n    time.sleep(1)\n"
+# The runs that wait out a deadline, by the test that reads each. No pack: they end before a
+# verdict.
+DEADLINE_RUNS = {
+    "test_a_hung_program_is_stopped_at_the_deadline_showing_where_it_waited": (
+        NEVER_RESOLVES,
+        ("--json",),
+    ),
+    "test_a_program_that_never_returns_is_stopped_too": (NEVER_RETURNS, ()),
+}
+Timed = tuple[float, subprocess.CompletedProcess[str]]
 
 
-def test_a_hung_program_is_stopped_at_the_deadline_showing_where_it_waited(
-    tmp_path: Path,
-) -> None:
-    prog = program(tmp_path, NEVER_RESOLVES)
+def timed_run(prog: Path, *args: str) -> Timed:
     started = time.monotonic()
-    # No pack: the run ends before a verdict. The deadline is short, the message below proves
-    # the program had registered all it ever would and was waiting when it came.
-    args = ("--stack", "ci", "--no-policy", "--timeout", str(DEADLINE), "--json")
-    result = run_preview("--program", str(prog), *args)
-    assert time.monotonic() - started < DEADLINE + 10
-    assert result.returncode == 2
-    assert "did not finish before the deadline (--timeout)" in result.stderr
-    # What reached the engine is the gate's to count: the stack and the VPC; the security group
-    # and the subnet wait on an input that never resolves, so they never did.
-    assert "stopped after registering 2 resource(s), the last aws:ec2/vpc:Vpc 'vpc'" in (
-        result.stderr
-    )
-    assert "(most recent call first)" in result.stderr  # where the program's threads were
-    assert result.stdout == ""
+    result = run_preview("--program", str(prog), "--stack", "ci", "--no-policy", *args)
+    return time.monotonic() - started, result
 
 
-def test_a_program_that_never_returns_is_stopped_too(tmp_path: Path) -> None:
-    prog = program(tmp_path, ONE_VPC + "import time\nwhile True:\n    time.sleep(1)\n")
-    args = ("--stack", "ci", "--no-policy", "--timeout", str(DEADLINE))
-    result = run_preview("--program", str(prog), *args)
-    assert result.returncode == 2
-    assert "did not finish before the deadline (--timeout)" in result.stderr
-    assert '__main__.py", line 6 in <module>' in result.stderr  # where it sleeps
+@pytest.fixture(scope="module", autouse=True)
+def deadline_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[Timed]]]:
+    """The deadline runs the selected tests read, started with the module: they wait out
+    their deadline while the other tests run."""
+    selected = {i.name for i in request.session.items if i.path == request.path}
+    with ThreadPoolExecutor(max_workers=len(DEADLINE_RUNS)) as pool:
+        yield {
+            name: pool.submit(
+                timed_run,
+                program(tmp_path_factory.mktemp("deadline"), code),
+                "--timeout",
+                "8",
+                *args,
+            )
+            for name, (code, args) in DEADLINE_RUNS.items()
+            if name in selected
+        }
 
 
 def test_a_resource_object_where_a_value_is_expected_is_named(tmp_path: Path) -> None:
@@ -658,3 +664,31 @@ def test_a_duplicate_urn_fails_as_the_engine_fails_it(tmp_path: Path) -> None:
         result.stderr
     )
     assert result.stdout == ""
+
+
+# Last in the file: their runs (deadline_runs) wait out the deadline while the tests above run.
+def test_a_hung_program_is_stopped_at_the_deadline_showing_where_it_waited(
+    deadline_runs: dict[str, Future[Timed]],
+) -> None:
+    elapsed, result = deadline_runs[
+        "test_a_hung_program_is_stopped_at_the_deadline_showing_where_it_waited"
+    ].result()
+    assert elapsed < 8 + 10
+    assert result.returncode == 2
+    assert "did not finish before the deadline (--timeout)" in result.stderr
+    # What reached the engine is the gate's to count: the stack and the VPC; the security group
+    # and the subnet wait on an input that never resolves, so they never did.
+    assert "stopped after registering 2 resource(s), the last aws:ec2/vpc:Vpc 'vpc'" in (
+        result.stderr
+    )
+    assert "(most recent call first)" in result.stderr  # where the program's threads were
+    assert result.stdout == ""
+
+
+def test_a_program_that_never_returns_is_stopped_too(
+    deadline_runs: dict[str, Future[Timed]],
+) -> None:
+    _, result = deadline_runs["test_a_program_that_never_returns_is_stopped_too"].result()
+    assert result.returncode == 2
+    assert "did not finish before the deadline (--timeout)" in result.stderr
+    assert '__main__.py", line 6 in <module>' in result.stderr  # where it sleeps
