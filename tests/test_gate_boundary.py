@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+import venv
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -187,7 +188,7 @@ def make_venv(
     directory: Path, packages: dict[str, str], *, with_gate_packages: bool = True
 ) -> Path:
     """A virtualenv with the gate's packages (pulumi, providers) plus `packages` of its own."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
+    venv.EnvBuilder(with_pip=False).create(directory)  # `python -m venv --without-pip`, here
     site = next(directory.glob("lib/python*/site-packages"))
     if with_gate_packages:
         (site / "gate-packages.pth").write_text(GATE_SITE_PACKAGES + "\n")
