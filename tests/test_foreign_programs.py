@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.analyzer import Diagnostic, PolicyGate, PolicyResult, policy_gate
+from offline.analyzer import Diagnostic, PolicyGate, PolicyResult
 from offline.cli import EXIT_UNVERIFIED, exit_code
 from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
 from offline.runner import run_program
@@ -47,10 +47,10 @@ BOUNDARY = [
 ]
 
 
-@pytest.fixture(scope="module")
-def gate() -> Iterator[PolicyGate]:
-    with policy_gate(PROJECT_ROOT / "policies") as running:
-        yield running
+@pytest.fixture
+def gate(pack: PolicyGate) -> PolicyGate:
+    """The project's pack (tests/conftest.py: one per test process)."""
+    return pack
 
 
 LOOKED_UP = str(PROGRAMS / "aws_listener_on_looked_up_lb")
