@@ -13,6 +13,7 @@ the in-process recording stands for the gate's.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
 from collections.abc import Iterator
@@ -106,8 +107,10 @@ def test_there_are_enough_foreign_programs() -> None:
     assert clouds == {"aws", "azure", "gcp"}
 
 
+@functools.cache
 def record_in_process(program: Path) -> Graph:
-    """The program recorded as the gate's harness records it, in this process."""
+    """The program recorded as the gate's harness records it, in this process (once: a boundary
+    program's own-process test compares with the recording its in-process test judged)."""
     files = read_stack(program, "ci")
     with program_directory(program):
         return record(
