@@ -307,10 +307,12 @@ def gcp_dev() -> dict[str, Any]:
     return copy.deepcopy(GCP_DEV)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pack() -> Iterator[PolicyGate]:
-    """This project's policy pack, started once for the test module (its own process, as the
-    gate starts it), for in-process previews (tests/inprocess.py)."""
+    """This project's policy pack, started once per test process (its own process, as the gate
+    starts it; an xdist worker keeps it for every module it runs), for in-process previews
+    (tests/inprocess.py) and the policy tests. Nothing a test does configures it: a pack with
+    policy config is a gate of its own (test_gate_boundary.py)."""
     with policy_gate(PROJECT_ROOT / "policies") as running:
         yield running
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,9 @@ import pytest
 from components.args.common import READYZ
 from components.aws import AwsKurlNlb
 from components.stack import stack_args
+from offline.analyzer import PolicyGate
 from offline.recorder import Graph, PreviewMocks, record
+from tests import inprocess
 from tests.conftest import (
     AWS_DEV,
     PROJECT_ROOT,
@@ -182,22 +182,15 @@ def test_https_health_check_gets_readyz_on_the_traffic_port_healthy_on_200_only(
     assert READYZ == "/readyz"
 
 
-def test_the_full_example_stack_passes_the_gate_with_every_option() -> None:
-    """Pulumi.aws-full.yaml through the offline gate as `make previews` runs it: exit 0 with no
-    policy diagnostic (an HTTPS /readyz check on the API port passes the policy pack), both
+def test_the_full_example_stack_passes_the_gate_with_every_option(pack: PolicyGate) -> None:
+    """Pulumi.aws-full.yaml as `make previews` runs it through the offline gate (--strict
+    --json, its lookups from --invokes), by the gate's steps in this process (tests/inprocess.py;
+    the example stacks through the gate's own process: tests/test_policy_gate.py): exit 0 with
+    no policy diagnostic (an HTTPS /readyz check on the API port passes the policy pack), both
     NLBs, every port, kURL's two names."""
-    out = subprocess.run(
-        [
-            *(sys.executable, "-m", "offline", "preview", "--strict", "--json"),
-            *("--stack", "aws-full", "--invokes", "offline/invokes/aws-full.yaml"),
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
+    invokes = PROJECT_ROOT / "offline" / "invokes" / "aws-full.yaml"
+    out = inprocess.preview("aws-full", pack=pack, invokes=invokes, strict=True, as_json=True)
+    assert out.code == 0, out.errors
     preview = json.loads(out.stdout)
     assert preview["policy"]["diagnostics"] == []
     by_name = {r["name"]: r["inputs"] for r in preview["resources"]}

@@ -11,6 +11,7 @@ import pytest
 
 from components.args.common import READYZ
 from components.problems import ArgsError
+from offline.analyzer import PolicyGate
 from offline.diff import CREATE, UPDATE, diff
 from offline.recorder import Graph
 from tests import conftest
@@ -437,15 +438,20 @@ def test_public_front_end_in_the_components_args_is_refused_with_why() -> None:
 # --- the gate -------------------------------------------------------------------------------------
 
 
-def test_the_full_example_stack_turns_on_the_azure_options_and_passes_the_gate() -> None:
+def test_the_full_example_stack_turns_on_the_azure_options_and_passes_the_gate(
+    pack: PolicyGate,
+) -> None:
+    # As `make previews` runs it (--strict --json, its lookups from --invokes), by the gate's
+    # steps in this process (tests/inprocess.py; azure-dev through the gate's own process:
+    # tests/test_gate_boundary.py).
     import json
 
+    from tests import inprocess
     from tests.conftest import PROJECT_ROOT
-    from tests.test_offline_preview import run_preview
 
     invokes = PROJECT_ROOT / "offline" / "invokes" / "azure-full.yaml"
-    result = run_preview("--strict", "--stack", "azure-full", "--invokes", str(invokes), "--json")
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = inprocess.preview("azure-full", pack=pack, invokes=invokes, strict=True, as_json=True)
+    assert result.code == 0, result.stdout + "\n".join(result.errors)
     doc = json.loads(result.stdout)
     assert doc["policy"]["diagnostics"] == []
     lb_ = next(r for r in doc["resources"] if r["name"] == "kurl-lb")["inputs"]

@@ -13,6 +13,7 @@ the in-process recording stands for the gate's.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.analyzer import Diagnostic, PolicyGate, PolicyResult, policy_gate
+from offline.analyzer import Diagnostic, PolicyGate, PolicyResult
 from offline.cli import EXIT_UNVERIFIED, exit_code
 from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
 from offline.runner import run_program
@@ -47,10 +48,10 @@ BOUNDARY = [
 ]
 
 
-@pytest.fixture(scope="module")
-def gate() -> Iterator[PolicyGate]:
-    with policy_gate(PROJECT_ROOT / "policies") as running:
-        yield running
+@pytest.fixture
+def gate(pack: PolicyGate) -> PolicyGate:
+    """The project's pack (tests/conftest.py: one per test process)."""
+    return pack
 
 
 LOOKED_UP = str(PROGRAMS / "aws_listener_on_looked_up_lb")
@@ -106,8 +107,10 @@ def test_there_are_enough_foreign_programs() -> None:
     assert clouds == {"aws", "azure", "gcp"}
 
 
+@functools.cache
 def record_in_process(program: Path) -> Graph:
-    """The program recorded as the gate's harness records it, in this process."""
+    """The program recorded as the gate's harness records it, in this process (once: a boundary
+    program's own-process test compares with the recording its in-process test judged)."""
     files = read_stack(program, "ci")
     with program_directory(program):
         return record(

@@ -1,6 +1,7 @@
 """`python -m offline preview` as a newcomer and a PR pipeline run it: end to end where the
-gate's process matters (the dev stack's plan, the same in-process; exit codes; the program's own
-interpreter), the rest of its output from the gate's steps in this process (tests/inprocess.py)."""
+gate's process matters (exit codes; the program's own interpreter), its output from the gate's
+steps in this process (tests/inprocess.py; that the gate's process prints the same, byte for byte:
+tests/test_policy_gate.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +53,10 @@ def dev_stack_config() -> dict[str, Any]:
 
 
 def test_dev_preview_shows_the_plan(pack: PolicyGate) -> None:
-    result = run_preview("--stack", "dev")
-    assert result.returncode == 0, result.stderr
-    # What the gate's steps give in this process (the in-process tests below), byte for byte.
-    assert result.stdout == preview("dev", pack=pack).stdout + "\n"
+    # By the gate's steps in this process: the gate's process prints the same text byte for
+    # byte (a program's text preview: tests/test_policy_gate.py; dev's --json: the same file).
+    result = preview("dev", pack=pack)
+    assert result.code == 0, result.errors
     out = result.stdout
     assert " +   pulumi:pulumi:Stack" in out and "kurl-lb-dev" in out
     for line in (
@@ -74,7 +77,7 @@ def test_dev_preview_shows_the_plan(pack: PolicyGate) -> None:
     assert "loadBalancerAddress  : [unknown]" in out
     assert "+ 11 to create" in out
     assert "Policies (kurl-lb@v0.1.0, 10 policies):\n    no violations" in out
-    assert "Traceback" not in result.stderr
+    assert not any("Traceback" in line for line in result.errors)
 
 
 def test_json_has_the_design_shape(pack: PolicyGate) -> None:
@@ -112,7 +115,7 @@ def test_invalid_config_exits_2_with_the_message_and_no_traceback(tmp_path: Path
     config = dev_stack_config()
     config["kurl-lb:aws"]["targetType"] = "instance"
     program = copy_program(tmp_path, "bad", config)
-    result = run_preview("--program", str(program), "--stack", "bad")
+    result = run_preview("--program", str(program), "--stack", "bad", "--no-policy")
     assert result.returncode == 2
     assert "kurl-lb:aws.targetType" in result.stderr
     assert "hairpinning" in result.stderr
@@ -130,7 +133,7 @@ def test_program_error_exits_2_with_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
     (tmp_path / "Pulumi.x.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text("raise ValueError('boom')\n")
-    result = run_preview("--program", str(tmp_path), "--stack", "x")
+    result = run_preview("--program", str(tmp_path), "--stack", "x", "--no-policy")
     assert result.returncode == 2
     assert "ValueError: boom" in result.stderr
 
@@ -162,36 +165,65 @@ def test_stack_file_values_reach_the_program_as_the_cli_sends_them() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("stack", "own", "others"),
-    [
-        ("dev", "pulumi_aws", ("pulumi_azure", "pulumi_gcp")),
-        ("azure-dev", "pulumi_azure_native", ("pulumi_aws", "pulumi_gcp")),
-        ("gcp-dev", "pulumi_gcp", ("pulumi_aws", "pulumi_azure")),
-    ],
-)
+SDKS = {
+    "dev": ("pulumi_aws", ("pulumi_azure", "pulumi_gcp")),
+    "azure-dev": ("pulumi_azure_native", ("pulumi_aws", "pulumi_gcp")),
+    "gcp-dev": ("pulumi_gcp", ("pulumi_aws", "pulumi_azure")),
+}
+# One interpreter loads what every stack's program shares (the SDK, the recorder), then records
+# each stack in a child of its own forked from it: each child starts with no cloud SDK loaded,
+# as the gate's program does, and prints which SDKs its stack loaded.
+IMPORTS = """
+import json, os, sys
+from pathlib import Path
+from offline.recorder import main_program, program_directory, record
+from offline.stackfile import read_stack
+
+assert not [m for m in sys.modules if m.startswith(("pulumi_aws", "pulumi_azure", "pulumi_gcp"))]
+for stack, (own, others) in json.loads(sys.argv[1]).items():
+    pid = os.fork()
+    if pid == 0:
+        files = read_stack(Path("."), stack)
+        with program_directory(Path(".").resolve()):
+            record(main_program(Path(".").resolve()), project=files.project, stack=files.stack,
+                   config=files.config)
+        loaded = sorted(m for m in sys.modules if m.startswith(tuple(others)))
+        print("SDKS", json.dumps([stack, own in sys.modules, loaded]), flush=True)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, (stack, status)
+"""
+
+
+@pytest.fixture(scope="module")
+def sdks_loaded() -> Iterator[Future[dict[str, tuple[bool, list[str]]]]]:
+    """Per stack: whether its program loaded its own cloud SDK, and which others it loaded.
+    Started with the module (it runs while the in-process tests do)."""
+
+    def run() -> dict[str, tuple[bool, list[str]]]:
+        result = subprocess.run(
+            [sys.executable, "-c", IMPORTS, json.dumps(SDKS)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr
+        found = [json.loads(line[5:]) for line in result.stdout.splitlines() if line[:5] == "SDKS "]
+        return {stack: (own, loaded) for stack, own, loaded in found}
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(run)
+
+
+@pytest.mark.parametrize("stack", sorted(SDKS))
 def test_a_stack_imports_only_its_own_cloud_sdk(
-    stack: str, own: str, others: tuple[str, ...]
+    sdks_loaded: Future[dict[str, tuple[bool, list[str]]]], stack: str
 ) -> None:
-    # In a fresh interpreter, like the gate's program: the program under the SDK's mock engine.
-    code = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from offline.recorder import main_program, program_directory, record\n"
-        "from offline.stackfile import read_stack\n"
-        f"files = read_stack(Path('.'), {stack!r})\n"
-        "with program_directory(Path('.').resolve()):\n"
-        "    record(main_program(Path('.').resolve()), project=files.project, stack=files.stack,\n"
-        "           config=files.config)\n"
-        f"assert {own!r} in sys.modules\n"
-        f"loaded = sorted(m for m in sys.modules if m.startswith({others!r}))\n"
-        "print('OTHER-SDKS', loaded, file=sys.stderr)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert "OTHER-SDKS []" in result.stderr
+    # In a fresh process, like the gate's program: the program under the SDK's mock engine.
+    own, others = sdks_loaded.result()[stack]
+    assert own, SDKS[stack][0]
+    assert others == []
 
 
 def test_pulumi_yaml_shares_the_makefile_virtualenv() -> None:

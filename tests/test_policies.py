@@ -7,7 +7,7 @@ and, where it matters, as an update (values known): the mandatory verdicts must 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -16,7 +16,7 @@ import pulumi_azure_native as azure_native
 import pulumi_gcp as gcp
 import pytest
 
-from offline.analyzer import Diagnostic, PolicyGate, PolicyResult, policy_gate
+from offline.analyzer import Diagnostic, PolicyGate, PolicyResult
 from offline.recorder import PreviewMocks, record
 from tests.conftest import PROJECT_ROOT
 
@@ -37,10 +37,10 @@ ADVISORY = [
 MANDATORY += ["aws-nlb-addresses-match-scheme"]
 
 
-@pytest.fixture(scope="module")
-def gate() -> Iterator[PolicyGate]:
-    with policy_gate(PROJECT_ROOT / "policies") as running:
-        yield running
+@pytest.fixture
+def gate(pack: PolicyGate) -> PolicyGate:
+    """The project's pack (tests/conftest.py: one per test process)."""
+    return pack
 
 
 class _ComputedOutputs(dict[str, Any]):

@@ -5,16 +5,15 @@ under api-open-to-internet)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pytest
 
-from offline.analyzer import PolicyGate, PolicyResult, policy_gate
+from offline.analyzer import PolicyGate, PolicyResult
 from offline.recorder import PreviewMocks, record
-from tests.conftest import PROJECT_ROOT
 from tests.test_policies import assert_has_violation, assert_no_violation
 
 ADDRESSES = "aws-nlb-addresses-match-scheme"
@@ -50,10 +49,10 @@ def verdicts(
     return result
 
 
-@pytest.fixture(scope="module")
-def gate() -> Iterator[PolicyGate]:
-    with policy_gate(PROJECT_ROOT / "policies") as running:
-        yield running
+@pytest.fixture
+def gate(pack: PolicyGate) -> PolicyGate:
+    """The project's pack (tests/conftest.py: one per test process)."""
+    return pack
 
 
 def nlb(

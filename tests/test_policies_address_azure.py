@@ -5,14 +5,14 @@ component's own plans pass."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 import pytest
 
-from offline.analyzer import PolicyGate, policy_gate
+from offline.analyzer import PolicyGate
 from tests import inprocess
 from tests.conftest import AZURE_DEV, PROJECT_ROOT, run_project, with_changes
 from tests.test_policies import assert_has_violation, assert_no_violation, verdicts
@@ -25,10 +25,10 @@ GIVEN_IP = (
 )
 
 
-@pytest.fixture(scope="module")
-def gate() -> Iterator[PolicyGate]:
-    with policy_gate(PROJECT_ROOT / "policies") as running:
-        yield running
+@pytest.fixture
+def gate(pack: PolicyGate) -> PolicyGate:
+    """The project's pack (tests/conftest.py: one per test process)."""
+    return pack
 
 
 def two_front_ends(

@@ -34,9 +34,11 @@ def runs() -> Iterator[Runs]:
         yield {key: pool.submit(run_preview, *args) for key, args in RUNS.items()}
 
 
-def test_foreign_program_with_instance_targets_fails_the_gate(runs: Runs) -> None:
+def test_foreign_program_with_instance_targets_fails_the_gate(runs: Runs, pack: PolicyGate) -> None:
     result = runs["text"].result()
     assert result.returncode == 1, result.stderr
+    # The text preview too is what tests/inprocess.py gives, byte for byte.
+    assert result.stdout == preview("ci", program=FOREIGN, pack=pack).stdout + "\n"
     out = result.stdout
     assert "[mandatory]  aws-internal-nlb-ip-targets  (aws:lb:TargetGroup: api)" in out
     assert (

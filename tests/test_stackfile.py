@@ -147,10 +147,16 @@ def test_an_unquoted_date_in_tags_previews_instead_of_crashing(tmp_path: Path) -
 # --- secrets ----------------------------------------------------------------------------------
 
 
+@functools.cache
+def passphrase_state() -> tuple[str, Crypter]:
+    """PASSPHRASE's state and crypter for SALT, derived once (1,000,000 PBKDF2 rounds)."""
+    return Crypter.new_state(PASSPHRASE, SALT)
+
+
 def encrypted_stack(tmp_path: Path, address: str) -> Path:
     """The dev stack with primaries[0].address a secret, encrypted as `pulumi config set
     --secret --path` does with the passphrase provider."""
-    state, crypter = Crypter.new_state(PASSPHRASE, SALT)
+    state, crypter = passphrase_state()
     config = dev_stack_config()
     config["kurl-lb:primaries"][0]["address"] = {"secure": crypter.encrypt(address)}
     program = copy_program(tmp_path, "sec", config)
