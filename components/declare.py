@@ -103,8 +103,14 @@ class Spec:
     declared: Any  # the annotation other programs see (Annotated and NotRequired removed)
     required: bool
     opt: Opt
-    doc: str
+    owner: type  # the TypedDict that declares it
     record: type | None  # the record TypedDict this field holds (or a list of), if any
+
+    @property
+    def doc(self) -> str:
+        """The docstring under the field (read from source only when docs or the schema ask:
+        checking a component never needs it)."""
+        return docstrings(self.owner).get(self.name, "")
 
     @property
     def is_input(self) -> bool:
@@ -164,7 +170,6 @@ def specs(cls: type) -> dict[str, Spec]:
     full: dict[str, Any] = getattr(cls, "__kurl_declared__", None) or {}
     if not full:
         raise TypeError(f"{cls.__name__} is not @declared")
-    docs = docstrings(cls)
     out: dict[str, Spec] = {}
     for name, annotation in full.items():
         inner = annotation
@@ -184,12 +189,13 @@ def specs(cls: type) -> dict[str, Spec]:
             declared=inner,
             required=name in cls.__required_keys__,  # type: ignore[attr-defined]
             opt=opt,
-            doc=docs.get(name, ""),
+            owner=cls,
             record=record,
         )
     return out
 
 
+@functools.cache
 def docstrings(cls: type) -> dict[str, str]:
     """The docstring under each field of `cls`, read from its source as the SDK does."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
