@@ -14,24 +14,22 @@ import copy
 import re
 from typing import Any
 
-import pulumi
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.problems import ConfigError
-from components.stack import check_stack
-from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
-from tests.conftest import GCP_DEV, INVOKES, OUTPUTS, PROJECT_ROOT
+from offline.recorder import Graph
+from tests.conftest import GCP_DEV, INVOKES, OUTPUTS, run_project
 from tests.test_properties import (
     _settings,
+    accepted,
     anything,
-    assert_good_message,
     check_names_and_addresses,
     encoded,
+    loader_message,
     nasty_text,
     numbers,
-    provider,
+    render_outcome,
     shape,
 )
 
@@ -145,26 +143,15 @@ def configs(valid: bool = False) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def run(config: dict[str, Any], graph: Graph | None = None) -> Graph:
-    mocks = PreviewMocks(outputs=OUTPUTS, invokes=LOOKUPS, preview=False)
-    with program_directory(PROJECT_ROOT):
-        return record(
-            main_program(PROJECT_ROOT),
-            project="kurl-lb",
-            stack="test",
-            config=encoded(config, text=True),
-            mocks=mocks,
-            graph=graph,
-        )
+    """The project for `config` as the CLI passes it, with this file's outputs and lookups."""
+    return run_project(config, graph=graph, outputs=OUTPUTS, invokes=LOOKUPS)
 
 
 def test_the_loader_refuses_cleanly_or_accepts() -> None:
     @_settings()
     @given(configs())
     def check(config: dict[str, Any]) -> None:
-        try:
-            check_stack(encoded(config), provider("gcp"))
-        except ConfigError as exc:
-            assert_good_message(str(exc))
+        loader_message(config, "gcp")
 
     check()
 
@@ -174,15 +161,9 @@ def test_the_full_render_is_clean_deterministic_and_cloud_valid(valid: bool) -> 
     @_settings(0.5)
     @given(configs(valid))
     def check(config: dict[str, Any]) -> None:
-        graph = Graph(project="kurl-lb", stack="test")
-        try:
-            run(config, graph)
-        except pulumi.RunError as exc:
-            assert_good_message(str(exc))
-            assert [r.type for r in graph.resources] == ["pulumi:pulumi:Stack"]
+        graph = accepted(render_outcome(run, config))
+        if graph is None:
             return
-        urns = [r.urn for r in graph.resources]
-        assert len(urns) == len(set(urns)), "duplicate URNs"
         # RecordSets are named by the record (no auto-naming): every other GCP name is checked.
         check_names_and_addresses("gcp", _without_records(graph))
         records = [r for r in graph.custom if r.type == RECORD]
@@ -196,7 +177,7 @@ def test_the_full_render_is_clean_deterministic_and_cloud_valid(valid: bool) -> 
         own = (config.get("kurl-lb:gcp") or {}).get("dnsRecord")
         if isinstance(own, dict):
             assert graph.outputs["loadBalancerAddress"] == f"{own['name']}:6443"
-        assert shape(run(config)) == shape(graph)
+        assert shape(run(encoded(config, text=True))) == shape(graph)
 
     check()
 
