@@ -26,11 +26,11 @@ import yaml
 
 from offline.analyzer import Diagnostic, PolicyGate, PolicyResult
 from offline.cli import EXIT_UNVERIFIED, exit_code
-from offline.recorder import Graph, PreviewMocks, main_program, program_directory, record
+from offline.recorder import Graph
 from offline.runner import run_program
 from offline.stackfile import read_stack
 from tests.conftest import PROJECT_ROOT
-from tests.inprocess import preview
+from tests.inprocess import preview, record_files
 from tests.test_offline_preview import run_preview
 
 PROGRAMS = PROJECT_ROOT / "tests" / "programs"
@@ -111,16 +111,7 @@ def test_there_are_enough_foreign_programs() -> None:
 def record_in_process(program: Path) -> Graph:
     """The program recorded as the gate's harness records it, in this process (once: a boundary
     program's own-process test compares with the recording its in-process test judged)."""
-    files = read_stack(program, "ci")
-    with program_directory(program):
-        return record(
-            main_program(program),
-            project=files.project,
-            stack=files.stack,
-            config=files.config,
-            secret_keys=files.secret_keys,
-            mocks=PreviewMocks(),
-        )
+    return record_files(read_stack(program, "ci"), program)
 
 
 def test_the_boundary_programs_exist() -> None:
