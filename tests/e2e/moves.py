@@ -12,6 +12,8 @@ and the address becomes the one step 1 named."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -173,15 +175,25 @@ def step_move(cloud: str, box: Sandbox) -> None:
     move(box, cloud, "prod", {"frontEnd": "v2"})
 
 
-def step_move_full(cloud: str) -> None:
-    """The full example stack moves to a new static address and DNS name."""
+@contextmanager
+def full_stack(cloud: str, step: str) -> Iterator[tuple[Sandbox, str]]:
+    """A sandbox (`<step>-<cloud>-full`) with the cloud's full example stack deployed, its
+    lookups answered by its invokes file; cleaned up afterwards."""
     stack = f"{cloud}-full"
-    box = Sandbox(f"move-{stack}")
+    box = Sandbox(f"{step}-{stack}")
     try:
         if invokes := invokes_file(box, stack):
             box.extra_env["KURL_E2E_INVOKES"] = str(invokes)
         box.pulumi("stack", "init", stack)
         box.pulumi("up", "--yes")
+        yield box, stack
+    finally:
+        box.cleanup()
+
+
+def step_move_full(cloud: str) -> None:
+    """The full example stack moves to a new static address and DNS name."""
+    with full_stack(cloud, "move") as (box, stack):
         record = FULL_MOVES[cloud]["dnsRecord"]["name"]
         first = stack_outputs(box)["loadBalancerAddress"]
         if not first.endswith(".example.com:6443"):
@@ -189,5 +201,3 @@ def step_move_full(cloud: str) -> None:
         new = move(box, cloud, stack, FULL_MOVES[cloud])
         if new != f"{record}:6443":
             raise E2EFailure(f"{stack}: the move's address is {new}, want {record}:6443")
-    finally:
-        box.cleanup()

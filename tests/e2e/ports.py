@@ -13,8 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.engine import E2EFailure, Sandbox, changes
-from tests.e2e.fidelity import invokes_file
-from tests.e2e.moves import UPDATED_IN_PLACE, edit_config, stack_config, stack_outputs
+from tests.e2e.moves import (
+    UPDATED_IN_PLACE,
+    edit_config,
+    full_stack,
+    stack_config,
+    stack_outputs,
+)
 
 # The resource type one registration creates, per cloud (docs/runbook.md).
 REGISTRATION_TYPES = {
@@ -38,13 +43,7 @@ def registrations_per_primary(cloud: str, outputs: dict[str, Any], ports: int) -
 
 
 def step_ports(cloud: str) -> None:
-    stack = f"{cloud}-full"
-    box = Sandbox(f"ports-{stack}")
-    try:
-        if invokes := invokes_file(box, stack):
-            box.extra_env["KURL_E2E_INVOKES"] = str(invokes)
-        box.pulumi("stack", "init", stack)
-        box.pulumi("up", "--yes")
+    with full_stack(cloud, "ports") as (box, stack):
         extras: list[dict[str, Any]] = stack_config(box, stack).get("kurl-lb:extraPorts") or []
         if not extras:
             raise E2EFailure(f"{stack} has no kurl-lb:extraPorts")
@@ -75,8 +74,6 @@ def step_ports(cloud: str) -> None:
             raise E2EFailure(f"{stack}: extraPortAddresses lacks {last['name']}: {outputs}")
 
         _register_one_more(box, cloud, stack, outputs, 1 + len(extras))
-    finally:
-        box.cleanup()
 
 
 def _register_one_more(
