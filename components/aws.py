@@ -1,5 +1,6 @@
 """AwsKurlNlb: an AWS Network Load Balancer in front of kURL primaries (kURL page, AWS section)."""
 
+import functools
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -449,9 +450,7 @@ class AwsKurlNlb(KurlLoadBalancer[aws.lb.TargetGroupAttachment, AwsKurlNlbArgs])
         about."""
         field_secret = self.record_secret(fe, record)
         loc = self.record_loc(fe, record, "name")
-
-        def sec(value: Any) -> Any:
-            return pulumi.Output.secret(value) if field_secret else value
+        sec = functools.partial(self.record_sec, fe, record)
 
         fqdn: str = record["name"]
         zone = aws.route53.get_zone_output(

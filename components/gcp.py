@@ -1,6 +1,7 @@
 """GcpKurlLb: a GCP backend-service passthrough Network Load Balancer in front of kURL primaries
 (kURL page, GCP section)."""
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -464,9 +465,7 @@ class GcpKurlLb(KurlLoadBalancer[gcp.compute.InstanceGroupMembership, GcpKurlLbA
         """An A record for the front end's IP, in a zone whose DNS name holds the record's
         name (checked when the zone is looked up: the record fails, naming the key)."""
         loc = self.record_loc(fe, record, "name")
-
-        def sec(value: Any) -> Any:
-            return self.record_sec(fe, record, value)
+        sec = functools.partial(self.record_sec, fe, record)
 
         fqdn = record["name"]
         named = SECRET_SHOWN if self.record_secret(fe, record) else shown(fqdn)
