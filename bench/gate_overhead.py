@@ -108,7 +108,7 @@ with tempfile.TemporaryDirectory() as tmp:
         time.sleep(0.005)
     address = "unix:" + socket
     program = subprocess.run(
-        [*spec["command"][:3], "--monitor", address, "--engine", address, *spec["command"][3:]],
+        [*spec["exec"], "--monitor", address, "--engine", address, *spec["flags"]],
         env=spec["env"], cwd=spec["dir"], stdout=subprocess.DEVNULL)
     server.kill()
     server.wait()
@@ -211,9 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                     "stack": "big",
                     "dir": str(program),
                     "env": program_env(files),
-                    "command": [
-                        str(program / ".venv" / "bin" / "python"),
-                        *("-u", str(EXEC)),
+                    "exec": [str(program / ".venv" / "bin" / "python"), "-u", str(EXEC)],
+                    "flags": [
                         *("--project", files.project, "--stack", "big", "--pwd", str(program)),
                         *("--dry_run", "true", "--parallel", str(PARALLEL)),
                         *("--organization", "organization", "--root_directory", str(program)),
