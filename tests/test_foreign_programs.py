@@ -30,7 +30,7 @@ from offline.recorder import Graph
 from offline.runner import run_program
 from offline.stackfile import read_stack
 from tests.conftest import PROJECT_ROOT
-from tests.inprocess import preview, record_files
+from tests.inprocess import preview, record_stack
 from tests.test_offline_preview import run_preview
 
 PROGRAMS = PROJECT_ROOT / "tests" / "programs"
@@ -111,7 +111,7 @@ def test_there_are_enough_foreign_programs() -> None:
 def record_in_process(program: Path) -> Graph:
     """The program recorded as the gate's harness records it, in this process (once: a boundary
     program's own-process test compares with the recording its in-process test judged)."""
-    return record_files(read_stack(program, "ci"), program)
+    return record_stack("ci", program)
 
 
 def test_the_boundary_programs_exist() -> None:
